@@ -1,0 +1,356 @@
+//! The Action API endpoint: `/api/action/{name}` and `/api/3/action/{name}`.
+
+use std::sync::Arc;
+
+use kho_catalog::auth::TokenOutcome;
+use kho_catalog::{Catalog, Ctx, Params};
+use kho_core::{Actor, Error, Msg};
+use poem::http::{header, Method, StatusCode};
+use poem::web::Multipart;
+use poem::{handler, Body, Endpoint, FromRequest, IntoResponse, Request, RequestBody, Response};
+use serde_json::{Map, Value};
+
+use crate::decode::{self, DecodeError};
+use crate::{i18n, json, ApiConfig};
+
+/// Shared by every route.
+pub struct ApiState {
+    pub catalog: Catalog,
+    pub config: ApiConfig,
+}
+
+impl ApiState {
+    pub fn new(catalog: Catalog, config: ApiConfig) -> Self {
+        ApiState { catalog, config }
+    }
+}
+
+/// The locale prefix stripped from a path (`/vi/api/...`), if any.
+#[derive(Clone, Debug)]
+pub struct PathLocale(pub String);
+
+pub fn action_endpoint() -> impl Endpoint<Output = Response> {
+    action_unversioned
+}
+
+pub fn versioned_action_endpoint() -> impl Endpoint<Output = Response> {
+    action_versioned
+}
+
+pub fn trailing_slash() -> impl Endpoint<Output = Response> {
+    trailing
+}
+
+pub fn not_found() -> impl Endpoint<Output = Response> {
+    fallback
+}
+
+#[handler]
+async fn action_unversioned(req: &Request, body: Body) -> Response {
+    let name = req.raw_path_param("name").unwrap_or_default().to_string();
+    dispatch(req, body, &name).await
+}
+
+#[handler]
+async fn action_versioned(req: &Request, body: Body) -> Response {
+    // Only version 3 has actions (CKAN's `<int(min=3,max=3):ver>`).
+    if req.raw_path_param("ver") != Some("3") {
+        return not_found_response("", "Not found");
+    }
+    let name = req.raw_path_param("name").unwrap_or_default().to_string();
+    dispatch(req, body, &name).await
+}
+
+#[handler]
+fn trailing() -> Response {
+    not_found_response("", "Not found: action URLs have no trailing slash")
+}
+
+#[handler]
+fn fallback(req: &Request) -> Response {
+    not_found_response("", &format!("Not found: {}", req.uri().path()))
+}
+
+/// A 404 in the error envelope (CKAN answers these with an HTML page).
+pub fn not_found_response(help: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "help": help,
+        "error": {"__type": "Not Found Error", "message": message},
+        "success": false,
+    });
+    with_status(crate::json_response(&body), StatusCode::NOT_FOUND)
+}
+
+fn with_status(mut r: Response, s: StatusCode) -> Response {
+    r.set_status(s);
+    r
+}
+
+fn state(req: &Request) -> Option<Arc<ApiState>> {
+    req.data::<Arc<ApiState>>().cloned()
+}
+
+fn locale_for(req: &Request, st: &ApiState, lang_param: Option<&str>) -> String {
+    let path_locale = req.extensions().get::<PathLocale>().map(|l| l.0.clone());
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    i18n::choose(
+        lang_param.or(path_locale.as_deref()),
+        accept,
+        &st.catalog.config().locale_default,
+    )
+}
+
+/// A bare JSON string with 400, as CKAN's `_finish_bad_request`.
+fn bad_request(text: &str) -> Response {
+    with_status(
+        crate::json_response(&Value::String(format!("Bad request: {text}"))),
+        StatusCode::BAD_REQUEST,
+    )
+}
+
+fn envelope_error(help: &str, locale: &str, err: &Error) -> Response {
+    let status = match err {
+        Error::Validation(_) | Error::ValidationMessage(_) => StatusCode::CONFLICT,
+        Error::NotAuthorized(_) => StatusCode::FORBIDDEN,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Integrity { .. } | Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+        Error::Internal(e) => {
+            tracing::error!(error = %e, "internal error");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    let body = serde_json::json!({
+        "help": help,
+        "error": i18n::error_body(locale, err),
+        "success": false,
+    });
+    with_status(crate::json_response(&body), status)
+}
+
+fn is_form(ct: &str) -> bool {
+    ct.starts_with("application/x-www-form-urlencoded")
+}
+
+fn is_multipart(ct: &str) -> bool {
+    ct.starts_with("multipart/form-data")
+}
+
+fn is_json(ct: &str) -> bool {
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, Response> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_bytes_stream();
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| bad_request("could not read the request body"))?;
+        if out.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+fn too_large(limit: usize) -> Response {
+    let body = serde_json::json!({
+        "help": "",
+        "error": {"__type": "Bad Request", "message": format!("Request body too large: the limit is {limit} bytes")},
+        "success": false,
+    });
+    with_status(crate::json_response(&body), StatusCode::PAYLOAD_TOO_LARGE)
+}
+
+fn decode_error(e: DecodeError, help: &str) -> Response {
+    match e {
+        DecodeError::Json(text) => bad_request(&text),
+        DecodeError::MediaType(ct) => {
+            let body = serde_json::json!({
+                "help": help,
+                "error": {"__type": "Bad Request", "message": format!("Unsupported Media Type: send JSON with Content-Type: application/json, or a form (got {ct})")},
+                "success": false,
+            });
+            with_status(crate::json_response(&body), StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        }
+        DecodeError::TooMany(n) => bad_request(&format!("too many parameters (at most {n})")),
+        DecodeError::Utf8(what) => bad_request(what),
+    }
+}
+
+/// Read the parameters of one call. Returns the dict and whether a file was uploaded.
+async fn read_params(req: &Request, body: Body, st: &ApiState, side_effect_free: bool, help: &str) -> Result<Params, Response> {
+    let max = st.config.max_params;
+    let ct = req.header(header::CONTENT_TYPE).unwrap_or("").to_ascii_lowercase();
+    let query = req.uri().query().unwrap_or("");
+    let is_post = req.method() == Method::POST;
+    if let Some(len) = req.header(header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok()) {
+        if len > st.config.max_body_bytes {
+            return Err(too_large(st.config.max_body_bytes));
+        }
+    }
+    if is_post && is_multipart(&ct) {
+        let mut rb = RequestBody::new(body);
+        let mut mp = Multipart::from_request(req, &mut rb).await.map_err(|_| bad_request("malformed multipart body"))?;
+        let mut pairs = Vec::new();
+        let mut total = 0usize;
+        loop {
+            let field = match mp.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(_) => return Err(bad_request("malformed multipart body")),
+            };
+            if pairs.len() >= max {
+                return Err(decode_error(DecodeError::TooMany(max), help));
+            }
+            let name = field.name().unwrap_or("").to_string();
+            // File parts keep their file name as the value: the upload path (resource
+            // files) reads the bytes; actions without files see what CKAN would.
+            let file_name = field.file_name().map(str::to_string);
+            let bytes = field.bytes().await.map_err(|_| bad_request("malformed multipart body"))?;
+            total += bytes.len();
+            if total > st.config.max_body_bytes {
+                return Err(too_large(st.config.max_body_bytes));
+            }
+            let value = match file_name {
+                Some(f) => f,
+                None => String::from_utf8(bytes).map_err(|_| decode_error(DecodeError::Utf8("a form field is not valid UTF-8"), help))?,
+            };
+            pairs.push((name, value));
+        }
+        if pairs.is_empty() {
+            return Ok(Map::new());
+        }
+        return decode::form_to_params(pairs, max).map_err(|e| decode_error(e, help));
+    }
+    let raw = if is_post { read_limited(body, st.config.max_body_bytes).await? } else { Vec::new() };
+    if is_post && is_form(&ct) && !raw.is_empty() {
+        let pairs = decode::parse_urlencoded(&raw, max).map_err(|e| decode_error(e, help))?;
+        if !pairs.is_empty() {
+            return decode::form_to_params(pairs, max).map_err(|e| decode_error(e, help));
+        }
+    }
+    if !query.is_empty() && side_effect_free {
+        let pairs = decode::parse_urlencoded(query.as_bytes(), max).map_err(|e| decode_error(e, help))?;
+        if !pairs.is_empty() {
+            return Ok(decode::pairs_to_dict(pairs));
+        }
+    }
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    if !(is_json(&ct) || ct.is_empty() || is_form(&ct)) {
+        return Err(decode_error(DecodeError::MediaType(ct), help));
+    }
+    decode::json_object(&raw, max).map_err(|e| decode_error(e, help))
+}
+
+fn header_token(req: &Request) -> Vec<String> {
+    let mut out = Vec::new();
+    for h in ["authorization", "x-ckan-api-key"] {
+        if let Some(v) = req.header(h) {
+            if !v.trim().is_empty() && !out.iter().any(|x: &String| x == v) {
+                out.push(v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// JSONP callbacks are JavaScript identifiers (dotted paths allowed); anything else is refused.
+fn valid_callback(cb: &str) -> bool {
+    !cb.is_empty()
+        && cb.len() <= 128
+        && cb.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'))
+        && !cb.starts_with(|c: char| c.is_ascii_digit())
+}
+
+async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
+    let Some(st) = state(req) else {
+        return with_status(Response::default(), StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    tracing::Span::current().record("action", name);
+    let catalog = &st.catalog;
+    let help = catalog.help_url(name);
+    // The locale may come from ?lang= even before the rest is decoded.
+    let lang_q = req.uri().query().and_then(|q| {
+        decode::parse_urlencoded(q.as_bytes(), usize::MAX).ok()?.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v)
+    });
+    let locale = locale_for(req, &st, lang_q.as_deref());
+    let method = req.method().clone();
+    if method == Method::OPTIONS {
+        return Response::builder()
+            .header(header::ALLOW, "HEAD, GET, POST, OPTIONS")
+            .status(StatusCode::OK)
+            .body("");
+    }
+    if !(method == Method::GET || method == Method::POST || method == Method::HEAD) {
+        let body = serde_json::json!({
+            "help": help,
+            "error": {"__type": "Bad Request", "message": format!("Method {method} not allowed: use GET or POST")},
+            "success": false,
+        });
+        let mut r = with_status(crate::json_response(&body), StatusCode::METHOD_NOT_ALLOWED);
+        r.headers_mut().insert(header::ALLOW, poem::http::HeaderValue::from_static("HEAD, GET, POST, OPTIONS"));
+        return r;
+    }
+    let Some(def) = catalog.registry().get(name) else {
+        return bad_request(&i18n::render(&locale, &Msg::new("Action name not known: %{name}").arg("name", name)));
+    };
+    let is_get = method != Method::POST;
+    if is_get && !def.side_effect_free {
+        return bad_request("JSON Error: Invalid request. Please use POST method for your request");
+    }
+    let mut params = match read_params(req, body, &st, def.side_effect_free, &help).await {
+        Ok(p) => p,
+        Err(resp) => return resp,
+    };
+    params.remove("lang");
+    let callback = match params.remove("callback") {
+        Some(Value::String(s)) => Some(s),
+        Some(_) => return bad_request("callback must be a string"),
+        None => None,
+    };
+    if let Some(cb) = &callback {
+        if !valid_callback(cb) {
+            return bad_request("callback must be a JavaScript identifier");
+        }
+    }
+    // A JSONP call runs anonymously (CKAN clears the user), so no token is read.
+    let actor = if callback.is_some() {
+        Actor::Anonymous
+    } else {
+        let mut actor = Actor::Anonymous;
+        for raw in header_token(req) {
+            match catalog.authenticate(&raw).await {
+                Ok(TokenOutcome::Actor(a)) => {
+                    actor = a;
+                    break;
+                }
+                Ok(TokenOutcome::Unknown) => {}
+                Ok(TokenOutcome::Refused(msg)) => {
+                    return envelope_error(&help, &locale, &Error::NotAuthorized(Some(msg)));
+                }
+                Err(e) => return envelope_error(&help, &locale, &e),
+            }
+        }
+        actor
+    };
+    let ctx = Ctx::new(actor, locale.clone());
+    match catalog.call(name, &ctx, params).await {
+        Ok(result) => {
+            let envelope = serde_json::json!({"help": help, "success": true, "result": result});
+            let text = json::to_string(&envelope);
+            match callback {
+                Some(cb) if is_get => Response::builder()
+                    .content_type("application/javascript;charset=utf-8")
+                    .body(format!("{cb}({text});")),
+                _ => Response::builder().content_type("application/json;charset=utf-8").body(text),
+            }
+        }
+        Err(Error::BadRequest(msg)) => bad_request(&i18n::render(&locale, &msg)),
+        Err(e) => envelope_error(&help, &locale, &e),
+    }
+    .into_response()
+}

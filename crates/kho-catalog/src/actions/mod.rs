@@ -1,0 +1,166 @@
+//! The actions of this release, and the helpers they share.
+
+mod groups;
+mod members;
+mod misc;
+mod tokens;
+mod users;
+
+use kho_core::authz::{ActorUser, Capacity};
+use kho_core::model::{Activity, Group, STATE_ACTIVE};
+use kho_core::params::Params;
+use kho_core::{Error, Msg, Result};
+use kho_store::Tx;
+use serde_json::Value;
+
+use crate::registry::{ParamDoc, Registry};
+use crate::{Catalog, Ctx};
+
+/// Register one action: name, GET-able, handler, docstring, params, result description.
+macro_rules! action {
+    ($reg:ident, $name:literal, $sef:expr, $f:path, $doc:expr, [$(($p:literal, $ty:literal, $req:expr, $pd:literal)),* $(,)?], $res:literal) => {
+        $reg.add($crate::registry::ActionDef {
+            name: $name,
+            side_effect_free: $sef,
+            doc: $doc,
+            params: &[$($crate::registry::ParamDoc { name: $p, ty: $ty, required: $req, doc: $pd }),*],
+            result: $res,
+            handler: |c, x, p| Box::pin($f(c, x, p)),
+        });
+    };
+    ($reg:ident, $name:literal, $sef:expr, $f:path, $doc:expr, $params:expr, $res:literal) => {
+        $reg.add($crate::registry::ActionDef {
+            name: $name,
+            side_effect_free: $sef,
+            doc: $doc,
+            params: {
+                const P: &[$crate::registry::ParamDoc] = $params;
+                P
+            },
+            result: $res,
+            handler: |c, x, p| Box::pin($f(c, x, p)),
+        });
+    };
+}
+pub(crate) use action;
+
+/// Shorthand for a documented parameter in shared parameter tables.
+pub(crate) const fn pd(name: &'static str, ty: &'static str, required: bool, doc: &'static str) -> ParamDoc {
+    ParamDoc { name, ty, required, doc }
+}
+
+pub fn registry() -> Registry {
+    let mut r = Registry::default();
+    misc::register(&mut r);
+    users::register(&mut r);
+    tokens::register(&mut r);
+    groups::register(&mut r);
+    members::register(&mut r);
+    r
+}
+
+/// The logged-in caller, or CKAN's "Action X requires an authenticated user".
+pub(crate) fn require_user<'a>(ctx: &'a Ctx, action: &str) -> Result<&'a ActorUser> {
+    ctx.actor.user().ok_or_else(|| {
+        Error::denied(Msg::new("Action %{action} requires an authenticated user").arg("action", action))
+    })
+}
+
+/// `User %{user} not authorized to …` with the caller's name (empty when anonymous).
+pub(crate) fn not_authorized(ctx: &Ctx, template: &str) -> Error {
+    Error::denied(Msg::new(template).arg("user", ctx.actor.display()))
+}
+
+/// A parameter that names an entity by id or name.
+pub(crate) fn id_param(p: &Params, key: &str) -> Result<String> {
+    kho_core::params::req_str(p, key)
+}
+
+/// The caller's effective capacity in a group: their own membership, or `admin` cascaded
+/// from an ancestor where they are admin (CKAN's `roles_that_cascade_to_sub_groups`).
+pub(crate) async fn capacity_in(tx: &mut dyn Tx, user_id: &str, group_id: &str) -> Result<Option<Capacity>> {
+    let mut best: Option<Capacity> = None;
+    if let Some(m) = tx.member_get(group_id, user_id, "user").await? {
+        if m.state == STATE_ACTIVE {
+            best = Capacity::parse(&m.capacity);
+        }
+    }
+    if best == Some(Capacity::Admin) {
+        return Ok(best);
+    }
+    // Walk up the hierarchy (bounded, cycles ignored).
+    let mut frontier = vec![group_id.to_string()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(g) = frontier.pop() {
+        if !seen.insert(g.clone()) || seen.len() > 64 {
+            continue;
+        }
+        for parent in tx.member_of(&g, "group").await? {
+            if let Some(m) = tx.member_get(&parent.group_id, user_id, "user").await? {
+                if m.state == STATE_ACTIVE && m.capacity == "admin" {
+                    return Ok(Some(Capacity::Admin));
+                }
+            }
+            frontier.push(parent.group_id);
+        }
+    }
+    Ok(best)
+}
+
+/// Look up an active-or-deleted group of the right kind; the wrong kind is "Not found".
+pub(crate) async fn load_group(tx: &mut dyn Tx, id: &str, is_org: bool) -> Result<Option<Group>> {
+    Ok(tx.group_get(id).await?.filter(|g| g.is_organization == is_org))
+}
+
+/// Write one activity row.
+pub(crate) async fn record_activity(
+    tx: &mut dyn Tx,
+    user_id: &str,
+    object_id: &str,
+    activity_type: &str,
+    data: Value,
+    labels: Vec<String>,
+) -> Result<()> {
+    let a = Activity {
+        id: uuid::Uuid::new_v4().to_string(),
+        timestamp: kho_core::time::now_utc(),
+        user_id: user_id.to_string(),
+        object_id: object_id.to_string(),
+        activity_type: activity_type.to_string(),
+        data: data.to_string(),
+        permission_labels: labels,
+    };
+    tx.activity_insert(&a).await?;
+    Ok(())
+}
+
+
+/// The caller is a sysadmin or fails with the given template.
+pub(crate) fn require_sysadmin(ctx: &Ctx, template: &str) -> Result<()> {
+    if ctx.actor.is_sysadmin() {
+        Ok(())
+    } else {
+        Err(not_authorized(ctx, template))
+    }
+}
+
+impl Catalog {
+    /// Datasets of an organization or group visible to the caller: `(count, first rows)`.
+    ///
+    /// Datasets arrive with the dataset store; until then no dataset can exist, so the
+    /// count is the number of package memberships the caller may see (zero).
+    pub(crate) async fn group_datasets(
+        &self,
+        tx: &mut dyn Tx,
+        _ctx: &Ctx,
+        group: &Group,
+        rows: usize,
+    ) -> Result<(i64, Vec<Value>)> {
+        if group.is_organization {
+            return Ok((0, Vec::new()));
+        }
+        let members = tx.member_list(&group.id, Some("package")).await?;
+        let _ = rows;
+        Ok((members.len() as i64, Vec::new()))
+    }
+}

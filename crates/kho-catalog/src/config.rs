@@ -1,0 +1,53 @@
+//! The catalogue's settings (a part of the binary's configuration).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CatalogConfig {
+    /// Absolute base URL, no trailing slash (`ckan.site_url`).
+    pub site_url: String,
+    pub site_title: String,
+    pub site_description: String,
+    pub error_emails_to: String,
+    /// `en` or `vi` (`ckan.locale_default`).
+    pub locale_default: String,
+    /// Anyone may create an account through `user_create` (`ckan.auth.create_user_via_api`).
+    pub create_user_via_api: bool,
+    /// Any logged-in user may create organizations (`ckan.auth.user_create_organizations`).
+    pub user_create_organizations: bool,
+    /// Any logged-in user may create groups (`ckan.auth.user_create_groups`).
+    pub user_create_groups: bool,
+    /// Organization and group admins may delete them (`ckan.auth.user_delete_*`).
+    pub user_delete_organizations: bool,
+    pub user_delete_groups: bool,
+    /// User lists and details are public (`ckan.auth.public_user_details`).
+    pub public_user_details: bool,
+    /// `organization_list`/`group_list` cap (`ckan.group_and_organization_list_max`).
+    pub group_list_max: i64,
+    /// The same cap with `all_fields` (`ckan.group_and_organization_list_all_fields_max`).
+    pub group_list_all_fields_max: i64,
+    /// Sort of `organization_list`/`group_list` (`ckan.default_group_sort`).
+    pub default_group_sort: String,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        CatalogConfig {
+            site_url: "http://127.0.0.1:5000".into(),
+            site_title: "kho".into(),
+            site_description: String::new(),
+            error_emails_to: String::new(),
+            locale_default: "en".into(),
+            create_user_via_api: false,
+            user_create_organizations: true,
+            user_create_groups: true,
+            user_delete_organizations: true,
+            user_delete_groups: true,
+            public_user_details: true,
+            group_list_max: 1000,
+            group_list_all_fields_max: 25,
+            default_group_sort: "title".into(),
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! kho-catalog: the CKAN actions.
+//!
+//! One async function per CKAN action, taking a [`Ctx`] (who calls, in which language) and
+//! the action's parameters as a JSON object, returning the action's CKAN result. This is
+//! the only crate that combines the store with the rules of kho-core. A [`Registry`] maps
+//! action names to handlers; the HTTP layer only looks names up and calls them.
+
+mod actions;
+pub mod auth;
+pub mod config;
+mod dictize;
+mod registry;
+
+use std::sync::Arc;
+
+use kho_core::{Actor, Error, Result};
+use kho_store::Store;
+use serde_json::Value;
+
+pub use config::CatalogConfig;
+pub use kho_core::params::Params;
+pub use registry::{ActionDef, ParamDoc, Registry};
+
+/// Translates a message key for a locale (installed by the HTTP layer; identity by default).
+pub type Translator = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
+
+/// The call context: the caller and the language of any text the result carries.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub locale: String,
+}
+
+impl Ctx {
+    pub fn new(actor: Actor, locale: impl Into<String>) -> Self {
+        Ctx { actor, locale: locale.into() }
+    }
+}
+
+/// A built catalogue: the store, the configuration and the action registry.
+#[derive(Clone)]
+pub struct Catalog {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    config: CatalogConfig,
+    registry: Registry,
+    translator: Translator,
+}
+
+impl Catalog {
+    /// Build a catalogue over a migrated store.
+    pub fn new(store: Arc<dyn Store>, config: CatalogConfig) -> Self {
+        Self::with_translator(store, config, Arc::new(|_, key| key.to_string()))
+    }
+
+    pub fn with_translator(store: Arc<dyn Store>, config: CatalogConfig, translator: Translator) -> Self {
+        Catalog {
+            inner: Arc::new(Inner { store, config, registry: actions::registry(), translator }),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &CatalogConfig {
+        &self.inner.config
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    pub(crate) fn tr(&self, ctx: &Ctx, key: &str) -> String {
+        (self.inner.translator)(&ctx.locale, key)
+    }
+
+    /// Call an action by name. Unknown names give `Error::BadRequest` with CKAN's text.
+    pub async fn call(&self, name: &str, ctx: &Ctx, params: Params) -> Result<Value> {
+        let def = self.inner.registry.get(name).ok_or_else(|| {
+            Error::BadRequest(kho_core::Msg::new("Action name not known: %{name}").arg("name", name))
+        })?;
+        (def.handler)(self, ctx, params).await
+    }
+
+    /// The `/api/3/action/help_show?name=X` URL CKAN puts in every envelope.
+    pub fn help_url(&self, action: &str) -> String {
+        format!("{}/api/3/action/help_show?name={}", self.inner.config.site_url, action)
+    }
+}

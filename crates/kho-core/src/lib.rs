@@ -1,0 +1,16 @@
+//! kho-core: the pure heart of kho.
+//!
+//! Domain types, CKAN's validation rules and messages, the authorization rules and the
+//! error type that every other crate speaks. Nothing here performs I/O, so every rule can
+//! be tested without a database or a server.
+
+pub mod authz;
+pub mod error;
+pub mod fold;
+pub mod model;
+pub mod params;
+pub mod time;
+pub mod validate;
+
+pub use authz::{Actor, Capacity};
+pub use error::{Error, ErrorDict, FieldErrors, Msg, Result};

@@ -1,0 +1,133 @@
+//! Stored entities. Timestamps are naive datetimes (UTC for activity and tokens,
+//! server-local for `created` of users and groups, as CKAN does).
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+/// Lifecycle state shared by users, groups and members.
+pub const STATE_ACTIVE: &str = "active";
+pub const STATE_DELETED: &str = "deleted";
+pub const STATE_PENDING: &str = "pending";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub fullname: Option<String>,
+    pub email: Option<String>,
+    /// PHC string (argon2id). Never rendered unless a sysadmin asks for it.
+    pub password_hash: Option<String>,
+    pub about: Option<String>,
+    pub image_url: Option<String>,
+    pub sysadmin: bool,
+    pub state: String,
+    pub created: NaiveDateTime,
+    pub last_active: Option<NaiveDateTime>,
+    pub activity_streams_email_notifications: bool,
+    /// JSON object text, sysadmin-only (`plugin_extras`).
+    pub plugin_extras: Option<String>,
+}
+
+impl User {
+    pub fn display_name(&self) -> String {
+        match self.fullname.as_deref().map(str::trim) {
+            Some(f) if !f.is_empty() => f.to_string(),
+            _ => self.name.clone(),
+        }
+    }
+
+    /// md5 of the stripped, lower-cased e-mail (CKAN's `email_hash`).
+    pub fn email_hash(&self) -> String {
+        use md5::{Digest, Md5};
+        let e = self.email.as_deref().unwrap_or("").trim().to_lowercase();
+        hex::encode(Md5::digest(e.as_bytes()))
+    }
+}
+
+/// An organization (`is_organization`) or a group: one table, as in CKAN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+    /// `organization`, `group`, or a custom group type.
+    pub group_type: String,
+    pub is_organization: bool,
+    pub approval_status: String,
+    pub state: String,
+    pub created: NaiveDateTime,
+    pub extras: Vec<GroupExtra>,
+}
+
+impl Group {
+    pub fn display_name(&self) -> String {
+        match self.title.as_deref() {
+            Some(t) if !t.is_empty() => t.to_string(),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupExtra {
+    pub id: String,
+    pub group_id: String,
+    pub key: String,
+    pub value: String,
+    pub state: String,
+}
+
+/// A membership row: a user, package or group inside a group or organization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: String,
+    pub group_id: String,
+    pub table_id: String,
+    /// `user`, `package` or `group`.
+    pub table_name: String,
+    pub capacity: String,
+    pub state: String,
+}
+
+/// An API token. Only a hash of the secret is stored; the secret is shown once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_access: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+    /// `active`, `revoked` or `suspended`.
+    pub state: String,
+    pub state_reason: Option<String>,
+}
+
+/// One activity stream entry (CKAN's activity plugin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub id: String,
+    pub timestamp: NaiveDateTime,
+    pub user_id: String,
+    pub object_id: String,
+    pub activity_type: String,
+    /// JSON text of the activity's `data`.
+    pub data: String,
+    /// Permission labels of the object at the time (`public`, `member-<org>`...).
+    pub permission_labels: Vec<String>,
+}
+
+/// One row of the change log that search indexes and harvesters follow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: i64,
+    /// `package`, `group`, `organization`, `user`.
+    pub entity_type: String,
+    pub entity_id: String,
+    /// `create`, `update`, `delete`, `purge`.
+    pub op: String,
+    pub at: NaiveDateTime,
+}

@@ -1,0 +1,124 @@
+//! kho-store: the source of truth.
+//!
+//! One [`Store`] trait with one SQL implementation that runs on SQLite (the embedded
+//! default) and Postgres (production). Writes happen inside a [`Tx`]: the entity rows,
+//! the activity row and the change-log row commit together or not at all.
+
+mod error;
+mod sql;
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use kho_core::model::{Activity, ApiToken, Change, Group, Member, User};
+
+pub use error::StoreError;
+pub use sql::{Backend, SqlStore};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The store. Cheap to share (`Arc<dyn Store>`).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is (`sqlite` or `postgres`), for status and logs.
+    fn backend(&self) -> Backend;
+    /// Apply pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Is the database reachable? (`/readyz`)
+    async fn ping(&self) -> StoreResult<()>;
+    /// Start a read-write transaction. Dropping it without `commit` rolls back.
+    ///
+    /// On SQLite there is one writer at a time: `begin` waits (up to 30 s) while another
+    /// write transaction is open. Never hold two transactions in one task at once (on an
+    /// in-memory SQLite, `begin` and `read` share a single connection, so that waits too).
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
+    /// Start a read-only unit of work (may run concurrently with writes). Only read through
+    /// it: on SQLite a write through it can fail with "database is locked".
+    async fn read(&self) -> StoreResult<Box<dyn Tx>>;
+}
+
+/// One transaction. Every read and write of an action goes through one of these.
+///
+/// After any database error (including [`StoreError::Conflict`]) the transaction is
+/// aborted, on both backends: every further call, `commit` included, returns
+/// [`StoreError::Aborted`]; drop it. Updates and deletes of rows that do not exist are
+/// no-ops. Timestamps round-trip with microsecond precision.
+#[async_trait]
+pub trait Tx: Send {
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // ---- users
+    /// By id, else by name (CKAN's `User.get`), any state.
+    async fn user_get(&mut self, id_or_name: &str) -> StoreResult<Option<User>>;
+    /// Users with this e-mail (case-insensitive; ASCII-only folding on SQLite), any state,
+    /// ordered by name.
+    async fn users_by_email(&mut self, email: &str) -> StoreResult<Vec<User>>;
+    /// Every user that is not deleted, ordered by name.
+    async fn user_list(&mut self) -> StoreResult<Vec<User>>;
+    /// Number of users that are not deleted (the length of `user_list`).
+    async fn user_count(&mut self) -> StoreResult<i64>;
+    async fn user_insert(&mut self, user: &User) -> StoreResult<()>;
+    /// Replace every column of the user with this id.
+    async fn user_update(&mut self, user: &User) -> StoreResult<()>;
+    async fn user_touch(&mut self, id: &str, at: NaiveDateTime) -> StoreResult<()>;
+
+    // ---- API tokens
+    async fn token_insert(&mut self, token: &ApiToken) -> StoreResult<()>;
+    async fn token_get(&mut self, id: &str) -> StoreResult<Option<ApiToken>>;
+    async fn token_by_hash(&mut self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
+    /// Tokens of a user, oldest first (by `created_at`, then id).
+    async fn token_list(&mut self, user_id: &str) -> StoreResult<Vec<ApiToken>>;
+    /// Set `state` (`active`, `revoked`, `suspended`) and the reason.
+    async fn token_set_state(&mut self, id: &str, state: &str, reason: Option<&str>) -> StoreResult<()>;
+    async fn token_touch(&mut self, id: &str, at: NaiveDateTime) -> StoreResult<()>;
+
+    // ---- organizations and groups
+    /// By id, else by name, any state, with its active extras sorted by key.
+    async fn group_get(&mut self, id_or_name: &str) -> StoreResult<Option<Group>>;
+    /// Every group (`is_organization` false) or organization, any state, ordered by name,
+    /// each with its active extras sorted by key.
+    async fn group_list(&mut self, is_organization: bool) -> StoreResult<Vec<Group>>;
+    /// Insert the group and its extras.
+    async fn group_insert(&mut self, group: &Group) -> StoreResult<()>;
+    /// Replace the group's columns and its extras with exactly `group.extras`.
+    async fn group_update(&mut self, group: &Group) -> StoreResult<()>;
+    /// Remove the group, its extras and every membership row in or of it.
+    async fn group_purge(&mut self, id: &str) -> StoreResult<()>;
+
+    // ---- memberships
+    /// Active members of a group, optionally of one table (`user`, `package`, `group`),
+    /// ordered by (`table_name`, `table_id`).
+    async fn member_list(&mut self, group_id: &str, table_name: Option<&str>) -> StoreResult<Vec<Member>>;
+    /// Active memberships of an object (e.g. the orgs of a user), ordered by `group_id`.
+    async fn member_of(&mut self, table_id: &str, table_name: &str) -> StoreResult<Vec<Member>>;
+    /// The membership row, any state.
+    async fn member_get(&mut self, group_id: &str, table_id: &str, table_name: &str) -> StoreResult<Option<Member>>;
+    /// Insert or replace the row for (group_id, table_id, table_name): an existing row
+    /// keeps its id and takes `capacity` and `state`.
+    async fn member_upsert(&mut self, member: &Member) -> StoreResult<()>;
+    /// Delete the row (not a state change).
+    async fn member_delete(&mut self, group_id: &str, table_id: &str, table_name: &str) -> StoreResult<()>;
+    /// Remove every membership of an object (used when a user is deleted).
+    async fn member_delete_all_of(&mut self, table_id: &str, table_name: &str) -> StoreResult<()>;
+
+    // ---- activity
+    async fn activity_insert(&mut self, activity: &Activity) -> StoreResult<()>;
+    /// Activities of one object, newest first (by timestamp, then id, descending), skipping
+    /// `offset` and returning at most `limit`.
+    async fn activity_list(&mut self, object_id: &str, offset: i64, limit: i64) -> StoreResult<Vec<Activity>>;
+
+    // ---- change log
+    /// Append a change (stamped with the current UTC time) and return its sequence number.
+    ///
+    /// Numbers strictly increase in commit order, possibly with gaps (rolled-back
+    /// transactions), so a follower that has applied everything up to N never misses a
+    /// change numbered below N. On Postgres this holds a lock on the change log from this
+    /// call until the transaction ends, serializing writers from there: call it last.
+    async fn change_append(&mut self, entity_type: &str, entity_id: &str, op: &str) -> StoreResult<i64>;
+    /// Changes with `seq > after`, oldest first, at most `limit`.
+    async fn changes_since(&mut self, after: i64, limit: i64) -> StoreResult<Vec<Change>>;
+}
+
+/// Open a store from a URL: `postgres://…` selects Postgres, `sqlite://…` SQLite.
+pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    Ok(std::sync::Arc::new(SqlStore::connect(url).await?))
+}

@@ -1,0 +1,831 @@
+//! One store test suite, run on every backend: a SQLite file, an in-memory SQLite and
+//! Postgres (a fresh database per test from `kho_test_support::postgres_url`).
+//!
+//! Each test is a generic `async fn(Arc<dyn Store>)`; the `store_suite!` macro at the end
+//! instantiates it once per backend. Tests that hold a write transaction open while
+//! reading through another connection do not run on the in-memory SQLite, whose single
+//! connection serves reads and writes alike.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use kho_core::model::{Activity, ApiToken, Group, GroupExtra, Member, User};
+use kho_store::{Store, StoreError};
+
+// ---------------------------------------------------------------- fixtures
+
+fn at(s: &str) -> NaiveDateTime {
+    kho_core::time::parse(s).expect("test timestamp")
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn user(name: &str) -> User {
+    User {
+        id: new_id(),
+        name: name.to_owned(),
+        fullname: Some(format!("{name} Nguyễn")),
+        email: Some(format!("{name}@example.org")),
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
+        about: None,
+        image_url: None,
+        sysadmin: false,
+        state: "active".to_owned(),
+        created: at("2026-01-02T03:04:05.123456"),
+        last_active: None,
+        activity_streams_email_notifications: false,
+        plugin_extras: None,
+    }
+}
+
+fn token(user_id: &str, name: &str, created_at: &str) -> ApiToken {
+    ApiToken {
+        id: new_id(),
+        user_id: user_id.to_owned(),
+        name: name.to_owned(),
+        token_hash: format!("hash-{}", new_id()),
+        created_at: at(created_at),
+        last_access: None,
+        expires_at: None,
+        state: "active".to_owned(),
+        state_reason: None,
+    }
+}
+
+fn extra(group_id: &str, key: &str, value: &str) -> GroupExtra {
+    GroupExtra {
+        id: new_id(),
+        group_id: group_id.to_owned(),
+        key: key.to_owned(),
+        value: value.to_owned(),
+        state: "active".to_owned(),
+    }
+}
+
+fn group(name: &str, is_organization: bool) -> Group {
+    Group {
+        id: new_id(),
+        name: name.to_owned(),
+        title: Some(format!("Title of {name}")),
+        description: Some("Mô tả".to_owned()),
+        image_url: None,
+        group_type: if is_organization { "organization" } else { "group" }.to_owned(),
+        is_organization,
+        approval_status: "approved".to_owned(),
+        state: "active".to_owned(),
+        created: at("2026-03-04T05:06:07"),
+        extras: Vec::new(),
+    }
+}
+
+fn member(group_id: &str, table_id: &str, table_name: &str, capacity: &str) -> Member {
+    Member {
+        id: new_id(),
+        group_id: group_id.to_owned(),
+        table_id: table_id.to_owned(),
+        table_name: table_name.to_owned(),
+        capacity: capacity.to_owned(),
+        state: "active".to_owned(),
+    }
+}
+
+fn activity(object_id: &str, timestamp: &str) -> Activity {
+    Activity {
+        id: new_id(),
+        timestamp: at(timestamp),
+        user_id: new_id(),
+        object_id: object_id.to_owned(),
+        activity_type: "changed package".to_owned(),
+        data: format!(r#"{{"package":{{"id":"{object_id}"}}}}"#),
+        permission_labels: vec!["public".to_owned(), "member-org1".to_owned()],
+    }
+}
+
+async fn insert_users(store: &dyn Store, users: &[&User]) {
+    let mut tx = store.begin().await.expect("begin");
+    for u in users {
+        tx.user_insert(u).await.expect("user_insert");
+    }
+    tx.commit().await.expect("commit");
+}
+
+async fn insert_groups(store: &dyn Store, groups: &[&Group]) {
+    let mut tx = store.begin().await.expect("begin");
+    for g in groups {
+        tx.group_insert(g).await.expect("group_insert");
+    }
+    tx.commit().await.expect("commit");
+}
+
+fn names(users: &[User]) -> Vec<&str> {
+    users.iter().map(|u| u.name.as_str()).collect()
+}
+
+fn keys(group: &Group) -> Vec<(&str, &str)> {
+    group
+        .extras
+        .iter()
+        .map(|e| (e.key.as_str(), e.value.as_str()))
+        .collect()
+}
+
+// ---------------------------------------------------------------- tests
+
+async fn migrations_are_idempotent(store: Arc<dyn Store>) {
+    store.migrate().await.expect("second migrate");
+    store.migrate().await.expect("third migrate");
+    store.ping().await.expect("ping");
+    let u = user("after-migrate");
+    insert_users(&*store, &[&u]).await;
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.user_count().await.expect("count"), 1);
+}
+
+async fn user_roundtrip(store: Arc<dyn Store>) {
+    let mut full = user("full");
+    full.about = Some("about me".to_owned());
+    full.image_url = Some("https://example.org/me.png".to_owned());
+    full.sysadmin = true;
+    full.last_active = Some(at("2026-05-06T07:08:09"));
+    full.activity_streams_email_notifications = true;
+    full.plugin_extras = Some(r#"{"k":"v"}"#.to_owned());
+    let mut bare = user("bare");
+    bare.fullname = None;
+    bare.email = None;
+    bare.password_hash = None;
+    bare.created = at("2026-01-02T03:04:05");
+    insert_users(&*store, &[&full, &bare]).await;
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.user_get(&full.id).await.expect("get"), Some(full.clone()));
+    assert_eq!(tx.user_get("full").await.expect("get"), Some(full.clone()));
+    assert_eq!(tx.user_get(&bare.id).await.expect("get"), Some(bare.clone()));
+    assert_eq!(tx.user_get("nobody").await.expect("get"), None);
+    drop(tx);
+
+    let mut changed = full.clone();
+    changed.name = "full-renamed".to_owned();
+    changed.fullname = None;
+    changed.email = Some("new@example.org".to_owned());
+    changed.sysadmin = false;
+    changed.state = "deleted".to_owned();
+    changed.plugin_extras = None;
+    let mut tx = store.begin().await.expect("begin");
+    tx.user_update(&changed).await.expect("update");
+    tx.user_touch(&bare.id, at("2026-07-08T09:10:11.000001"))
+        .await
+        .expect("touch");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.user_get(&full.id).await.expect("get"), Some(changed));
+    assert_eq!(tx.user_get("full").await.expect("get"), None);
+    let touched = tx.user_get("bare").await.expect("get").expect("bare exists");
+    assert_eq!(touched.last_active, Some(at("2026-07-08T09:10:11.000001")));
+}
+
+async fn user_get_prefers_id_over_name(store: Arc<dyn Store>) {
+    let first = user("first");
+    // A second user whose *name* is the first user's id.
+    let second = user(&first.id);
+    insert_users(&*store, &[&second, &first]).await;
+    let mut tx = store.read().await.expect("read");
+    let got = tx.user_get(&first.id).await.expect("get").expect("found");
+    assert_eq!(got.id, first.id);
+    let got = tx.user_get(&second.id).await.expect("get").expect("found");
+    assert_eq!(got.id, second.id);
+}
+
+async fn user_list_excludes_deleted(store: Arc<dyn Store>) {
+    let c = user("carol");
+    let a = user("alice");
+    let mut b = user("bob");
+    b.state = "deleted".to_owned();
+    let mut p = user("pending-user");
+    p.state = "pending".to_owned();
+    insert_users(&*store, &[&c, &a, &b, &p]).await;
+    let mut tx = store.read().await.expect("read");
+    let list = tx.user_list().await.expect("list");
+    assert_eq!(names(&list), ["alice", "carol", "pending-user"]);
+    assert_eq!(tx.user_count().await.expect("count"), 3);
+}
+
+async fn users_by_email_is_case_insensitive(store: Arc<dyn Store>) {
+    let mut a = user("alice");
+    a.email = Some("Alice@Example.ORG".to_owned());
+    let mut b = user("alice-old");
+    b.email = Some("alice@example.org".to_owned());
+    b.state = "deleted".to_owned();
+    let c = user("carol");
+    insert_users(&*store, &[&a, &b, &c]).await;
+    let mut tx = store.read().await.expect("read");
+    for query in ["alice@example.org", "ALICE@EXAMPLE.ORG", "Alice@Example.ORG"] {
+        let found = tx.users_by_email(query).await.expect("by email");
+        assert_eq!(names(&found), ["alice", "alice-old"], "query {query}");
+    }
+    assert!(tx
+        .users_by_email("nobody@example.org")
+        .await
+        .expect("by email")
+        .is_empty());
+}
+
+async fn duplicate_user_conflicts_and_leaves_nothing(store: Arc<dyn Store>) {
+    let existing = user("taken");
+    insert_users(&*store, &[&existing]).await;
+
+    // Same name, committed row: Conflict.
+    let fresh = user("fresh");
+    let mut tx = store.begin().await.expect("begin");
+    tx.user_insert(&fresh).await.expect("insert fresh");
+    tx.change_append("user", &fresh.id, "create")
+        .await
+        .expect("change");
+    let err = tx
+        .user_insert(&user("taken"))
+        .await
+        .expect_err("duplicate name");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+    // The transaction is aborted on every backend.
+    let err = tx.user_get("fresh").await.expect_err("aborted");
+    assert!(matches!(err, StoreError::Aborted), "got {err:?}");
+    let err = tx.commit().await.expect_err("commit of an aborted tx");
+    assert!(matches!(err, StoreError::Aborted), "got {err:?}");
+
+    // Same id: Conflict too.
+    let mut same_id = user("other-name");
+    same_id.id = existing.id.clone();
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx.user_insert(&same_id).await.expect_err("duplicate id");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+    drop(tx);
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.user_get("fresh").await.expect("get"), None);
+    assert_eq!(tx.user_get("other-name").await.expect("get"), None);
+    assert_eq!(names(&tx.user_list().await.expect("list")), ["taken"]);
+    assert!(tx.changes_since(0, 10).await.expect("changes").is_empty());
+}
+
+async fn token_lifecycle(store: Arc<dyn Store>) {
+    let owner = user("owner");
+    let other = user("other");
+    insert_users(&*store, &[&owner, &other]).await;
+    let newer = token(&owner.id, "newer", "2026-02-01T00:00:00");
+    let mut older = token(&owner.id, "older", "2026-01-01T00:00:00.5");
+    older.expires_at = Some(at("2027-01-01T00:00:00"));
+    let others = token(&other.id, "others", "2026-01-15T00:00:00");
+    let mut tx = store.begin().await.expect("begin");
+    for t in [&newer, &older, &others] {
+        tx.token_insert(t).await.expect("token_insert");
+    }
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(tx.token_get(&older.id).await.expect("get"), Some(older.clone()));
+    assert_eq!(tx.token_get("missing").await.expect("get"), None);
+    assert_eq!(
+        tx.token_by_hash(&newer.token_hash).await.expect("by hash"),
+        Some(newer.clone())
+    );
+    assert_eq!(tx.token_by_hash("nope").await.expect("by hash"), None);
+    let listed = tx.token_list(&owner.id).await.expect("list");
+    assert_eq!(listed, vec![older.clone(), newer.clone()]);
+
+    tx.token_set_state(&older.id, "revoked", Some("leaked"))
+        .await
+        .expect("set state");
+    tx.token_touch(&newer.id, at("2026-03-03T03:03:03.303030"))
+        .await
+        .expect("touch");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.begin().await.expect("begin");
+    let revoked = tx.token_get(&older.id).await.expect("get").expect("exists");
+    assert_eq!(revoked.state, "revoked");
+    assert_eq!(revoked.state_reason.as_deref(), Some("leaked"));
+    let touched = tx.token_get(&newer.id).await.expect("get").expect("exists");
+    assert_eq!(touched.last_access, Some(at("2026-03-03T03:03:03.303030")));
+    tx.token_set_state(&older.id, "active", None)
+        .await
+        .expect("set state");
+    let active = tx.token_get(&older.id).await.expect("get").expect("exists");
+    assert_eq!(active.state_reason, None);
+
+    let mut dup = token(&owner.id, "dup", "2026-04-01T00:00:00");
+    dup.token_hash = newer.token_hash.clone();
+    let err = tx.token_insert(&dup).await.expect_err("duplicate hash");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+}
+
+async fn token_needs_existing_user(store: Arc<dyn Store>) {
+    let mut tx = store.begin().await.expect("begin");
+    let orphan = token("no-such-user", "orphan", "2026-01-01T00:00:00");
+    let err = tx.token_insert(&orphan).await.expect_err("foreign key");
+    assert!(matches!(err, StoreError::Database(_)), "got {err:?}");
+}
+
+async fn group_with_extras(store: Arc<dyn Store>) {
+    let mut org = group("org-b", true);
+    let mut deleted_extra = extra(&org.id, "gone", "x");
+    deleted_extra.state = "deleted".to_owned();
+    org.extras = vec![
+        extra(&org.id, "zeta", "26"),
+        extra(&org.id, "alpha", "1"),
+        deleted_extra,
+    ];
+    let org_a = group("org-a", true);
+    let mut grp = group("group-a", false);
+    grp.extras = vec![extra(&grp.id, "theme", "health")];
+    insert_groups(&*store, &[&org, &grp, &org_a]).await;
+
+    let mut tx = store.read().await.expect("read");
+    let by_name = tx.group_get("org-b").await.expect("get").expect("found");
+    assert_eq!(keys(&by_name), [("alpha", "1"), ("zeta", "26")]);
+    assert_eq!(by_name.extras[0], org.extras[1]);
+    let mut expected = org.clone();
+    expected.extras = vec![org.extras[1].clone(), org.extras[0].clone()];
+    assert_eq!(by_name, expected);
+    assert_eq!(tx.group_get(&org.id).await.expect("get"), Some(expected));
+    assert_eq!(tx.group_get("nope").await.expect("get"), None);
+
+    let orgs = tx.group_list(true).await.expect("list");
+    let org_names: Vec<&str> = orgs.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(org_names, ["org-a", "org-b"]);
+    assert!(orgs[0].extras.is_empty());
+    assert_eq!(keys(&orgs[1]), [("alpha", "1"), ("zeta", "26")]);
+    let groups = tx.group_list(false).await.expect("list");
+    assert_eq!(groups, vec![grp.clone()]);
+    drop(tx);
+
+    let mut changed = org.clone();
+    changed.title = Some("New title".to_owned());
+    changed.state = "deleted".to_owned();
+    changed.extras = vec![extra(&org.id, "zeta", "27"), extra(&org.id, "new", "n")];
+    let mut tx = store.begin().await.expect("begin");
+    tx.group_update(&changed).await.expect("update");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    let got = tx.group_get("org-b").await.expect("get").expect("found");
+    assert_eq!(got.title.as_deref(), Some("New title"));
+    assert_eq!(got.state, "deleted");
+    assert_eq!(keys(&got), [("new", "n"), ("zeta", "27")]);
+    // Lists include every state.
+    assert_eq!(tx.group_list(true).await.expect("list").len(), 2);
+}
+
+async fn groups_and_orgs_share_names(store: Arc<dyn Store>) {
+    insert_groups(&*store, &[&group("shared", true)]).await;
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx
+        .group_insert(&group("shared", false))
+        .await
+        .expect_err("same name");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+    drop(tx);
+
+    let mut g = group("dup-extras", false);
+    g.extras = vec![extra(&g.id, "k", "1"), extra(&g.id, "k", "2")];
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx.group_insert(&g).await.expect_err("duplicate extra key");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+    drop(tx);
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.group_get("dup-extras").await.expect("get"), None);
+}
+
+async fn group_purge_removes_extras_and_members(store: Arc<dyn Store>) {
+    let mut grp = group("doomed", false);
+    grp.extras = vec![extra(&grp.id, "k", "v")];
+    let org = group("parent-org", true);
+    let alice = user("alice");
+    insert_users(&*store, &[&alice]).await;
+    insert_groups(&*store, &[&grp, &org]).await;
+    let mut tx = store.begin().await.expect("begin");
+    for m in [
+        member(&grp.id, &alice.id, "user", "member"),
+        member(&grp.id, "package-1", "package", "public"),
+        member(&org.id, &grp.id, "group", "parent"),
+        member(&org.id, &alice.id, "user", "admin"),
+    ] {
+        tx.member_upsert(&m).await.expect("member_upsert");
+    }
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.begin().await.expect("begin");
+    tx.group_purge(&grp.id).await.expect("purge");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.group_get("doomed").await.expect("get"), None);
+    assert!(tx.group_list(false).await.expect("list").is_empty());
+    assert!(tx.member_list(&grp.id, None).await.expect("list").is_empty());
+    let left = tx.member_list(&org.id, None).await.expect("list");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].table_id, alice.id);
+    assert!(tx.member_of(&grp.id, "group").await.expect("of").is_empty());
+    drop(tx);
+
+    // The extras are really gone: the same extra id and key can be used again.
+    let mut again = group("doomed", false);
+    again.extras = grp.extras.clone();
+    again.extras[0].group_id = again.id.clone();
+    insert_groups(&*store, &[&again]).await;
+}
+
+async fn member_upsert_and_delete(store: Arc<dyn Store>) {
+    let g1 = group("g1", false);
+    let g2 = group("g2", true);
+    insert_groups(&*store, &[&g1, &g2]).await;
+    let first = member(&g1.id, "user-1", "user", "member");
+    let mut tx = store.begin().await.expect("begin");
+    tx.member_upsert(&first).await.expect("upsert");
+    let mut second = member(&g1.id, "user-1", "user", "admin");
+    second.id = new_id();
+    tx.member_upsert(&second).await.expect("upsert again");
+    tx.member_upsert(&member(&g1.id, "pkg-1", "package", "public"))
+        .await
+        .expect("upsert");
+    tx.member_upsert(&member(&g2.id, "user-1", "user", "editor"))
+        .await
+        .expect("upsert");
+    let mut gone = member(&g1.id, "user-2", "user", "member");
+    gone.state = "deleted".to_owned();
+    tx.member_upsert(&gone).await.expect("upsert");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.begin().await.expect("begin");
+    let got = tx
+        .member_get(&g1.id, "user-1", "user")
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(got.id, first.id, "the row keeps its id");
+    assert_eq!(got.capacity, "admin");
+    let users = tx.member_list(&g1.id, Some("user")).await.expect("list");
+    assert_eq!(users, vec![got.clone()]);
+    let all = tx.member_list(&g1.id, None).await.expect("list");
+    let tables: Vec<&str> = all.iter().map(|m| m.table_name.as_str()).collect();
+    assert_eq!(tables, ["package", "user"]);
+    // Deleted rows are not listed but can be fetched.
+    let fetched = tx.member_get(&g1.id, "user-2", "user").await.expect("get");
+    assert_eq!(fetched.map(|m| m.state), Some("deleted".to_owned()));
+
+    let mut expected_groups = vec![g1.id.clone(), g2.id.clone()];
+    expected_groups.sort();
+    let of: Vec<String> = tx
+        .member_of("user-1", "user")
+        .await
+        .expect("of")
+        .into_iter()
+        .map(|m| m.group_id)
+        .collect();
+    assert_eq!(of, expected_groups);
+
+    tx.member_delete(&g1.id, "user-1", "user")
+        .await
+        .expect("delete");
+    assert_eq!(
+        tx.member_get(&g1.id, "user-1", "user").await.expect("get"),
+        None
+    );
+    assert_eq!(tx.member_of("user-1", "user").await.expect("of").len(), 1);
+    tx.member_delete_all_of("user-1", "user")
+        .await
+        .expect("delete all");
+    assert!(tx.member_of("user-1", "user").await.expect("of").is_empty());
+    assert_eq!(tx.member_list(&g1.id, None).await.expect("list").len(), 1);
+    tx.commit().await.expect("commit");
+}
+
+async fn activity_newest_first(store: Arc<dyn Store>) {
+    // Timestamps with and without a fraction: text order must be time order.
+    let stamps = [
+        "2026-01-01T10:00:00",
+        "2026-01-01T10:00:00.000001",
+        "2026-01-01T09:59:59.999999",
+        "2026-01-02T00:00:00",
+        "2025-12-31T23:59:59.5",
+    ];
+    let acts: Vec<Activity> = stamps.iter().map(|s| activity("pkg-1", s)).collect();
+    let mut tx = store.begin().await.expect("begin");
+    for a in &acts {
+        tx.activity_insert(a).await.expect("insert");
+    }
+    tx.activity_insert(&activity("pkg-2", "2030-01-01T00:00:00"))
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    let page1 = tx.activity_list("pkg-1", 0, 3).await.expect("list");
+    let page2 = tx.activity_list("pkg-1", 3, 10).await.expect("list");
+    let order = [3, 1, 0, 2, 4];
+    let expected: Vec<Activity> = order.iter().map(|&i| acts[i].clone()).collect();
+    assert_eq!(page1, expected[..3].to_vec());
+    assert_eq!(page2, expected[3..].to_vec());
+    assert!(tx
+        .activity_list("pkg-1", 5, 10)
+        .await
+        .expect("list")
+        .is_empty());
+    assert!(tx
+        .activity_list("pkg-1", 0, 0)
+        .await
+        .expect("list")
+        .is_empty());
+    assert!(tx
+        .activity_list("nothing", 0, 10)
+        .await
+        .expect("list")
+        .is_empty());
+}
+
+async fn change_log_sequence(store: Arc<dyn Store>) {
+    let mut seqs = Vec::new();
+    let mut tx = store.begin().await.expect("begin");
+    seqs.push(
+        tx.change_append("package", "p1", "create")
+            .await
+            .expect("append"),
+    );
+    seqs.push(
+        tx.change_append("group", "g1", "update")
+            .await
+            .expect("append"),
+    );
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin().await.expect("begin");
+    seqs.push(
+        tx.change_append("user", "u1", "delete")
+            .await
+            .expect("append"),
+    );
+    tx.commit().await.expect("commit");
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+
+    let mut tx = store.read().await.expect("read");
+    let all = tx.changes_since(0, 100).await.expect("since");
+    let got: Vec<(i64, &str, &str, &str)> = all
+        .iter()
+        .map(|c| {
+            (
+                c.seq,
+                c.entity_type.as_str(),
+                c.entity_id.as_str(),
+                c.op.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (seqs[0], "package", "p1", "create"),
+            (seqs[1], "group", "g1", "update"),
+            (seqs[2], "user", "u1", "delete"),
+        ]
+    );
+    let now = kho_core::time::now_utc();
+    for c in &all {
+        let age = now - c.at;
+        assert!(age.num_seconds().abs() < 300, "at {:?} is not now", c.at);
+    }
+    let page = tx.changes_since(seqs[0], 1).await.expect("since");
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].seq, seqs[1]);
+    assert!(tx.changes_since(seqs[2], 10).await.expect("since").is_empty());
+    assert!(tx.changes_since(0, 0).await.expect("since").is_empty());
+}
+
+async fn dropped_transaction_writes_nothing(store: Arc<dyn Store>) {
+    let u = user("ghost");
+    let mut g = group("ghost-group", true);
+    g.extras = vec![extra(&g.id, "k", "v")];
+    let mut tx = store.begin().await.expect("begin");
+    tx.user_insert(&u).await.expect("insert");
+    tx.group_insert(&g).await.expect("insert");
+    tx.member_upsert(&member(&g.id, &u.id, "user", "admin"))
+        .await
+        .expect("member");
+    tx.activity_insert(&activity(&g.id, "2026-01-01T00:00:00"))
+        .await
+        .expect("activity");
+    tx.change_append("organization", &g.id, "create")
+        .await
+        .expect("change");
+    assert!(tx.user_get("ghost").await.expect("get").is_some());
+    drop(tx);
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.user_get("ghost").await.expect("get"), None);
+    assert_eq!(tx.group_get("ghost-group").await.expect("get"), None);
+    assert!(tx.member_of(&u.id, "user").await.expect("of").is_empty());
+    assert!(tx
+        .activity_list(&g.id, 0, 10)
+        .await
+        .expect("list")
+        .is_empty());
+    assert!(tx.changes_since(0, 10).await.expect("since").is_empty());
+    drop(tx);
+
+    // The store is still usable, and the same rows can now be written.
+    insert_users(&*store, &[&u]).await;
+    insert_groups(&*store, &[&g]).await;
+}
+
+async fn concurrent_writers(store: Arc<dyn Store>) {
+    const TASKS: usize = 8;
+    const PER_TASK: usize = 5;
+    let mut handles = Vec::new();
+    for t in 0..TASKS {
+        let store = Arc::clone(&store);
+        handles.push(tokio::spawn(async move {
+            let mut seqs = Vec::new();
+            for i in 0..PER_TASK {
+                let u = user(&format!("writer-{t}-{i}"));
+                let mut tx = store.begin().await?;
+                tx.user_insert(&u).await?;
+                // Interleave a read so transactions stay open across awaits.
+                let _ = tx.user_count().await?;
+                seqs.push(tx.change_append("user", &u.id, "create").await?);
+                tx.commit().await?;
+                tokio::task::yield_now().await;
+            }
+            Ok::<_, StoreError>(seqs)
+        }));
+    }
+    let mut all_seqs = Vec::new();
+    for handle in handles {
+        let seqs = handle.await.expect("task").expect("writes succeed");
+        all_seqs.extend(seqs);
+    }
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.user_count().await.expect("count"),
+        (TASKS * PER_TASK) as i64
+    );
+    let changes = tx.changes_since(0, 1000).await.expect("since");
+    let logged: Vec<i64> = changes.iter().map(|c| c.seq).collect();
+    all_seqs.sort_unstable();
+    assert_eq!(logged, all_seqs);
+    assert!(logged.windows(2).all(|w| w[0] < w[1]));
+}
+
+async fn read_while_writing(store: Arc<dyn Store>) {
+    let u = user("in-flight");
+    let mut writer = store.begin().await.expect("begin");
+    writer.user_insert(&u).await.expect("insert");
+    // A reader neither blocks nor sees uncommitted rows.
+    let mut reader = tokio::time::timeout(Duration::from_secs(5), store.read())
+        .await
+        .expect("read does not wait for the writer")
+        .expect("read");
+    assert_eq!(reader.user_get("in-flight").await.expect("get"), None);
+    drop(reader);
+    writer.commit().await.expect("commit");
+    let mut reader = store.read().await.expect("read");
+    assert!(reader.user_get("in-flight").await.expect("get").is_some());
+}
+
+/// A change appended later never becomes visible before an earlier one: seq order is
+/// commit order, so a follower reading `changes_since` cannot skip a change.
+async fn change_log_commit_order(store: Arc<dyn Store>) {
+    let mut first = store.begin().await.expect("begin");
+    let first_seq = first
+        .change_append("package", "first", "create")
+        .await
+        .expect("append");
+
+    let second_store = Arc::clone(&store);
+    let second = tokio::spawn(async move {
+        let mut tx = second_store.begin().await?;
+        let seq = tx.change_append("package", "second", "create").await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(seq)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    {
+        let mut reader = store.read().await.expect("read");
+        let seen = reader.changes_since(0, 10).await.expect("since");
+        assert!(
+            seen.is_empty(),
+            "a later change is visible before the earlier one commits: {seen:?}"
+        );
+    }
+    first.commit().await.expect("commit first");
+    let second_seq = second.await.expect("task").expect("second writer");
+    assert!(first_seq < second_seq);
+    let mut reader = store.read().await.expect("read");
+    let ids: Vec<String> = reader
+        .changes_since(0, 10)
+        .await
+        .expect("since")
+        .into_iter()
+        .map(|c| c.entity_id)
+        .collect();
+    assert_eq!(ids, ["first", "second"]);
+}
+
+// ---------------------------------------------------------------- backends
+
+async fn migrated(url: &str) -> Arc<dyn Store> {
+    let store = kho_store::connect(url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}
+
+/// A SQLite file in a temporary directory, removed at the end of the test.
+async fn sqlite_file() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = migrated(&kho_test_support::sqlite_url(dir.path())).await;
+    assert_eq!(store.backend(), kho_store::Backend::Sqlite);
+    (store, dir)
+}
+
+async fn sqlite_memory() -> Arc<dyn Store> {
+    let store = migrated("sqlite::memory:").await;
+    assert_eq!(store.backend(), kho_store::Backend::Sqlite);
+    store
+}
+
+async fn postgres() -> Arc<dyn Store> {
+    let store = migrated(&kho_test_support::postgres_url().await).await;
+    assert_eq!(store.backend(), kho_store::Backend::Postgres);
+    store
+}
+
+/// `store_suite!(every: [tests…], concurrent: [tests…])`: every test runs on the SQLite
+/// file and Postgres; the `every` tests also on the in-memory SQLite.
+macro_rules! store_suite {
+    (every: [$($every:ident),* $(,)?], concurrent: [$($concurrent:ident),* $(,)?] $(,)?) => {
+        mod sqlite_file {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $every() {
+                    let (store, dir) = super::sqlite_file().await;
+                    super::$every(store).await;
+                    drop(dir);
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $concurrent() {
+                    let (store, dir) = super::sqlite_file().await;
+                    super::$concurrent(store).await;
+                    drop(dir);
+                }
+            )*
+        }
+        mod sqlite_memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $every() {
+                    super::$every(super::sqlite_memory().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $every() {
+                    super::$every(super::postgres().await).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $concurrent() {
+                    super::$concurrent(super::postgres().await).await;
+                }
+            )*
+        }
+    };
+}
+
+store_suite! {
+    every: [
+        migrations_are_idempotent,
+        user_roundtrip,
+        user_get_prefers_id_over_name,
+        user_list_excludes_deleted,
+        users_by_email_is_case_insensitive,
+        duplicate_user_conflicts_and_leaves_nothing,
+        token_lifecycle,
+        token_needs_existing_user,
+        group_with_extras,
+        groups_and_orgs_share_names,
+        group_purge_removes_extras_and_members,
+        member_upsert_and_delete,
+        activity_newest_first,
+        change_log_sequence,
+        dropped_transaction_writes_nothing,
+        concurrent_writers,
+    ],
+    concurrent: [
+        read_while_writing,
+        change_log_commit_order,
+    ],
+}
