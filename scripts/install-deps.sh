@@ -20,14 +20,19 @@ apt_install() {
     echo "install-deps: need $* but apt-get is not available; install it by hand" >&2
     exit 1
   fi
+  local log
+  log=$(mktemp)
   if [ "$apt_updated" -eq 0 ]; then
     say "apt-get update"
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$log" 2>&1 ||
+      { cat "$log" >&2; rm -f "$log"; exit 1; }
     apt_updated=1
   fi
   say "apt-get install $*"
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    apt-get install -y -qq --no-install-recommends "$@" >"$log" 2>&1 ||
+    { cat "$log" >&2; rm -f "$log"; exit 1; }
+  rm -f "$log"
 }
 
 have_initdb() {

@@ -161,6 +161,9 @@ run_one() {
   WORK=$(mktemp -d /tmp/kho-pytest.XXXXXX)
   local data="$WORK/data"
   mkdir "$data"
+  # No stray ./kho.toml or KHO_* settings of the caller: only the flags below.
+  unset KHO_CONFIG KHO_DATA_DIR KHO_DATABASE_URL
+  cd "$WORK"
   if [ "$backend" = postgres ]; then
     start_postgres
     db_args=(--database-url "$PG_URL")

@@ -31,8 +31,8 @@ pub trait Store: Send + Sync + 'static {
     /// write transaction is open. Never hold two transactions in one task at once (on an
     /// in-memory SQLite, `begin` and `read` share a single connection, so that waits too).
     async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
-    /// Start a read-only unit of work (may run concurrently with writes). Only read through
-    /// it: on SQLite a write through it can fail with "database is locked".
+    /// Start a read-only unit of work: one consistent snapshot that may run concurrently
+    /// with writes. Writes through it fail (except on an in-memory SQLite: don't).
     async fn read(&self) -> StoreResult<Box<dyn Tx>>;
 }
 
@@ -68,7 +68,12 @@ pub trait Tx: Send {
     /// Tokens of a user, oldest first (by `created_at`, then id).
     async fn token_list(&mut self, user_id: &str) -> StoreResult<Vec<ApiToken>>;
     /// Set `state` (`active`, `revoked`, `suspended`) and the reason.
-    async fn token_set_state(&mut self, id: &str, state: &str, reason: Option<&str>) -> StoreResult<()>;
+    async fn token_set_state(
+        &mut self,
+        id: &str,
+        state: &str,
+        reason: Option<&str>,
+    ) -> StoreResult<()>;
     async fn token_touch(&mut self, id: &str, at: NaiveDateTime) -> StoreResult<()>;
 
     // ---- organizations and groups
@@ -87,16 +92,30 @@ pub trait Tx: Send {
     // ---- memberships
     /// Active members of a group, optionally of one table (`user`, `package`, `group`),
     /// ordered by (`table_name`, `table_id`).
-    async fn member_list(&mut self, group_id: &str, table_name: Option<&str>) -> StoreResult<Vec<Member>>;
+    async fn member_list(
+        &mut self,
+        group_id: &str,
+        table_name: Option<&str>,
+    ) -> StoreResult<Vec<Member>>;
     /// Active memberships of an object (e.g. the orgs of a user), ordered by `group_id`.
     async fn member_of(&mut self, table_id: &str, table_name: &str) -> StoreResult<Vec<Member>>;
     /// The membership row, any state.
-    async fn member_get(&mut self, group_id: &str, table_id: &str, table_name: &str) -> StoreResult<Option<Member>>;
+    async fn member_get(
+        &mut self,
+        group_id: &str,
+        table_id: &str,
+        table_name: &str,
+    ) -> StoreResult<Option<Member>>;
     /// Insert or replace the row for (group_id, table_id, table_name): an existing row
     /// keeps its id and takes `capacity` and `state`.
     async fn member_upsert(&mut self, member: &Member) -> StoreResult<()>;
     /// Delete the row (not a state change).
-    async fn member_delete(&mut self, group_id: &str, table_id: &str, table_name: &str) -> StoreResult<()>;
+    async fn member_delete(
+        &mut self,
+        group_id: &str,
+        table_id: &str,
+        table_name: &str,
+    ) -> StoreResult<()>;
     /// Remove every membership of an object (used when a user is deleted).
     async fn member_delete_all_of(&mut self, table_id: &str, table_name: &str) -> StoreResult<()>;
 
@@ -104,7 +123,12 @@ pub trait Tx: Send {
     async fn activity_insert(&mut self, activity: &Activity) -> StoreResult<()>;
     /// Activities of one object, newest first (by timestamp, then id, descending), skipping
     /// `offset` and returning at most `limit`.
-    async fn activity_list(&mut self, object_id: &str, offset: i64, limit: i64) -> StoreResult<Vec<Activity>>;
+    async fn activity_list(
+        &mut self,
+        object_id: &str,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Activity>>;
 
     // ---- change log
     /// Append a change (stamped with the current UTC time) and return its sequence number.
@@ -113,7 +137,12 @@ pub trait Tx: Send {
     /// transactions), so a follower that has applied everything up to N never misses a
     /// change numbered below N. On Postgres this holds a lock on the change log from this
     /// call until the transaction ends, serializing writers from there: call it last.
-    async fn change_append(&mut self, entity_type: &str, entity_id: &str, op: &str) -> StoreResult<i64>;
+    async fn change_append(
+        &mut self,
+        entity_type: &str,
+        entity_id: &str,
+        op: &str,
+    ) -> StoreResult<i64>;
     /// Changes with `seq > after`, oldest first, at most `limit`.
     async fn changes_since(&mut self, after: i64, limit: i64) -> StoreResult<Vec<Change>>;
 }

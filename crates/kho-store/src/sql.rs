@@ -121,7 +121,7 @@ impl SqlStore {
                 })
             }
             Backend::Sqlite if is_sqlite_memory(url) => {
-                let pool = sqlite_pool_options(1, false)
+                let pool = sqlite_pool_options(1, false, false)
                     .min_connections(1)
                     .idle_timeout(None)
                     .max_lifetime(None)
@@ -135,8 +135,8 @@ impl SqlStore {
             }
             Backend::Sqlite => {
                 // The writer first: it creates the file and switches it to WAL.
-                let write = sqlite_pool_options(1, true).connect(url).await?;
-                let read = sqlite_pool_options(SQLITE_READERS, true)
+                let write = sqlite_pool_options(1, true, false).connect(url).await?;
+                let read = sqlite_pool_options(SQLITE_READERS, true, true)
                     .connect(url)
                     .await?;
                 Ok(SqlStore {
@@ -160,15 +160,19 @@ fn is_sqlite_memory(url: &str) -> bool {
 }
 
 /// Pool options for SQLite with the connection PRAGMAs; `wal` is false for in-memory
-/// databases (which cannot use WAL).
-fn sqlite_pool_options(max_connections: u32, wal: bool) -> AnyPoolOptions {
+/// databases (which cannot use WAL), `query_only` true for the read pool.
+fn sqlite_pool_options(max_connections: u32, wal: bool, query_only: bool) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
-        .after_connect(move |conn, _meta| Box::pin(sqlite_pragmas(conn, wal)))
+        .after_connect(move |conn, _meta| Box::pin(sqlite_pragmas(conn, wal, query_only)))
 }
 
-async fn sqlite_pragmas(conn: &mut AnyConnection, wal: bool) -> Result<(), sqlx::Error> {
+async fn sqlite_pragmas(
+    conn: &mut AnyConnection,
+    wal: bool,
+    query_only: bool,
+) -> Result<(), sqlx::Error> {
     let busy_timeout = format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}");
     sqlx::query(&busy_timeout).execute(&mut *conn).await?;
     sqlx::query("PRAGMA foreign_keys = ON")
@@ -176,6 +180,11 @@ async fn sqlite_pragmas(conn: &mut AnyConnection, wal: bool) -> Result<(), sqlx:
         .await?;
     if wal {
         sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&mut *conn)
+            .await?;
+    }
+    if query_only {
+        sqlx::query("PRAGMA query_only = ON")
             .execute(&mut *conn)
             .await?;
     }
@@ -229,7 +238,16 @@ impl Store for SqlStore {
     }
 
     async fn read(&self) -> StoreResult<Box<dyn Tx>> {
-        let tx = self.read.begin().await?;
+        let tx = match self.backend {
+            // The read pool's connections are `query_only` (except in memory).
+            Backend::Sqlite => self.read.begin().await?,
+            // A snapshot, as a SQLite read transaction is, and writes refused.
+            Backend::Postgres => {
+                self.read
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?
+            }
+        };
         Ok(Box::new(SqlTx::new(self.backend, tx)))
     }
 }
@@ -252,7 +270,10 @@ mod tests {
             Backend::from_url("sqlite:///tmp/kho.db?mode=rwc").ok(),
             Some(Backend::Sqlite)
         );
-        assert_eq!(Backend::from_url("sqlite::memory:").ok(), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("sqlite::memory:").ok(),
+            Some(Backend::Sqlite)
+        );
         assert!(matches!(
             Backend::from_url("mysql://u:secret@h/db"),
             Err(StoreError::Url(u)) if u == "mysql://u:***@h/db"

@@ -72,7 +72,12 @@ fn group(name: &str, is_organization: bool) -> Group {
         title: Some(format!("Title of {name}")),
         description: Some("Mô tả".to_owned()),
         image_url: None,
-        group_type: if is_organization { "organization" } else { "group" }.to_owned(),
+        group_type: if is_organization {
+            "organization"
+        } else {
+            "group"
+        }
+        .to_owned(),
         is_organization,
         approval_status: "approved".to_owned(),
         state: "active".to_owned(),
@@ -160,9 +165,15 @@ async fn user_roundtrip(store: Arc<dyn Store>) {
     insert_users(&*store, &[&full, &bare]).await;
 
     let mut tx = store.read().await.expect("read");
-    assert_eq!(tx.user_get(&full.id).await.expect("get"), Some(full.clone()));
+    assert_eq!(
+        tx.user_get(&full.id).await.expect("get"),
+        Some(full.clone())
+    );
     assert_eq!(tx.user_get("full").await.expect("get"), Some(full.clone()));
-    assert_eq!(tx.user_get(&bare.id).await.expect("get"), Some(bare.clone()));
+    assert_eq!(
+        tx.user_get(&bare.id).await.expect("get"),
+        Some(bare.clone())
+    );
     assert_eq!(tx.user_get("nobody").await.expect("get"), None);
     drop(tx);
 
@@ -183,7 +194,11 @@ async fn user_roundtrip(store: Arc<dyn Store>) {
     let mut tx = store.read().await.expect("read");
     assert_eq!(tx.user_get(&full.id).await.expect("get"), Some(changed));
     assert_eq!(tx.user_get("full").await.expect("get"), None);
-    let touched = tx.user_get("bare").await.expect("get").expect("bare exists");
+    let touched = tx
+        .user_get("bare")
+        .await
+        .expect("get")
+        .expect("bare exists");
     assert_eq!(touched.last_active, Some(at("2026-07-08T09:10:11.000001")));
 }
 
@@ -222,7 +237,11 @@ async fn users_by_email_is_case_insensitive(store: Arc<dyn Store>) {
     let c = user("carol");
     insert_users(&*store, &[&a, &b, &c]).await;
     let mut tx = store.read().await.expect("read");
-    for query in ["alice@example.org", "ALICE@EXAMPLE.ORG", "Alice@Example.ORG"] {
+    for query in [
+        "alice@example.org",
+        "ALICE@EXAMPLE.ORG",
+        "Alice@Example.ORG",
+    ] {
         let found = tx.users_by_email(query).await.expect("by email");
         assert_eq!(names(&found), ["alice", "alice-old"], "query {query}");
     }
@@ -285,7 +304,10 @@ async fn token_lifecycle(store: Arc<dyn Store>) {
     tx.commit().await.expect("commit");
 
     let mut tx = store.begin().await.expect("begin");
-    assert_eq!(tx.token_get(&older.id).await.expect("get"), Some(older.clone()));
+    assert_eq!(
+        tx.token_get(&older.id).await.expect("get"),
+        Some(older.clone())
+    );
     assert_eq!(tx.token_get("missing").await.expect("get"), None);
     assert_eq!(
         tx.token_by_hash(&newer.token_hash).await.expect("by hash"),
@@ -423,7 +445,11 @@ async fn group_purge_removes_extras_and_members(store: Arc<dyn Store>) {
     let mut tx = store.read().await.expect("read");
     assert_eq!(tx.group_get("doomed").await.expect("get"), None);
     assert!(tx.group_list(false).await.expect("list").is_empty());
-    assert!(tx.member_list(&grp.id, None).await.expect("list").is_empty());
+    assert!(tx
+        .member_list(&grp.id, None)
+        .await
+        .expect("list")
+        .is_empty());
     let left = tx.member_list(&org.id, None).await.expect("list");
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].table_id, alice.id);
@@ -597,7 +623,11 @@ async fn change_log_sequence(store: Arc<dyn Store>) {
     let page = tx.changes_since(seqs[0], 1).await.expect("since");
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].seq, seqs[1]);
-    assert!(tx.changes_since(seqs[2], 10).await.expect("since").is_empty());
+    assert!(tx
+        .changes_since(seqs[2], 10)
+        .await
+        .expect("since")
+        .is_empty());
     assert!(tx.changes_since(0, 0).await.expect("since").is_empty());
 }
 
@@ -691,6 +721,30 @@ async fn read_while_writing(store: Arc<dyn Store>) {
     assert!(reader.user_get("in-flight").await.expect("get").is_some());
 }
 
+/// `read()` refuses writes and sees one snapshot.
+async fn read_is_read_only_snapshot(store: Arc<dyn Store>) {
+    let mut reader = store.read().await.expect("read");
+    assert_eq!(reader.user_count().await.expect("count"), 0);
+    let err = reader
+        .user_insert(&user("sneaky"))
+        .await
+        .expect_err("write through read()");
+    assert!(matches!(err, StoreError::Database(_)), "got {err:?}");
+    drop(reader);
+
+    let mut reader = store.read().await.expect("read");
+    assert_eq!(reader.user_count().await.expect("count"), 0);
+    insert_users(&*store, &[&user("later")]).await;
+    assert_eq!(
+        reader.user_count().await.expect("count"),
+        0,
+        "a read sees the snapshot it started with"
+    );
+    drop(reader);
+    let mut reader = store.read().await.expect("read");
+    assert_eq!(reader.user_count().await.expect("count"), 1);
+}
+
 /// A change appended later never becomes visible before an earlier one: seq order is
 /// commit order, so a follower reading `changes_since` cannot skip a change.
 async fn change_log_commit_order(store: Arc<dyn Store>) {
@@ -730,6 +784,44 @@ async fn change_log_commit_order(store: Arc<dyn Store>) {
     assert_eq!(ids, ["first", "second"]);
 }
 
+/// Two stores on one database, as when a CLI run writes while the server does. Every
+/// transaction reads before it writes (the case where a deferred SQLite transaction would
+/// fail with "database is locked").
+async fn two_stores_one_database(url: String) {
+    const TASKS: usize = 6;
+    const PER_TASK: usize = 5;
+    let stores = [migrated(&url).await, migrated(&url).await];
+    let mut handles = Vec::new();
+    for t in 0..TASKS {
+        let store = Arc::clone(&stores[t % 2]);
+        handles.push(tokio::spawn(async move {
+            for i in 0..PER_TASK {
+                let u = user(&format!("process-{t}-{i}"));
+                let mut tx = store.begin().await?;
+                let _ = tx.user_count().await?;
+                tx.user_insert(&u).await?;
+                tx.change_append("user", &u.id, "create").await?;
+                tx.commit().await?;
+            }
+            Ok::<_, StoreError>(())
+        }));
+    }
+    for handle in handles {
+        handle.await.expect("task").expect("writes succeed");
+    }
+    for store in &stores {
+        let mut tx = store.read().await.expect("read");
+        assert_eq!(
+            tx.user_count().await.expect("count"),
+            (TASKS * PER_TASK) as i64
+        );
+        assert_eq!(
+            tx.changes_since(0, 1000).await.expect("since").len(),
+            TASKS * PER_TASK
+        );
+    }
+}
+
 // ---------------------------------------------------------------- backends
 
 async fn migrated(url: &str) -> Arc<dyn Store> {
@@ -758,10 +850,15 @@ async fn postgres() -> Arc<dyn Store> {
     store
 }
 
-/// `store_suite!(every: [tests…], concurrent: [tests…])`: every test runs on the SQLite
-/// file and Postgres; the `every` tests also on the in-memory SQLite.
+/// `store_suite!(every: [..], concurrent: [..], by_url: [..])`: every test runs on the
+/// SQLite file and Postgres; the `every` tests also on the in-memory SQLite. `every` and
+/// `concurrent` tests take a migrated store, `by_url` tests the database URL.
 macro_rules! store_suite {
-    (every: [$($every:ident),* $(,)?], concurrent: [$($concurrent:ident),* $(,)?] $(,)?) => {
+    (
+        every: [$($every:ident),* $(,)?],
+        concurrent: [$($concurrent:ident),* $(,)?],
+        by_url: [$($by_url:ident),* $(,)?] $(,)?
+    ) => {
         mod sqlite_file {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -777,6 +874,13 @@ macro_rules! store_suite {
                     let (store, dir) = super::sqlite_file().await;
                     super::$concurrent(store).await;
                     drop(dir);
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $by_url() {
+                    let dir = tempfile::tempdir().expect("temp dir");
+                    super::$by_url(kho_test_support::sqlite_url(dir.path())).await;
                 }
             )*
         }
@@ -799,6 +903,12 @@ macro_rules! store_suite {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $concurrent() {
                     super::$concurrent(super::postgres().await).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $by_url() {
+                    super::$by_url(kho_test_support::postgres_url().await).await;
                 }
             )*
         }
@@ -826,6 +936,10 @@ store_suite! {
     ],
     concurrent: [
         read_while_writing,
+        read_is_read_only_snapshot,
         change_log_commit_order,
+    ],
+    by_url: [
+        two_stores_one_database,
     ],
 }

@@ -1,1 +1,343 @@
-fn main() {}
+//! The `kho` binary: configuration, CLI, tracing, serving with graceful shutdown.
+
+mod config;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Parser, Subcommand};
+use kho_catalog::{Catalog, Ctx, Params};
+use kho_core::authz::ActorUser;
+use kho_core::Actor;
+use serde_json::{json, Value};
+
+use crate::config::{Config, Overrides};
+
+#[derive(Parser)]
+#[command(name = "kho", version, about = "kho: a CKAN-compatible open-data catalogue server")]
+struct Cli {
+    /// Configuration file (default: ./kho.toml when it exists). Also KHO_CONFIG.
+    #[arg(long, global = true, env = "KHO_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the store is; every command that touches it takes these.
+#[derive(Args, Clone, Default)]
+struct StoreArgs {
+    /// Data directory (SQLite database and files). Also KHO_DATA_DIR.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: postgres://… selects Postgres, none selects SQLite in the data directory.
+    /// Also KHO_DATABASE_URL.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:5000). Also KHO_LISTEN.
+        #[arg(long)]
+        listen: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the effective configuration (secrets redacted).
+    Config {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the OpenAPI document of the API.
+    Openapi,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user.
+    Create {
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// Password (at least 8 characters). Generated and printed when omitted.
+        #[arg(long)]
+        password: Option<String>,
+        /// Make the user a sysadmin.
+        #[arg(long)]
+        sysadmin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Show one user as JSON.
+    Show {
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; the token alone is the last line of output.
+    Create {
+        user: String,
+        /// A label for the token.
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List a user's active tokens.
+    List {
+        user: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        token_id: String,
+        /// Why it is revoked (shown to whoever presents it).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn overrides(store: &StoreArgs, listen: Option<String>) -> Overrides {
+    Overrides { listen, data_dir: store.data_dir.clone(), database_url: store.database_url.clone() }
+}
+
+/// The CLI acts as the operator: a sysadmin that exists only for the command's duration.
+fn operator() -> Ctx {
+    Ctx::new(
+        Actor::User(ActorUser { id: "kho-cli".into(), name: "kho-cli".into(), sysadmin: true }),
+        "en",
+    )
+}
+
+async fn open(cfg: &Config) -> anyhow::Result<Catalog> {
+    let url = cfg.database_url()?;
+    let store = kho_store::connect(&url).await.with_context(|| format!("opening the store at {}", config::redact_url(&url)))?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(Catalog::with_translator(store, cfg.catalog(), Arc::new(|l: &str, k: &str| kho_api::i18n::translate(l, k))))
+}
+
+fn params(v: Value) -> Params {
+    match v {
+        Value::Object(m) => m,
+        _ => Params::new(),
+    }
+}
+
+/// Run a catalog action as the operator, turning CKAN errors into readable text.
+async fn run(catalog: &Catalog, action: &str, p: Value) -> anyhow::Result<Value> {
+    catalog.call(action, &operator(), params(p)).await.map_err(|e| {
+        let body = kho_api::i18n::error_body("en", &e);
+        anyhow::anyhow!("{action} failed: {}", kho_api::json::to_string(&body))
+    })
+}
+
+fn init_tracing(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if cfg.log_format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+fn random_password() -> String {
+    let (t, _) = kho_catalog::auth::new_token();
+    t.trim_start_matches(kho_catalog::auth::TOKEN_PREFIX).chars().take(20).collect()
+}
+
+async fn bootstrap(catalog: &Catalog, cfg: &Config) -> anyhow::Result<()> {
+    let mut tx = catalog.store().read().await?;
+    if tx.user_count().await? > 0 {
+        return Ok(());
+    }
+    drop(tx);
+    let password = random_password();
+    run(catalog, "user_create", json!({"name": "admin", "email": "admin@localhost", "password": password, "sysadmin": true})).await?;
+    let token = run(catalog, "api_token_create", json!({"user": "admin", "name": "bootstrap"})).await?;
+    let token = token.get("token").and_then(Value::as_str).unwrap_or_default();
+    let url = cfg.site_url();
+    println!("kho: new store, created the sysadmin \"admin\" (password: {password}).");
+    println!("kho: one-time API token, shown only now; keep it safe:");
+    println!("{token}");
+    println!("kho: use it in the Authorization header, for example:");
+    println!("  curl -H 'Authorization: {token}' -H 'Content-Type: application/json' -d '{{\"name\": \"my-agency\"}}' {url}/api/3/action/organization_create");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn serve(cfg: Config) -> anyhow::Result<()> {
+    init_tracing(&cfg);
+    let catalog = open(&cfg).await?;
+    if cfg.bootstrap_admin {
+        bootstrap(&catalog, &cfg).await?;
+    }
+    let app = kho_api::routes(catalog.clone(), cfg.api());
+    let listener = poem::listener::TcpListener::bind(cfg.listen.clone());
+    tracing::info!(listen = %cfg.listen, site_url = %cfg.site_url(), backend = catalog.store().backend().as_str(), "kho serving");
+    println!("kho: listening on http://{} (site_url {})", cfg.listen, cfg.site_url());
+    poem::Server::new(listener)
+        .run_with_graceful_shutdown(app, shutdown_signal(), Some(std::time::Duration::from_secs(10)))
+        .await
+        .context("server error")?;
+    Ok(())
+}
+
+fn print_table(rows: &[Vec<String>]) {
+    let cols = rows.first().map(Vec::len).unwrap_or(0);
+    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    for r in rows {
+        let line: Vec<String> = r.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}
+
+fn s(v: &Value, k: &str) -> String {
+    match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let file = cli.config.as_deref();
+    match cli.command {
+        Command::Serve { listen, store } => serve(Config::load(file, &overrides(&store, listen))?).await,
+        Command::Migrate { store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            open(&cfg).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Config { store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            print!("{}", cfg.redacted_toml()?);
+            Ok(())
+        }
+        Command::Openapi => {
+            let cfg = Config::load(file, &Overrides::default())?;
+            let catalog_cfg = cfg.catalog();
+            print!("{}", kho_api::openapi::document(&catalog_cfg.site_url));
+            Ok(())
+        }
+        Command::User { command } => user_cmd(file, command).await,
+        Command::Token { command } => token_cmd(file, command).await,
+    }
+}
+
+async fn user_cmd(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create { name, email, password, sysadmin, store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            let catalog = open(&cfg).await?;
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(random_password);
+            let u = run(&catalog, "user_create", json!({"name": name, "email": email, "password": password, "sysadmin": sysadmin})).await?;
+            println!("created user {} ({}){}", s(&u, "name"), s(&u, "id"), if sysadmin { ", sysadmin" } else { "" });
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        UserCommand::List { store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            let catalog = open(&cfg).await?;
+            let users = run(&catalog, "user_list", json!({"order_by": "name"})).await?;
+            let mut rows = vec![vec!["NAME".to_string(), "EMAIL".into(), "SYSADMIN".into(), "STATE".into(), "ID".into()]];
+            for u in users.as_array().into_iter().flatten() {
+                rows.push(vec![s(u, "name"), s(u, "email"), s(u, "sysadmin"), s(u, "state"), s(u, "id")]);
+            }
+            print_table(&rows);
+            Ok(())
+        }
+        UserCommand::Show { name, store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            let catalog = open(&cfg).await?;
+            let u = run(&catalog, "user_show", json!({"id": name})).await?;
+            println!("{}", serde_json::to_string_pretty(&u)?);
+            Ok(())
+        }
+    }
+}
+
+async fn token_cmd(file: Option<&std::path::Path>, command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create { user, name, store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            let catalog = open(&cfg).await?;
+            let t = run(&catalog, "api_token_create", json!({"user": user, "name": name})).await?;
+            let token = t.get("token").and_then(Value::as_str).unwrap_or_default();
+            if token.is_empty() {
+                bail!("no token returned");
+            }
+            println!("{token}");
+            Ok(())
+        }
+        TokenCommand::List { user, store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            let catalog = open(&cfg).await?;
+            let list = run(&catalog, "api_token_list", json!({"user_id": user})).await?;
+            let mut rows = vec![vec!["ID".to_string(), "NAME".into(), "CREATED".into(), "LAST ACCESS".into()]];
+            for t in list.as_array().into_iter().flatten() {
+                rows.push(vec![s(t, "id"), s(t, "name"), s(t, "created_at"), s(t, "last_access")]);
+            }
+            print_table(&rows);
+            Ok(())
+        }
+        TokenCommand::Revoke { token_id, reason, store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            let catalog = open(&cfg).await?;
+            run(&catalog, "api_token_revoke", json!({"jti": token_id, "reason": reason})).await?;
+            println!("revoked {token_id}");
+            Ok(())
+        }
+    }
+}

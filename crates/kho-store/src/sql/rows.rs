@@ -88,10 +88,7 @@ pub(super) fn user(row: &AnyRow) -> StoreResult<User> {
         state: text(row, "state")?,
         created: timestamp(row, "created")?,
         last_active: timestamp_opt(row, "last_active")?,
-        activity_streams_email_notifications: boolean(
-            row,
-            "activity_streams_email_notifications",
-        )?,
+        activity_streams_email_notifications: boolean(row, "activity_streams_email_notifications")?,
         plugin_extras: text_opt(row, "plugin_extras")?,
     })
 }
@@ -177,6 +174,9 @@ pub(super) fn change(row: &AnyRow) -> StoreResult<Change> {
     })
 }
 
-pub(super) fn all<T>(rows: &[AnyRow], decode: fn(&AnyRow) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+pub(super) fn all<T>(
+    rows: &[AnyRow],
+    decode: fn(&AnyRow) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
     rows.iter().map(decode).collect()
 }

@@ -12,8 +12,8 @@ use sqlx::{Any, Transaction};
 
 use super::rows::{self, flag, ts, ts_opt};
 use super::rows::{
-    ACTIVITY_COLUMNS, CHANGE_COLUMNS, EXTRA_COLUMNS, GROUP_COLUMNS, MEMBER_COLUMNS,
-    TOKEN_COLUMNS, USER_COLUMNS,
+    ACTIVITY_COLUMNS, CHANGE_COLUMNS, EXTRA_COLUMNS, GROUP_COLUMNS, MEMBER_COLUMNS, TOKEN_COLUMNS,
+    USER_COLUMNS,
 };
 use crate::{Backend, StoreError, StoreResult, Tx};
 
@@ -129,7 +129,8 @@ impl Tx for SqlTx {
     }
 
     async fn user_list(&mut self) -> StoreResult<Vec<User>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE state <> 'deleted' ORDER BY name");
+        let sql =
+            format!("SELECT {USER_COLUMNS} FROM users WHERE state <> 'deleted' ORDER BY name");
         let rows = self.all(sqlx::query(&sql)).await?;
         rows::all(&rows, rows::user)
     }
@@ -291,10 +292,11 @@ impl Tx for SqlTx {
     }
 
     async fn group_list(&mut self, is_organization: bool) -> StoreResult<Vec<Group>> {
-        let sql = format!(
-            "SELECT {GROUP_COLUMNS} FROM groups WHERE is_organization = $1 ORDER BY name"
-        );
-        let group_rows = self.all(sqlx::query(&sql).bind(flag(is_organization))).await?;
+        let sql =
+            format!("SELECT {GROUP_COLUMNS} FROM groups WHERE is_organization = $1 ORDER BY name");
+        let group_rows = self
+            .all(sqlx::query(&sql).bind(flag(is_organization)))
+            .await?;
         let mut groups = rows::all(&group_rows, rows::group)?;
         let extra_rows = self
             .all(
@@ -309,7 +311,10 @@ impl Tx for SqlTx {
             .await?;
         let mut extras: HashMap<String, Vec<GroupExtra>> = HashMap::new();
         for extra in rows::all(&extra_rows, rows::extra)? {
-            extras.entry(extra.group_id.clone()).or_default().push(extra);
+            extras
+                .entry(extra.group_id.clone())
+                .or_default()
+                .push(extra);
         }
         for group in &mut groups {
             group.extras = extras.remove(&group.id).unwrap_or_default();
@@ -565,9 +570,8 @@ impl Tx for SqlTx {
     }
 
     async fn changes_since(&mut self, after: i64, limit: i64) -> StoreResult<Vec<Change>> {
-        let sql = format!(
-            "SELECT {CHANGE_COLUMNS} FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2"
-        );
+        let sql =
+            format!("SELECT {CHANGE_COLUMNS} FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2");
         let rows = self
             .all(sqlx::query(&sql).bind(after).bind(limit.max(0)))
             .await?;

@@ -1,0 +1,222 @@
+//! Configuration: defaults, then `kho.toml` (or `--config FILE`), then `KHO_*` environment
+//! variables, then command-line flags. Every key is documented here and in the README.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// A value that must never reach logs: `Debug` and `Display` print `***`.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// Every configuration key. In `kho.toml` keys are written as here; as environment
+/// variables they are upper-cased with a `KHO_` prefix (`KHO_LISTEN`, `KHO_DATA_DIR`, ...).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to listen on. Default `127.0.0.1:5000`.
+    pub listen: String,
+    /// Data directory: the SQLite database (and later the index and files). Default `./kho-data`.
+    pub data_dir: PathBuf,
+    /// `postgres://user:pass@host/db` selects Postgres; empty selects SQLite in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// Public base URL, used in `help` links and resource URLs. Default: derived from `listen`.
+    pub site_url: Option<String>,
+    /// `status_show` site title. Default `kho`.
+    pub site_title: String,
+    /// `status_show` site description.
+    pub site_description: String,
+    /// Contact address shown by `status_show`.
+    pub error_emails_to: String,
+    /// Default language of messages: `en` (CKAN's default) or `vi`.
+    pub locale_default: String,
+    /// Log format: `pretty` or `json`.
+    pub log_format: String,
+    /// Log filter in `tracing` syntax, e.g. `info` or `kho=debug,info`. `RUST_LOG` wins.
+    pub log_level: String,
+    /// Origins allowed by CORS (`["*"]` for all). Default none.
+    pub cors_origins: Vec<String>,
+    /// Largest Action API request body, in bytes (413 beyond). Default 10 MiB.
+    pub max_body_bytes: usize,
+    /// Most parameters in one request. Default 1000.
+    pub max_params: usize,
+    /// Anyone may register through `user_create`. Default false (sysadmins only).
+    pub create_user_via_api: bool,
+    /// Any logged-in user may create organizations. Default true (CKAN's default).
+    pub user_create_organizations: bool,
+    /// Any logged-in user may create groups. Default true.
+    pub user_create_groups: bool,
+    /// User details are public (`user_show`, `user_list`, members). Default true.
+    pub public_user_details: bool,
+    /// Cap of `organization_list`/`group_list`. Default 1000.
+    pub group_list_max: i64,
+    /// Cap of those lists with `all_fields`. Default 25.
+    pub group_list_all_fields_max: i64,
+    /// Create a sysadmin and print a one-time token on the first `serve` of an empty store.
+    pub bootstrap_admin: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:5000".into(),
+            data_dir: PathBuf::from("./kho-data"),
+            database_url: None,
+            site_url: None,
+            site_title: "kho".into(),
+            site_description: String::new(),
+            error_emails_to: String::new(),
+            locale_default: "en".into(),
+            log_format: "pretty".into(),
+            log_level: "info".into(),
+            cors_origins: Vec::new(),
+            max_body_bytes: 10 * 1024 * 1024,
+            max_params: 1000,
+            create_user_via_api: false,
+            user_create_organizations: true,
+            user_create_groups: true,
+            public_user_details: true,
+            group_list_max: 1000,
+            group_list_all_fields_max: 25,
+            bootstrap_admin: true,
+        }
+    }
+}
+
+/// Values given as flags; only the ones present override.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Load: defaults < file < environment < flags.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                if !f.try_exists()? {
+                    anyhow::bail!("config file {} does not exist", f.display());
+                }
+                fig = fig.merge(Toml::file(f));
+            }
+            None => fig = fig.merge(Toml::file("kho.toml")),
+        }
+        fig = fig
+            .merge(Env::prefixed("KHO_").ignore(&["CONFIG"]).map(|k| k.as_str().to_ascii_lowercase().into()))
+            .merge(Serialized::defaults(overrides));
+        let mut cfg: Config = fig.extract()?;
+        if cfg.database_url.as_ref().is_some_and(|u| u.0.trim().is_empty()) {
+            cfg.database_url = None;
+        }
+        if !matches!(cfg.locale_default.as_str(), "en" | "vi") {
+            anyhow::bail!("locale_default must be en or vi, not {}", cfg.locale_default);
+        }
+        if !matches!(cfg.log_format.as_str(), "pretty" | "json") {
+            anyhow::bail!("log_format must be pretty or json, not {}", cfg.log_format);
+        }
+        Ok(cfg)
+    }
+
+    /// The public base URL: configured, else derived from the listen address.
+    pub fn site_url(&self) -> String {
+        if let Some(u) = self.site_url.as_ref().filter(|u| !u.trim().is_empty()) {
+            return u.trim_end_matches('/').to_string();
+        }
+        let host = self
+            .listen
+            .replace("0.0.0.0", "127.0.0.1")
+            .replace("[::]", "localhost");
+        format!("http://{host}")
+    }
+
+    /// The database URL in use: the configured one, else SQLite in the data directory.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if let Some(u) = &self.database_url {
+            return Ok(u.0.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let dir = std::fs::canonicalize(&self.data_dir)?;
+        Ok(format!("sqlite://{}/kho.db?mode=rwc", dir.display()))
+    }
+
+    pub fn catalog(&self) -> kho_catalog::CatalogConfig {
+        kho_catalog::CatalogConfig {
+            site_url: self.site_url(),
+            site_title: self.site_title.clone(),
+            site_description: self.site_description.clone(),
+            error_emails_to: self.error_emails_to.clone(),
+            locale_default: self.locale_default.clone(),
+            create_user_via_api: self.create_user_via_api,
+            user_create_organizations: self.user_create_organizations,
+            user_create_groups: self.user_create_groups,
+            public_user_details: self.public_user_details,
+            group_list_max: self.group_list_max,
+            group_list_all_fields_max: self.group_list_all_fields_max,
+            ..kho_catalog::CatalogConfig::default()
+        }
+    }
+
+    pub fn api(&self) -> kho_api::ApiConfig {
+        kho_api::ApiConfig {
+            cors_origins: self.cors_origins.clone(),
+            max_body_bytes: self.max_body_bytes,
+            max_params: self.max_params,
+        }
+    }
+
+    /// The effective configuration as TOML, with secrets redacted.
+    pub fn redacted_toml(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        shown.database_url = self.database_url.as_ref().map(|u| Secret(redact_url(&u.0)));
+        if shown.site_url.is_none() {
+            shown.site_url = Some(self.site_url());
+        }
+        Ok(toml::to_string_pretty(&shown)?)
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((creds, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match creds.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let cfg = Config { database_url: Some(Secret("postgres://u:pw@h/db".into())), ..Config::default() };
+        assert!(!format!("{cfg:?}").contains("pw"));
+        assert!(!cfg.redacted_toml().expect("toml").contains("pw@"));
+        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+    }
+
+    #[test]
+    fn site_url_from_listen() {
+        let cfg = Config { listen: "0.0.0.0:8080".into(), ..Config::default() };
+        assert_eq!(cfg.site_url(), "http://127.0.0.1:8080");
+        assert_eq!(Config::default().site_url(), "http://127.0.0.1:5000");
+    }
+}
