@@ -133,6 +133,29 @@ mod tests {
         assert!(matches!(json_object(b"{\"name\": \"x\",", 10), Err(DecodeError::Json(_))));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn urlencoded_never_panics_and_round_trips(pairs in proptest::collection::vec(("\\PC{0,12}", "\\PC{0,12}"), 0..8)) {
+            let enc: String = pairs
+                .iter()
+                .map(|(k, v)| format!(
+                    "{}={}",
+                    percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
+                    percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+                ))
+                .collect::<Vec<_>>()
+                .join("&");
+            let back = parse_urlencoded(enc.as_bytes(), 100).expect("valid encoding");
+            proptest::prop_assert_eq!(back, pairs);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let _ = parse_urlencoded(&bytes, 50);
+            let _ = json_object(&bytes, 50);
+        }
+    }
+
     #[test]
     fn legacy_json_form_key() {
         let pairs = parse_urlencoded(b"%7B%22id%22%3A%22x%22%7D=", 10).expect("ok");

@@ -410,8 +410,11 @@ async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
         other => other.into(),
     })?;
     let mut users = lists.users.unwrap_or_default();
-    users.retain(|(id, _)| *id != me.id);
-    users.push((me.id.clone(), "admin".into()));
+    // The creator becomes admin (an operator acting from the CLI is not a stored user).
+    if tx.user_get(&me.id).await?.is_some() {
+        users.retain(|(id, _)| *id != me.id);
+        users.push((me.id.clone(), "admin".into()));
+    }
     replace_members(tx.as_mut(), &group.id, "user", &users).await?;
     if let Some(parents) = &lists.parents {
         replace_parents(tx.as_mut(), &group.id, parents).await?;
