@@ -1,0 +1,464 @@
+//! End-to-end tests: the real `kho` binary, on SQLite and on a throwaway Postgres.
+//! Every store-touching test runs twice, as `sqlite::NAME` and `postgres::NAME`.
+
+use std::time::{Duration, Instant};
+
+use kho_e2e::{both_backends, expect_success, workspace_root, Backend, Env, StatusCode};
+use serde_json::{json, Value};
+
+both_backends!(
+    first_serve_prints_token_once,
+    cli_users_and_tokens,
+    migrate_config_openapi,
+    sigterm_shuts_down_gracefully,
+    data_survives_restart,
+    health_probes_and_request_id,
+);
+
+fn tokens_in(lines: &[String]) -> Vec<&str> {
+    lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| l.starts_with("kho_"))
+        .collect()
+}
+
+fn assert_ok(what: &str, status: StatusCode, body: &Value) {
+    assert_eq!(status, StatusCode::OK, "{what}: {body}");
+    assert_eq!(body["success"], json!(true), "{what}: {body}");
+}
+
+/// Test 1: first serve of an empty store prints a token that works; a second serve does not.
+async fn first_serve_prints_token_once(backend: Backend) {
+    let env = Env::new(backend).await;
+    let server = env.serve().await;
+    let token = server
+        .bootstrap_token()
+        .unwrap_or_else(|| panic!("no token on first serve; stdout: {:?}", server.stdout()));
+    assert_eq!(
+        tokens_in(&server.stdout()),
+        vec![token.as_str()],
+        "exactly one token line"
+    );
+
+    let (status, body) = env
+        .action(
+            &server,
+            "organization_create",
+            json!({"name": "so-tai-chinh"}),
+            Some(&token),
+        )
+        .await;
+    assert_ok("organization_create", status, &body);
+    assert_eq!(body["result"]["name"], "so-tai-chinh");
+
+    let (status, body) = env.action(&server, "status_show", json!({}), None).await;
+    assert_ok("status_show", status, &body);
+    assert!(
+        body["result"]["ckan_version"].is_string(),
+        "status_show: {body}"
+    );
+    drop(server);
+
+    let again = env.serve().await;
+    assert_eq!(
+        again.bootstrap_token(),
+        None,
+        "second serve: {:?}",
+        again.stdout()
+    );
+    assert!(
+        tokens_in(&again.stdout()).is_empty(),
+        "second serve: {:?}",
+        again.stdout()
+    );
+    // The first token still works.
+    let (status, body) = env
+        .action(&again, "user_show", json!({}), Some(&token))
+        .await;
+    assert_ok("user_show with the bootstrap token", status, &body);
+    assert_eq!(body["result"]["name"], "admin");
+}
+
+/// Test 2: users and tokens from the CLI, checked over HTTP.
+async fn cli_users_and_tokens(backend: Backend) {
+    let env = Env::new(backend).await;
+    let out = env
+        .ok_store(&[
+            "user",
+            "create",
+            "hoa",
+            "--email",
+            "hoa@example.vn",
+            "--password",
+            "mat-khau-dai",
+        ])
+        .await;
+    assert!(out.contains("created user hoa"), "{out}");
+    assert!(
+        !out.contains("password:"),
+        "no generated password when one is given: {out}"
+    );
+    assert!(!out.contains("sysadmin"), "{out}");
+
+    let out = env
+        .ok_store(&[
+            "user",
+            "create",
+            "quan-tri",
+            "--email",
+            "qt@example.vn",
+            "--sysadmin",
+        ])
+        .await;
+    assert!(out.contains("created user quan-tri"), "{out}");
+    assert!(out.contains("sysadmin"), "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("password: ")),
+        "generated password: {out}"
+    );
+
+    let list = env.ok_store(&["user", "list"]).await;
+    let row = |name: &str| {
+        list.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("{name} not in user list:\n{list}"))
+            .to_string()
+    };
+    assert!(
+        list.lines().next().is_some_and(|h| h.starts_with("NAME")),
+        "{list}"
+    );
+    let hoa = row("hoa");
+    assert!(
+        hoa.contains("hoa@example.vn") && hoa.contains("false"),
+        "{hoa}"
+    );
+    let qt = row("quan-tri");
+    assert!(qt.contains("qt@example.vn") && qt.contains("true"), "{qt}");
+
+    let shown = env.ok_store(&["user", "show", "hoa"]).await;
+    let shown: Value = serde_json::from_str(&shown).unwrap_or_else(|e| panic!("{e}: {shown}"));
+    assert_eq!(shown["name"], "hoa");
+
+    let out = env
+        .ok_store(&["token", "create", "hoa", "--name", "e2e-nhan"])
+        .await;
+    let token = out.lines().last().expect("token line").trim().to_string();
+    assert!(
+        token.starts_with("kho_") && token.len() > 40,
+        "last line is the token: {out}"
+    );
+
+    let server = env.serve().await;
+    let (status, body) = env
+        .action(&server, "user_show", json!({}), Some(&token))
+        .await;
+    assert_ok("user_show as hoa", status, &body);
+    assert_eq!(body["result"]["name"], "hoa");
+    assert_eq!(body["result"]["email"], "hoa@example.vn");
+
+    let list = env.ok_store(&["token", "list", "hoa"]).await;
+    let id = list
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some("e2e-nhan"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("token not in list:\n{list}"))
+        .to_string();
+    assert!(
+        list.lines().next().is_some_and(|h| h.starts_with("ID")),
+        "{list}"
+    );
+
+    let reason = "hết hạn kết nối";
+    let out = env
+        .ok_store(&["token", "revoke", &id, "--reason", reason])
+        .await;
+    assert!(out.contains(&id), "{out}");
+    let (status, body) = env
+        .action(&server, "user_show", json!({}), Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["success"], json!(false), "{body}");
+    assert_eq!(body["error"]["__type"], "Authorization Error", "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(reason), "message has the reason: {body}");
+
+    let list = env.ok_store(&["token", "list", "hoa"]).await;
+    assert!(
+        !list.contains(&id),
+        "revoked token no longer listed:\n{list}"
+    );
+}
+
+/// Test 3: migrate is idempotent; config shows the effective configuration without secrets
+/// and honours file < environment < flag; openapi matches the checked-in document.
+async fn migrate_config_openapi(backend: Backend) {
+    let env = Env::new(backend).await;
+    for _ in 0..2 {
+        let out = env.ok_store(&["migrate"]).await;
+        assert!(out.contains("migrations applied"), "{out}");
+    }
+
+    let out = env.ok_store(&["config"]).await;
+    assert!(out.contains("site_url"), "{out}");
+
+    let out = env
+        .ok(&[
+            "config",
+            "--database-url",
+            "postgres://u:secretpw@127.0.0.1:1/x",
+        ])
+        .await;
+    assert!(out.contains("database_url"), "{out}");
+    assert!(!out.contains("secretpw"), "password printed:\n{out}");
+
+    let listen = |out: &str| -> String {
+        let table: toml_like::Table = toml_like::parse(out);
+        table
+            .get("listen")
+            .unwrap_or_else(|| panic!("no listen key:\n{out}"))
+            .clone()
+    };
+    assert_eq!(
+        listen(&env.ok(&["config"]).await),
+        "127.0.0.1:5000",
+        "default"
+    );
+    std::fs::write(env.dir().join("kho.toml"), "listen = \"127.0.0.1:1111\"\n").expect("kho.toml");
+    assert_eq!(
+        listen(&env.ok(&["config"]).await),
+        "127.0.0.1:1111",
+        "kho.toml"
+    );
+    let mut cmd = env.command(&["config"]);
+    cmd.env("KHO_LISTEN", "127.0.0.1:2222");
+    let out = expect_success("KHO_LISTEN kho config", env.output(cmd).await);
+    assert_eq!(listen(&out), "127.0.0.1:2222", "KHO_LISTEN beats kho.toml");
+    // `config` takes no --listen; the flag level is checked on `serve`, which says where it
+    // listens (and must then answer there).
+    let port = kho_test_support::free_port();
+    let flag = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve".to_string(), "--listen".into(), flag.clone()];
+    args.extend(env.store_args().iter().cloned());
+    let mut cmd = env.command(&args);
+    cmd.env("KHO_LISTEN", "127.0.0.1:2222");
+    let mut server = KillOnDrop(
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    let url = format!("http://{flag}/healthz");
+    let started = Instant::now();
+    loop {
+        if env
+            .http()
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        if let Some(status) = server.0.try_wait().expect("try_wait") {
+            panic!("serve --listen {flag} exited with {status}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "serve --listen {flag} never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(server);
+
+    let out = env.ok(&["openapi"]).await;
+    let doc: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("openapi not JSON: {e}"));
+    assert!(doc.is_object(), "openapi document is a JSON object: {out}");
+    let checked_in = workspace_root().join("openapi/kho.json");
+    match std::fs::read_to_string(&checked_in) {
+        Ok(text) => assert!(
+            text.trim_end() == out.trim_end(),
+            "`kho openapi` differs from {}; regenerate it with `kho openapi > openapi/kho.json`",
+            checked_in.display()
+        ),
+        Err(e) => eprintln!(
+            "kho-e2e: skipping the openapi/kho.json comparison ({}: {e})",
+            checked_in.display()
+        ),
+    }
+}
+
+/// Test 5: SIGTERM: the server exits 0 within 10 s.
+async fn sigterm_shuts_down_gracefully(backend: Backend) {
+    let env = Env::new(backend).await;
+    let mut server = env.serve().await;
+    let (status, body) = env.action(&server, "status_show", json!({}), None).await;
+    assert_ok("status_show", status, &body);
+    let started = Instant::now();
+    let status = server.terminate(Duration::from_secs(10)).await;
+    assert!(
+        status.success(),
+        "exit status after SIGTERM: {status}\n--- stderr\n{}",
+        server.stderr()
+    );
+    eprintln!(
+        "kho-e2e: {backend:?} server stopped {:?} after SIGTERM",
+        started.elapsed()
+    );
+}
+
+/// Test 6: data survives a restart on the same store.
+async fn data_survives_restart(backend: Backend) {
+    let env = Env::new(backend).await;
+    let mut server = env.serve().await;
+    let token = server.bootstrap_token().expect("bootstrap token");
+    let (status, body) = env
+        .action(
+            &server,
+            "organization_create",
+            json!({"name": "cuc-thong-ke", "title": "Cục Thống kê"}),
+            Some(&token),
+        )
+        .await;
+    assert_ok("organization_create", status, &body);
+    let id = body["result"]["id"].as_str().expect("id").to_string();
+    let status = server.terminate(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status}");
+
+    let server = env.serve().await;
+    assert_eq!(server.bootstrap_token(), None);
+    let (status, body) = env
+        .action(
+            &server,
+            "organization_show",
+            json!({"id": "cuc-thong-ke"}),
+            None,
+        )
+        .await;
+    assert_ok("organization_show after restart", status, &body);
+    assert_eq!(body["result"]["id"], id.as_str());
+    assert_eq!(body["result"]["title"], "Cục Thống kê");
+    let (status, body) = env
+        .action(&server, "user_show", json!({}), Some(&token))
+        .await;
+    assert_ok("token after restart", status, &body);
+}
+
+/// Test 7: /healthz and /readyz answer 200, with an X-Request-Id.
+async fn health_probes_and_request_id(backend: Backend) {
+    let env = Env::new(backend).await;
+    let server = env.serve().await;
+    for path in ["/healthz", "/readyz"] {
+        let resp = env.get(&server, path).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let id = resp
+            .headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap_or("").to_string());
+        assert!(id.is_some_and(|v| !v.is_empty()), "{path}: no X-Request-Id");
+        let body: Value = resp.json().await.expect("JSON");
+        assert_eq!(body["status"], "ok", "{path}");
+    }
+    // A sane incoming request id is echoed back.
+    let resp = env
+        .http()
+        .get(server.url("/healthz"))
+        .header("X-Request-Id", "e2e-req-42")
+        .send()
+        .await
+        .expect("GET /healthz");
+    assert_eq!(
+        resp.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("e2e-req-42")
+    );
+}
+
+/// Test 4: `--help` of every command and subcommand (no store needed, so one backend-free test).
+#[tokio::test]
+async fn help_for_every_command() {
+    let env = Env::new(Backend::Sqlite).await;
+    let store = &["--data-dir", "--database-url"][..];
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &[],
+            &[
+                "serve", "migrate", "config", "openapi", "user", "token", "--config",
+            ],
+        ),
+        (&["serve"], &["--listen", "--data-dir", "--database-url"]),
+        (&["migrate"], store),
+        (&["config"], store),
+        (&["openapi"], &[]),
+        (&["user"], &["create", "list", "show"]),
+        (
+            &["user", "create"],
+            &[
+                "--email",
+                "--password",
+                "--sysadmin",
+                "--data-dir",
+                "--database-url",
+            ],
+        ),
+        (&["user", "list"], store),
+        (&["user", "show"], store),
+        (&["token"], &["create", "list", "revoke"]),
+        (
+            &["token", "create"],
+            &["--name", "--data-dir", "--database-url"],
+        ),
+        (&["token", "list"], store),
+        (
+            &["token", "revoke"],
+            &["--reason", "--data-dir", "--database-url"],
+        ),
+    ];
+    for (cmd, flags) in cases {
+        let mut args: Vec<&str> = cmd.to_vec();
+        args.push("--help");
+        let out = env.ok(&args).await;
+        assert!(out.contains("Usage:"), "kho {args:?}:\n{out}");
+        for flag in *flags {
+            assert!(
+                out.contains(flag),
+                "kho {args:?} does not mention {flag}:\n{out}"
+            );
+        }
+    }
+    let out = env.ok(&["--version"]).await;
+    assert!(out.starts_with("kho "), "{out}");
+}
+
+/// Kills and reaps a bare child process on drop.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Just enough TOML to read `key = "string"` lines of the top-level table.
+mod toml_like {
+    pub type Table = std::collections::HashMap<String, String>;
+
+    pub fn parse(text: &str) -> Table {
+        let mut t = Table::new();
+        for line in text.lines() {
+            if line.trim_start().starts_with('[') {
+                break;
+            }
+            if let Some((k, v)) = line.split_once('=') {
+                let v = v.trim();
+                if let Some(s) = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+                    t.insert(k.trim().to_string(), s.to_string());
+                }
+            }
+        }
+        t
+    }
+}
