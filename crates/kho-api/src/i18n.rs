@@ -5,8 +5,16 @@ use serde_json::{Map, Value};
 
 pub const LOCALES: &[&str] = &["en", "vi"];
 
+// rust-i18n reads `i18n/*.yml` inside a proc macro, which cargo does not track; including
+// the files here makes an edit of either rebuild this crate.
+const _: &str = include_str!("../../../i18n/en.yml");
+const _: &str = include_str!("../../../i18n/vi.yml");
+
 /// Translate a message key. English keys are CKAN's own wording, so an untranslated key
 /// renders as CKAN's English text.
+///
+/// The locale files are rust-i18n's flat (version 1) format, whose keys are looked up
+/// whole: dots, colons, quotes and `%{x}` placeholders in a key are fine (see the tests).
 pub fn translate(locale: &str, key: &str) -> String {
     let t = rust_i18n::t!(key, locale = locale).to_string();
     if t.is_empty() || t == format!("{locale}.{key}") {
@@ -139,5 +147,25 @@ mod tests {
         let m = Msg::new("Must be at least %{n} characters long").arg("n", 2);
         assert_eq!(render("en", &m), "Must be at least 2 characters long");
         assert!(render("vi", &m).contains('2'));
+    }
+
+    #[test]
+    fn keys_with_dots_colons_quotes_and_placeholders_are_looked_up_whole() {
+        for key in [
+            "That URL is already in use.",
+            "Action name not known: %{name}",
+            "Duplicate key \"%{key}\"",
+            "The email address '%{email}' belongs to a registered user.",
+            "Cannot sort by field `%{field}`",
+            "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
+        ] {
+            assert_eq!(translate("en", key), key);
+            let vi = translate("vi", key);
+            assert_ne!(vi, key);
+            assert_eq!(key.contains("%{"), vi.contains("%{"), "{vi}");
+        }
+        assert_eq!(translate("vi", "No key. %{x}"), "No key. %{x}");
+        assert_eq!(translate("fr", "Missing value"), "Missing value");
+        assert_eq!(translate("vi", "Access denied"), "Truy cập bị từ chối");
     }
 }

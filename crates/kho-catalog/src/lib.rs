@@ -21,6 +21,11 @@ pub use config::CatalogConfig;
 pub use kho_core::params::Params;
 pub use registry::{ActionDef, ParamDoc, Registry};
 
+/// Every action kho serves, without a store (for documentation such as the OpenAPI document).
+pub fn action_registry() -> Registry {
+    actions::registry()
+}
+
 /// Translates a message key for a locale (installed by the HTTP layer; identity by default).
 pub type Translator = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
 
