@@ -92,7 +92,10 @@ fn state(req: &Request) -> Option<Arc<ApiState>> {
 
 fn locale_for(req: &Request, st: &ApiState, lang_param: Option<&str>) -> String {
     let path_locale = req.extensions().get::<PathLocale>().map(|l| l.0.clone());
-    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
     i18n::choose(
         lang_param.or(path_locale.as_deref()),
         accept,
@@ -137,7 +140,8 @@ fn is_multipart(ct: &str) -> bool {
 
 fn is_json(ct: &str) -> bool {
     let essence = ct.split(';').next().unwrap_or("").trim();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, Response> {
@@ -172,7 +176,10 @@ fn decode_error(e: DecodeError, help: &str) -> Response {
                 "error": {"__type": "Bad Request", "message": format!("Unsupported Media Type: send JSON with Content-Type: application/json, or a form (got {ct})")},
                 "success": false,
             });
-            with_status(crate::json_response(&body), StatusCode::UNSUPPORTED_MEDIA_TYPE)
+            with_status(
+                crate::json_response(&body),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            )
         }
         DecodeError::TooMany(n) => bad_request(&format!("too many parameters (at most {n})")),
         DecodeError::Utf8(what) => bad_request(what),
@@ -180,19 +187,33 @@ fn decode_error(e: DecodeError, help: &str) -> Response {
 }
 
 /// Read the parameters of one call. Returns the dict and whether a file was uploaded.
-async fn read_params(req: &Request, body: Body, st: &ApiState, side_effect_free: bool, help: &str) -> Result<Params, Response> {
+async fn read_params(
+    req: &Request,
+    body: Body,
+    st: &ApiState,
+    side_effect_free: bool,
+    help: &str,
+) -> Result<Params, Response> {
     let max = st.config.max_params;
-    let ct = req.header(header::CONTENT_TYPE).unwrap_or("").to_ascii_lowercase();
+    let ct = req
+        .header(header::CONTENT_TYPE)
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let query = req.uri().query().unwrap_or("");
     let is_post = req.method() == Method::POST;
-    if let Some(len) = req.header(header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok()) {
+    if let Some(len) = req
+        .header(header::CONTENT_LENGTH)
+        .and_then(|l| l.parse::<usize>().ok())
+    {
         if len > st.config.max_body_bytes {
             return Err(too_large(st.config.max_body_bytes));
         }
     }
     if is_post && is_multipart(&ct) {
         let mut rb = RequestBody::new(body);
-        let mut mp = Multipart::from_request(req, &mut rb).await.map_err(|_| bad_request("malformed multipart body"))?;
+        let mut mp = Multipart::from_request(req, &mut rb)
+            .await
+            .map_err(|_| bad_request("malformed multipart body"))?;
         let mut pairs = Vec::new();
         let mut total = 0usize;
         loop {
@@ -208,14 +229,19 @@ async fn read_params(req: &Request, body: Body, st: &ApiState, side_effect_free:
             // File parts keep their file name as the value: the upload path (resource
             // files) reads the bytes; actions without files see what CKAN would.
             let file_name = field.file_name().map(str::to_string);
-            let bytes = field.bytes().await.map_err(|_| bad_request("malformed multipart body"))?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| bad_request("malformed multipart body"))?;
             total += bytes.len();
             if total > st.config.max_body_bytes {
                 return Err(too_large(st.config.max_body_bytes));
             }
             let value = match file_name {
                 Some(f) => f,
-                None => String::from_utf8(bytes).map_err(|_| decode_error(DecodeError::Utf8("a form field is not valid UTF-8"), help))?,
+                None => String::from_utf8(bytes).map_err(|_| {
+                    decode_error(DecodeError::Utf8("a form field is not valid UTF-8"), help)
+                })?,
             };
             pairs.push((name, value));
         }
@@ -224,7 +250,11 @@ async fn read_params(req: &Request, body: Body, st: &ApiState, side_effect_free:
         }
         return decode::form_to_params(pairs, max).map_err(|e| decode_error(e, help));
     }
-    let raw = if is_post { read_limited(body, st.config.max_body_bytes).await? } else { Vec::new() };
+    let raw = if is_post {
+        read_limited(body, st.config.max_body_bytes).await?
+    } else {
+        Vec::new()
+    };
     if is_post && is_form(&ct) && !raw.is_empty() {
         let pairs = decode::parse_urlencoded(&raw, max).map_err(|e| decode_error(e, help))?;
         if !pairs.is_empty() {
@@ -232,7 +262,8 @@ async fn read_params(req: &Request, body: Body, st: &ApiState, side_effect_free:
         }
     }
     if !query.is_empty() && side_effect_free {
-        let pairs = decode::parse_urlencoded(query.as_bytes(), max).map_err(|e| decode_error(e, help))?;
+        let pairs =
+            decode::parse_urlencoded(query.as_bytes(), max).map_err(|e| decode_error(e, help))?;
         if !pairs.is_empty() {
             return Ok(decode::pairs_to_dict(pairs));
         }
@@ -262,7 +293,9 @@ fn header_token(req: &Request) -> Vec<String> {
 fn valid_callback(cb: &str) -> bool {
     !cb.is_empty()
         && cb.len() <= 128
-        && cb.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'))
+        && cb
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'))
         && !cb.starts_with(|c: char| c.is_ascii_digit())
 }
 
@@ -275,7 +308,11 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
     let help = catalog.help_url(name);
     // The locale may come from ?lang= even before the rest is decoded.
     let lang_q = req.uri().query().and_then(|q| {
-        decode::parse_urlencoded(q.as_bytes(), usize::MAX).ok()?.into_iter().find(|(k, _)| k == "lang").map(|(_, v)| v)
+        decode::parse_urlencoded(q.as_bytes(), usize::MAX)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v)
     });
     let locale = locale_for(req, &st, lang_q.as_deref());
     let method = req.method().clone();
@@ -292,11 +329,17 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
             "success": false,
         });
         let mut r = with_status(crate::json_response(&body), StatusCode::METHOD_NOT_ALLOWED);
-        r.headers_mut().insert(header::ALLOW, poem::http::HeaderValue::from_static("HEAD, GET, POST, OPTIONS"));
+        r.headers_mut().insert(
+            header::ALLOW,
+            poem::http::HeaderValue::from_static("HEAD, GET, POST, OPTIONS"),
+        );
         return r;
     }
     let Some(def) = catalog.registry().get(name) else {
-        return bad_request(&i18n::render(&locale, &Msg::new("Action name not known: %{name}").arg("name", name)));
+        return bad_request(&i18n::render(
+            &locale,
+            &Msg::new("Action name not known: %{name}").arg("name", name),
+        ));
     };
     let is_get = method != Method::POST;
     if is_get && !def.side_effect_free {
@@ -346,7 +389,9 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
                 Some(cb) if is_get => Response::builder()
                     .content_type("application/javascript;charset=utf-8")
                     .body(format!("{cb}({text});")),
-                _ => Response::builder().content_type("application/json;charset=utf-8").body(text),
+                _ => Response::builder()
+                    .content_type("application/json;charset=utf-8")
+                    .body(text),
             }
         }
         Err(Error::BadRequest(msg)) => bad_request(&i18n::render(&locale, &msg)),

@@ -20,7 +20,10 @@ pub enum DecodeError {
 
 /// Parse an `application/x-www-form-urlencoded` string (also a query string). Repeated keys
 /// become lists, as in CKAN; invalid UTF-8 is an error, not a silent replacement.
-pub fn parse_urlencoded(raw: &[u8], max_params: usize) -> Result<Vec<(String, String)>, DecodeError> {
+pub fn parse_urlencoded(
+    raw: &[u8],
+    max_params: usize,
+) -> Result<Vec<(String, String)>, DecodeError> {
     let mut out = Vec::new();
     for pair in raw.split(|b| *b == b'&') {
         if pair.is_empty() {
@@ -39,7 +42,10 @@ pub fn parse_urlencoded(raw: &[u8], max_params: usize) -> Result<Vec<(String, St
 }
 
 fn decode_component(raw: &[u8]) -> Result<String, DecodeError> {
-    let plus: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    let plus: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
     percent_decode(&plus)
         .decode_utf8()
         .map(|c| c.into_owned())
@@ -66,7 +72,8 @@ pub fn pairs_to_dict(pairs: Vec<(String, String)>) -> Map<String, Value> {
 
 /// A decoded JSON body must be an object (CKAN's message otherwise).
 pub fn json_object(body: &[u8], max_params: usize) -> Result<Map<String, Value>, DecodeError> {
-    let text = std::str::from_utf8(body).map_err(|_| DecodeError::Utf8("the request body is not valid UTF-8"))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| DecodeError::Utf8("the request body is not valid UTF-8"))?;
     let value: Value = serde_json::from_str(text).map_err(|e| {
         DecodeError::Json(format!(
             "JSON Error: Error decoding JSON data. Error: {e} JSON data extracted from the request: {}",
@@ -88,8 +95,14 @@ pub fn json_object(body: &[u8], max_params: usize) -> Result<Map<String, Value>,
 }
 
 /// CKAN's legacy case: a form with one field whose value is "" or "1" carries JSON in its name.
-pub fn form_to_params(pairs: Vec<(String, String)>, max_params: usize) -> Result<Map<String, Value>, DecodeError> {
-    if pairs.len() == 1 && (pairs[0].1.is_empty() || pairs[0].1 == "1") && pairs[0].0.trim_start().starts_with('{') {
+pub fn form_to_params(
+    pairs: Vec<(String, String)>,
+    max_params: usize,
+) -> Result<Map<String, Value>, DecodeError> {
+    if pairs.len() == 1
+        && (pairs[0].1.is_empty() || pairs[0].1 == "1")
+        && pairs[0].0.trim_start().starts_with('{')
+    {
         return json_object(pairs[0].0.as_bytes(), max_params);
     }
     Ok(pairs_to_dict(pairs))
@@ -118,9 +131,15 @@ mod tests {
 
     #[test]
     fn invalid_utf8_and_too_many() {
-        assert!(matches!(parse_urlencoded(b"a=%FF", 10), Err(DecodeError::Utf8(_))));
+        assert!(matches!(
+            parse_urlencoded(b"a=%FF", 10),
+            Err(DecodeError::Utf8(_))
+        ));
         let many: String = (0..20).map(|i| format!("k{i}=v&")).collect();
-        assert!(matches!(parse_urlencoded(many.as_bytes(), 10), Err(DecodeError::TooMany(10))));
+        assert!(matches!(
+            parse_urlencoded(many.as_bytes(), 10),
+            Err(DecodeError::TooMany(10))
+        ));
     }
 
     #[test]
@@ -130,7 +149,10 @@ mod tests {
             Err(DecodeError::Json(m)) => assert!(m.contains("needs to be a dictionary")),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(json_object(b"{\"name\": \"x\",", 10), Err(DecodeError::Json(_))));
+        assert!(matches!(
+            json_object(b"{\"name\": \"x\",", 10),
+            Err(DecodeError::Json(_))
+        ));
     }
 
     proptest::proptest! {

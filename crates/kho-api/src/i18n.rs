@@ -40,7 +40,11 @@ pub fn choose(lang_param: Option<&str>, accept_language: Option<&str>, default: 
                 let mut it = part.trim().split(';');
                 let tag = it.next()?.trim();
                 let q = it
-                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                    .find_map(|p| {
+                        p.trim()
+                            .strip_prefix("q=")
+                            .and_then(|q| q.parse::<f32>().ok())
+                    })
                     .unwrap_or(1.0);
                 Some((q, tag))
             })
@@ -58,7 +62,11 @@ pub fn choose(lang_param: Option<&str>, accept_language: Option<&str>, default: 
 }
 
 fn supported(tag: &str) -> Option<&'static str> {
-    let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    let primary = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     LOCALES.iter().copied().find(|l| *l == primary)
 }
 
@@ -76,11 +84,17 @@ pub fn error_body(locale: &str, err: &Error) -> Value {
         }
         Error::NotAuthorized(msg) => {
             m.insert("__type".into(), "Authorization Error".into());
-            m.insert("message".into(), prefixed(locale, "Access denied", msg.as_ref()).into());
+            m.insert(
+                "message".into(),
+                prefixed(locale, "Access denied", msg.as_ref()).into(),
+            );
         }
         Error::NotFound(msg) => {
             m.insert("__type".into(), "Not Found Error".into());
-            m.insert("message".into(), prefixed(locale, "Not found", msg.as_ref()).into());
+            m.insert(
+                "message".into(),
+                prefixed(locale, "Not found", msg.as_ref()).into(),
+            );
         }
         Error::Integrity { message, data } => {
             m.insert("__type".into(), "Integrity Error".into());
@@ -93,7 +107,10 @@ pub fn error_body(locale: &str, err: &Error) -> Value {
         }
         Error::Internal(_) => {
             m.insert("__type".into(), "Internal Server Error".into());
-            m.insert("message".into(), translate(locale, "Internal Server Error").into());
+            m.insert(
+                "message".into(),
+                translate(locale, "Internal Server Error").into(),
+            );
         }
     }
     Value::Object(m)
@@ -110,9 +127,11 @@ fn prefixed(locale: &str, head: &str, msg: Option<&Msg>) -> String {
 fn render_dict(locale: &str, dict: &ErrorDict, out: &mut Map<String, Value>) {
     for (field, errs) in dict {
         let v = match errs {
-            FieldErrors::Messages(msgs) => {
-                Value::Array(msgs.iter().map(|m| Value::String(render(locale, m))).collect())
-            }
+            FieldErrors::Messages(msgs) => Value::Array(
+                msgs.iter()
+                    .map(|m| Value::String(render(locale, m)))
+                    .collect(),
+            ),
             FieldErrors::Items(items) => Value::Array(
                 items
                     .iter()
@@ -135,7 +154,10 @@ mod tests {
     #[test]
     fn locale_choice() {
         assert_eq!(choose(Some("vi"), None, "en"), "vi");
-        assert_eq!(choose(None, Some("fr;q=0.9, vi-VN;q=0.8, en;q=0.1"), "en"), "vi");
+        assert_eq!(
+            choose(None, Some("fr;q=0.9, vi-VN;q=0.8, en;q=0.1"), "en"),
+            "vi"
+        );
         assert_eq!(choose(None, Some("de"), "vi"), "vi");
         assert_eq!(choose(Some("xx"), None, "en"), "en");
     }

@@ -36,7 +36,11 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig { cors_origins: Vec::new(), max_body_bytes: 10 * 1024 * 1024, max_params: 1000 }
+        ApiConfig {
+            cors_origins: Vec::new(),
+            max_body_bytes: 10 * 1024 * 1024,
+            max_params: 1000,
+        }
     }
 }
 
@@ -50,10 +54,16 @@ pub fn routes(catalog: Catalog, config: ApiConfig) -> impl poem::Endpoint<Output
         .at("/api/:ver", get(version_n))
         .at("/api/:ver/", get(version_n))
         .at("/api/action/:name", action::action_endpoint())
-        .at("/api/:ver/action/:name", action::versioned_action_endpoint())
+        .at(
+            "/api/:ver/action/:name",
+            action::versioned_action_endpoint(),
+        )
         .at("/api/action/:name/", action::trailing_slash())
         .at("/api/:ver/action/:name/", action::trailing_slash())
-        .at("/api/openapi.json", get(openapi::serve_spec).data(Arc::new(spec)))
+        .at(
+            "/api/openapi.json",
+            get(openapi::serve_spec).data(Arc::new(spec)),
+        )
         .at("/api/docs", get(openapi::serve_ui))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))

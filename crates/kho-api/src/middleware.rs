@@ -39,7 +39,8 @@ fn normalize_path(path: &str) -> (String, Option<String>) {
     }
     for loc in crate::i18n::LOCALES {
         let prefix = format!("/{loc}/api");
-        if p.starts_with(&prefix) && (p.len() == prefix.len() || p[prefix.len()..].starts_with('/')) {
+        if p.starts_with(&prefix) && (p.len() == prefix.len() || p[prefix.len()..].starts_with('/'))
+        {
             return (p[loc.len() + 1..].to_string(), Some((*loc).to_string()));
         }
     }
@@ -64,7 +65,8 @@ impl<E: Endpoint> Endpoint for Normalize<E> {
             req.extensions_mut().insert(PathLocale(l));
         }
         let origin = req.header(header::ORIGIN).map(str::to_string);
-        let authenticated = req.header(header::AUTHORIZATION).is_some() || req.header("x-ckan-api-key").is_some();
+        let authenticated =
+            req.header(header::AUTHORIZATION).is_some() || req.header("x-ckan-api-key").is_some();
         let is_options = req.method() == Method::OPTIONS;
         let mut resp = match self.inner.call(req).await {
             Ok(r) => r.into_response(),
@@ -73,14 +75,21 @@ impl<E: Endpoint> Endpoint for Normalize<E> {
         let h = resp.headers_mut();
         if !h.contains_key(header::CACHE_CONTROL) {
             // Never let a shared cache keep an answer computed for a token holder.
-            let cc = if authenticated { "private, max-age=0, must-revalidate" } else { "public, max-age=0, must-revalidate" };
+            let cc = if authenticated {
+                "private, max-age=0, must-revalidate"
+            } else {
+                "public, max-age=0, must-revalidate"
+            };
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
         }
         if let Some(origin) = origin {
             let allowed = &self.state.config.cors_origins;
             let allow_value = if allowed.iter().any(|o| o == "*") {
                 Some("*".to_string())
-            } else if allowed.iter().any(|o| o.trim_end_matches('/') == origin.trim_end_matches('/')) {
+            } else if allowed
+                .iter()
+                .any(|o| o.trim_end_matches('/') == origin.trim_end_matches('/'))
+            {
                 Some(origin.clone())
             } else {
                 None
@@ -119,7 +128,12 @@ impl<E> Observe<E> {
 
 fn request_id(req: &Request) -> String {
     req.header("x-request-id")
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
@@ -151,7 +165,13 @@ impl<E: Endpoint> Endpoint for Observe<E> {
         let latency = started.elapsed().as_secs_f64() * 1000.0;
         span.record("status", resp.status().as_u16());
         span.record("latency_ms", latency);
-        span.in_scope(|| tracing::info!(status = resp.status().as_u16(), latency_ms = latency, "request finished"));
+        span.in_scope(|| {
+            tracing::info!(
+                status = resp.status().as_u16(),
+                latency_ms = latency,
+                "request finished"
+            )
+        });
         if let Ok(v) = HeaderValue::from_str(&id) {
             resp.headers_mut().insert("x-request-id", v);
         }
@@ -165,8 +185,14 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(normalize_path("//api/3/action/x"), ("/api/3/action/x".into(), None));
-        assert_eq!(normalize_path("/vi/api/3/action/x"), ("/api/3/action/x".into(), Some("vi".into())));
+        assert_eq!(
+            normalize_path("//api/3/action/x"),
+            ("/api/3/action/x".into(), None)
+        );
+        assert_eq!(
+            normalize_path("/vi/api/3/action/x"),
+            ("/api/3/action/x".into(), Some("vi".into()))
+        );
         assert_eq!(normalize_path("/video"), ("/video".into(), None));
     }
 }

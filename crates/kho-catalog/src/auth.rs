@@ -3,7 +3,9 @@
 //! A token is `kho_` + 43 characters of base64url (256 random bits). Only its SHA-256 is
 //! stored, so a database leak does not leak usable tokens; the clear token is shown once.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
@@ -27,7 +29,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -35,7 +41,10 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 pub fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
-    let token = format!("{TOKEN_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    let token = format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
     let hash = token_hash(&token);
     (token, hash)
 }
@@ -59,7 +68,11 @@ impl Catalog {
     /// Resolve the raw value of an `Authorization` / `X-CKAN-API-Key` header.
     pub async fn authenticate(&self, raw: &str) -> Result<TokenOutcome> {
         let raw = raw.trim();
-        let raw = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")).unwrap_or(raw).trim();
+        let raw = raw
+            .strip_prefix("Bearer ")
+            .or_else(|| raw.strip_prefix("bearer "))
+            .unwrap_or(raw)
+            .trim();
         if raw.is_empty() {
             return Ok(TokenOutcome::Unknown);
         }
@@ -70,10 +83,16 @@ impl Catalog {
         };
         match token.state.as_str() {
             "revoked" => {
-                return Ok(TokenOutcome::Refused(reasoned("API token revoked", token.state_reason)))
+                return Ok(TokenOutcome::Refused(reasoned(
+                    "API token revoked",
+                    token.state_reason,
+                )))
             }
             "suspended" => {
-                return Ok(TokenOutcome::Refused(reasoned("API token suspended", token.state_reason)))
+                return Ok(TokenOutcome::Refused(reasoned(
+                    "API token suspended",
+                    token.state_reason,
+                )))
             }
             _ => {}
         }
@@ -87,10 +106,14 @@ impl Catalog {
         drop(tx);
         if user.state != STATE_ACTIVE {
             // CKAN: deleted users are never authorized.
-            return Ok(TokenOutcome::Refused(Msg::new("User account is not active")));
+            return Ok(TokenOutcome::Refused(Msg::new(
+                "User account is not active",
+            )));
         }
         // Touch last_access at most once a minute so reads stay reads.
-        let stale = token.last_access.is_none_or(|t| (now - t).num_seconds() >= 60);
+        let stale = token
+            .last_access
+            .is_none_or(|t| (now - t).num_seconds() >= 60);
         if stale {
             let mut w = self.store().begin().await?;
             w.token_touch(&token.id, now).await?;

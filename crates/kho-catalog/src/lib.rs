@@ -38,7 +38,10 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(actor: Actor, locale: impl Into<String>) -> Self {
-        Ctx { actor, locale: locale.into() }
+        Ctx {
+            actor,
+            locale: locale.into(),
+        }
     }
 }
 
@@ -61,9 +64,18 @@ impl Catalog {
         Self::with_translator(store, config, Arc::new(|_, key| key.to_string()))
     }
 
-    pub fn with_translator(store: Arc<dyn Store>, config: CatalogConfig, translator: Translator) -> Self {
+    pub fn with_translator(
+        store: Arc<dyn Store>,
+        config: CatalogConfig,
+        translator: Translator,
+    ) -> Self {
         Catalog {
-            inner: Arc::new(Inner { store, config, registry: actions::registry(), translator }),
+            inner: Arc::new(Inner {
+                store,
+                config,
+                registry: actions::registry(),
+                translator,
+            }),
         }
     }
 
@@ -86,13 +98,18 @@ impl Catalog {
     /// Call an action by name. Unknown names give `Error::BadRequest` with CKAN's text.
     pub async fn call(&self, name: &str, ctx: &Ctx, params: Params) -> Result<Value> {
         let def = self.inner.registry.get(name).ok_or_else(|| {
-            Error::BadRequest(kho_core::Msg::new("Action name not known: %{name}").arg("name", name))
+            Error::BadRequest(
+                kho_core::Msg::new("Action name not known: %{name}").arg("name", name),
+            )
         })?;
         (def.handler)(self, ctx, params).await
     }
 
     /// The `/api/3/action/help_show?name=X` URL CKAN puts in every envelope.
     pub fn help_url(&self, action: &str) -> String {
-        format!("{}/api/3/action/help_show?name={}", self.inner.config.site_url, action)
+        format!(
+            "{}/api/3/action/help_show?name={}",
+            self.inner.config.site_url, action
+        )
     }
 }

@@ -92,7 +92,10 @@ impl Capacity {
         use Permission::*;
         match self {
             Capacity::Admin => true,
-            Capacity::Editor => matches!(p, Read | CreateDataset | UpdateDataset | DeleteDataset | ManageGroup),
+            Capacity::Editor => matches!(
+                p,
+                Read | CreateDataset | UpdateDataset | DeleteDataset | ManageGroup
+            ),
             Capacity::Member => matches!(p, Read | ManageGroup),
         }
     }
@@ -116,7 +119,11 @@ mod tests {
         assert!(Capacity::Member.allows(Permission::Read));
         let anon = Actor::Anonymous;
         assert!(!has_permission(&anon, None, Permission::Read));
-        let sa = Actor::User(ActorUser { id: "1".into(), name: "a".into(), sysadmin: true });
+        let sa = Actor::User(ActorUser {
+            id: "1".into(),
+            name: "a".into(),
+            sysadmin: true,
+        });
         assert!(has_permission(&sa, None, Permission::Admin));
     }
 }

@@ -15,7 +15,10 @@ pub struct Msg {
 
 impl Msg {
     pub fn new(key: impl Into<String>) -> Self {
-        Msg { key: key.into(), args: Vec::new() }
+        Msg {
+            key: key.into(),
+            args: Vec::new(),
+        }
     }
 
     pub fn arg(mut self, name: &str, value: impl fmt::Display) -> Self {
@@ -75,7 +78,10 @@ pub enum Error {
     NotFound(Option<Msg>),
     /// navl `DataError` → 400 "Integrity Error" with an echo of the request data.
     #[error("integrity error: {message}")]
-    Integrity { message: String, data: serde_json::Value },
+    Integrity {
+        message: String,
+        data: serde_json::Value,
+    },
     /// A validation error that CKAN reports with a `message` key only.
     #[error("validation message: {0}")]
     ValidationMessage(Msg),
@@ -125,7 +131,11 @@ impl Errors {
     }
 
     pub fn add(&mut self, field: &str, msg: impl Into<Msg>) {
-        match self.0.entry(field.to_string()).or_insert_with(|| FieldErrors::Messages(vec![])) {
+        match self
+            .0
+            .entry(field.to_string())
+            .or_insert_with(|| FieldErrors::Messages(vec![]))
+        {
             FieldErrors::Messages(v) => v.push(msg.into()),
             FieldErrors::Items(_) => {}
         }

@@ -66,7 +66,10 @@ pub fn boolean_validator(v: &Value) -> bool {
         Value::Bool(b) => *b,
         Value::Number(n) => n.as_i64() == Some(1),
         Value::String(s) => {
-            matches!(s.to_ascii_lowercase().as_str(), "true" | "yes" | "t" | "y" | "1")
+            matches!(
+                s.to_ascii_lowercase().as_str(),
+                "true" | "yes" | "t" | "y" | "1"
+            )
         }
         _ => false,
     }
@@ -75,7 +78,9 @@ pub fn boolean_validator(v: &Value) -> bool {
 fn parse_int(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
         }),
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
@@ -87,7 +92,9 @@ pub fn opt_int(p: &Params, key: &str) -> Result<Option<i64>> {
     match p.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
-        Some(v) => parse_int(v).map(Some).ok_or_else(|| Error::field(key, "Invalid integer")),
+        Some(v) => parse_int(v)
+            .map(Some)
+            .ok_or_else(|| Error::field(key, "Invalid integer")),
     }
 }
 
@@ -110,7 +117,12 @@ pub fn opt_list(p: &Params, key: &str, comma: bool) -> Result<Option<Vec<String>
                 match it {
                     Value::String(s) => out.push(s.clone()),
                     Value::Number(n) => out.push(n.to_string()),
-                    _ => return Err(Error::field(key, Msg::new("Not a string: %{value}").arg("value", it))),
+                    _ => {
+                        return Err(Error::field(
+                            key,
+                            Msg::new("Not a string: %{value}").arg("value", it),
+                        ))
+                    }
                 }
             }
             Ok(Some(out))
@@ -124,7 +136,12 @@ pub fn opt_list(p: &Params, key: &str, comma: bool) -> Result<Option<Vec<String>
                 }
             }
             if comma {
-                Ok(Some(s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()))
+                Ok(Some(
+                    s.split(',')
+                        .map(|x| x.trim().to_string())
+                        .filter(|x| !x.is_empty())
+                        .collect(),
+                ))
             } else {
                 Ok(Some(vec![s.clone()]))
             }
@@ -166,7 +183,10 @@ mod tests {
     #[test]
     fn lists_in_every_form() {
         let l = |v| opt_list(&p(v), "k", true).expect("ok");
-        assert_eq!(l(json!({"k": ["a", "b"]})), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            l(json!({"k": ["a", "b"]})),
+            Some(vec!["a".into(), "b".into()])
+        );
         assert_eq!(l(json!({"k": "[\"a\"]"})), Some(vec!["a".into()]));
         assert_eq!(l(json!({"k": "a, b"})), Some(vec!["a".into(), "b".into()]));
     }

@@ -17,7 +17,9 @@ pub fn name(value: &str) -> Result<(), Msg> {
     if len > NAME_MAX {
         return Err(Msg::new("Name must be a maximum of %{n} characters long").arg("n", NAME_MAX));
     }
-    if !value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
     {
         return Err(Msg::new(
             "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_",
@@ -34,7 +36,9 @@ pub fn email(value: &str) -> Result<(), Msg> {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.chars().all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c));
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c));
     let domain_ok = !domain.is_empty()
         && domain.split('.').all(|label| {
             !label.is_empty()
@@ -81,7 +85,10 @@ mod tests {
     #[test]
     fn names_as_ckan() {
         assert!(name("so-y-te_2").is_ok());
-        assert_eq!(name("a").map_err(|m| m.english()), Err("Must be at least 2 characters long".into()));
+        assert_eq!(
+            name("a").map_err(|m| m.english()),
+            Err("Must be at least 2 characters long".into())
+        );
         assert!(name(&"a".repeat(100)).is_ok());
         assert_eq!(
             name(&"a".repeat(101)).map_err(|m| m.english()),
@@ -90,13 +97,25 @@ mod tests {
         assert!(name("Upper").is_err());
         assert!(name("has space").is_err());
         assert!(name("sở").is_err());
-        assert_eq!(name("new").map_err(|m| m.english()), Err("That name cannot be used".into()));
+        assert_eq!(
+            name("new").map_err(|m| m.english()),
+            Err("That name cannot be used".into())
+        );
     }
 
     #[test]
     fn emails() {
         assert!(email("a.b+c@so-yte.tayninh.gov.vn").is_ok());
-        for bad in ["", "x", "@x.vn", "a@", "a..b@x.vn", ".a@x.vn", "a@-x.vn", "a b@x.vn"] {
+        for bad in [
+            "",
+            "x",
+            "@x.vn",
+            "a@",
+            "a..b@x.vn",
+            ".a@x.vn",
+            "a@-x.vn",
+            "a b@x.vn",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }

@@ -118,14 +118,25 @@ impl Config {
             None => fig = fig.merge(Toml::file("kho.toml")),
         }
         fig = fig
-            .merge(Env::prefixed("KHO_").ignore(&["CONFIG"]).map(|k| k.as_str().to_ascii_lowercase().into()))
+            .merge(
+                Env::prefixed("KHO_")
+                    .ignore(&["CONFIG"])
+                    .map(|k| k.as_str().to_ascii_lowercase().into()),
+            )
             .merge(Serialized::defaults(overrides));
         let mut cfg: Config = fig.extract()?;
-        if cfg.database_url.as_ref().is_some_and(|u| u.0.trim().is_empty()) {
+        if cfg
+            .database_url
+            .as_ref()
+            .is_some_and(|u| u.0.trim().is_empty())
+        {
             cfg.database_url = None;
         }
         if !matches!(cfg.locale_default.as_str(), "en" | "vi") {
-            anyhow::bail!("locale_default must be en or vi, not {}", cfg.locale_default);
+            anyhow::bail!(
+                "locale_default must be en or vi, not {}",
+                cfg.locale_default
+            );
         }
         if !matches!(cfg.log_format.as_str(), "pretty" | "json") {
             anyhow::bail!("log_format must be pretty or json, not {}", cfg.log_format);
@@ -193,8 +204,12 @@ impl Config {
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((creds, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((creds, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
     match creds.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_string(),
@@ -207,15 +222,24 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let cfg = Config { database_url: Some(Secret("postgres://u:pw@h/db".into())), ..Config::default() };
+        let cfg = Config {
+            database_url: Some(Secret("postgres://u:pw@h/db".into())),
+            ..Config::default()
+        };
         assert!(!format!("{cfg:?}").contains("pw"));
         assert!(!cfg.redacted_toml().expect("toml").contains("pw@"));
-        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
     }
 
     #[test]
     fn site_url_from_listen() {
-        let cfg = Config { listen: "0.0.0.0:8080".into(), ..Config::default() };
+        let cfg = Config {
+            listen: "0.0.0.0:8080".into(),
+            ..Config::default()
+        };
         assert_eq!(cfg.site_url(), "http://127.0.0.1:8080");
         assert_eq!(Config::default().site_url(), "http://127.0.0.1:5000");
     }

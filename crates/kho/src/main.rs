@@ -15,7 +15,11 @@ use serde_json::{json, Value};
 use crate::config::{Config, Overrides};
 
 #[derive(Parser)]
-#[command(name = "kho", version, about = "kho: a CKAN-compatible open-data catalogue server")]
+#[command(
+    name = "kho",
+    version,
+    about = "kho: a CKAN-compatible open-data catalogue server"
+)]
 struct Cli {
     /// Configuration file (default: ./kho.toml when it exists). Also KHO_CONFIG.
     #[arg(long, global = true, env = "KHO_CONFIG")]
@@ -128,22 +132,36 @@ enum TokenCommand {
 }
 
 fn overrides(store: &StoreArgs, listen: Option<String>) -> Overrides {
-    Overrides { listen, data_dir: store.data_dir.clone(), database_url: store.database_url.clone() }
+    Overrides {
+        listen,
+        data_dir: store.data_dir.clone(),
+        database_url: store.database_url.clone(),
+    }
 }
 
 /// The CLI acts as the operator: a sysadmin that exists only for the command's duration.
 fn operator() -> Ctx {
     Ctx::new(
-        Actor::User(ActorUser { id: "kho-cli".into(), name: "kho-cli".into(), sysadmin: true }),
+        Actor::User(ActorUser {
+            id: "kho-cli".into(),
+            name: "kho-cli".into(),
+            sysadmin: true,
+        }),
         "en",
     )
 }
 
 async fn open(cfg: &Config) -> anyhow::Result<Catalog> {
     let url = cfg.database_url()?;
-    let store = kho_store::connect(&url).await.with_context(|| format!("opening the store at {}", config::redact_url(&url)))?;
+    let store = kho_store::connect(&url)
+        .await
+        .with_context(|| format!("opening the store at {}", config::redact_url(&url)))?;
     store.migrate().await.context("applying migrations")?;
-    Ok(Catalog::with_translator(store, cfg.catalog(), Arc::new(|l: &str, k: &str| kho_api::i18n::translate(l, k))))
+    Ok(Catalog::with_translator(
+        store,
+        cfg.catalog(),
+        Arc::new(|l: &str, k: &str| kho_api::i18n::translate(l, k)),
+    ))
 }
 
 fn params(v: Value) -> Params {
@@ -155,22 +173,34 @@ fn params(v: Value) -> Params {
 
 /// Run a catalog action as the operator, turning CKAN errors into readable text.
 async fn run(catalog: &Catalog, action: &str, p: Value) -> anyhow::Result<Value> {
-    catalog.call(action, &operator(), params(p)).await.map_err(|e| {
-        let body = kho_api::i18n::error_body("en", &e);
-        anyhow::anyhow!("{action} failed: {}", kho_api::json::to_string(&body))
-    })
+    catalog
+        .call(action, &operator(), params(p))
+        .await
+        .map_err(|e| {
+            let body = kho_api::i18n::error_body("en", &e);
+            anyhow::anyhow!("{action} failed: {}", kho_api::json::to_string(&body))
+        })
 }
 
 fn init_tracing(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = if cfg.log_format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if cfg.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 fn random_password() -> String {
     let (t, _) = kho_catalog::auth::new_token();
-    t.trim_start_matches(kho_catalog::auth::TOKEN_PREFIX).chars().take(20).collect()
+    t.trim_start_matches(kho_catalog::auth::TOKEN_PREFIX)
+        .chars()
+        .take(20)
+        .collect()
 }
 
 async fn bootstrap(catalog: &Catalog, cfg: &Config) -> anyhow::Result<()> {
@@ -181,8 +211,16 @@ async fn bootstrap(catalog: &Catalog, cfg: &Config) -> anyhow::Result<()> {
     drop(tx);
     let password = random_password();
     run(catalog, "user_create", json!({"name": "admin", "email": "admin@localhost", "password": password, "sysadmin": true})).await?;
-    let token = run(catalog, "api_token_create", json!({"user": "admin", "name": "bootstrap"})).await?;
-    let token = token.get("token").and_then(Value::as_str).unwrap_or_default();
+    let token = run(
+        catalog,
+        "api_token_create",
+        json!({"user": "admin", "name": "bootstrap"}),
+    )
+    .await?;
+    let token = token
+        .get("token")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let url = cfg.site_url();
     println!("kho: new store, created the sysadmin \"admin\" (password: {password}).");
     println!("kho: one-time API token, shown only now; keep it safe:");
@@ -220,9 +258,17 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let app = kho_api::routes(catalog.clone(), cfg.api());
     let listener = poem::listener::TcpListener::bind(cfg.listen.clone());
     tracing::info!(listen = %cfg.listen, site_url = %cfg.site_url(), backend = catalog.store().backend().as_str(), "kho serving");
-    println!("kho: listening on http://{} (site_url {})", cfg.listen, cfg.site_url());
+    println!(
+        "kho: listening on http://{} (site_url {})",
+        cfg.listen,
+        cfg.site_url()
+    );
     poem::Server::new(listener)
-        .run_with_graceful_shutdown(app, shutdown_signal(), Some(std::time::Duration::from_secs(10)))
+        .run_with_graceful_shutdown(
+            app,
+            shutdown_signal(),
+            Some(std::time::Duration::from_secs(10)),
+        )
         .await
         .context("server error")?;
     Ok(())
@@ -230,9 +276,15 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
 
 fn print_table(rows: &[Vec<String>]) {
     let cols = rows.first().map(Vec::len).unwrap_or(0);
-    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
     for r in rows {
-        let line: Vec<String> = r.iter().zip(&widths).map(|(v, w)| format!("{v:<w$}")).collect();
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(v, w)| format!("{v:<w$}"))
+            .collect();
         println!("{}", line.join("  ").trim_end());
     }
 }
@@ -250,7 +302,9 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let file = cli.config.as_deref();
     match cli.command {
-        Command::Serve { listen, store } => serve(Config::load(file, &overrides(&store, listen))?).await,
+        Command::Serve { listen, store } => {
+            serve(Config::load(file, &overrides(&store, listen))?).await
+        }
         Command::Migrate { store } => {
             let cfg = Config::load(file, &overrides(&store, None))?;
             open(&cfg).await?;
@@ -275,13 +329,29 @@ async fn main() -> anyhow::Result<()> {
 
 async fn user_cmd(file: Option<&std::path::Path>, command: UserCommand) -> anyhow::Result<()> {
     match command {
-        UserCommand::Create { name, email, password, sysadmin, store } => {
+        UserCommand::Create {
+            name,
+            email,
+            password,
+            sysadmin,
+            store,
+        } => {
             let cfg = Config::load(file, &overrides(&store, None))?;
             let catalog = open(&cfg).await?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(random_password);
-            let u = run(&catalog, "user_create", json!({"name": name, "email": email, "password": password, "sysadmin": sysadmin})).await?;
-            println!("created user {} ({}){}", s(&u, "name"), s(&u, "id"), if sysadmin { ", sysadmin" } else { "" });
+            let u = run(
+                &catalog,
+                "user_create",
+                json!({"name": name, "email": email, "password": password, "sysadmin": sysadmin}),
+            )
+            .await?;
+            println!(
+                "created user {} ({}){}",
+                s(&u, "name"),
+                s(&u, "id"),
+                if sysadmin { ", sysadmin" } else { "" }
+            );
             if generated {
                 println!("password: {password}");
             }
@@ -291,9 +361,21 @@ async fn user_cmd(file: Option<&std::path::Path>, command: UserCommand) -> anyho
             let cfg = Config::load(file, &overrides(&store, None))?;
             let catalog = open(&cfg).await?;
             let users = run(&catalog, "user_list", json!({"order_by": "name"})).await?;
-            let mut rows = vec![vec!["NAME".to_string(), "EMAIL".into(), "SYSADMIN".into(), "STATE".into(), "ID".into()]];
+            let mut rows = vec![vec![
+                "NAME".to_string(),
+                "EMAIL".into(),
+                "SYSADMIN".into(),
+                "STATE".into(),
+                "ID".into(),
+            ]];
             for u in users.as_array().into_iter().flatten() {
-                rows.push(vec![s(u, "name"), s(u, "email"), s(u, "sysadmin"), s(u, "state"), s(u, "id")]);
+                rows.push(vec![
+                    s(u, "name"),
+                    s(u, "email"),
+                    s(u, "sysadmin"),
+                    s(u, "state"),
+                    s(u, "id"),
+                ]);
             }
             print_table(&rows);
             Ok(())
@@ -313,7 +395,12 @@ async fn token_cmd(file: Option<&std::path::Path>, command: TokenCommand) -> any
         TokenCommand::Create { user, name, store } => {
             let cfg = Config::load(file, &overrides(&store, None))?;
             let catalog = open(&cfg).await?;
-            let t = run(&catalog, "api_token_create", json!({"user": user, "name": name})).await?;
+            let t = run(
+                &catalog,
+                "api_token_create",
+                json!({"user": user, "name": name}),
+            )
+            .await?;
             let token = t.get("token").and_then(Value::as_str).unwrap_or_default();
             if token.is_empty() {
                 bail!("no token returned");
@@ -325,17 +412,36 @@ async fn token_cmd(file: Option<&std::path::Path>, command: TokenCommand) -> any
             let cfg = Config::load(file, &overrides(&store, None))?;
             let catalog = open(&cfg).await?;
             let list = run(&catalog, "api_token_list", json!({"user_id": user})).await?;
-            let mut rows = vec![vec!["ID".to_string(), "NAME".into(), "CREATED".into(), "LAST ACCESS".into()]];
+            let mut rows = vec![vec![
+                "ID".to_string(),
+                "NAME".into(),
+                "CREATED".into(),
+                "LAST ACCESS".into(),
+            ]];
             for t in list.as_array().into_iter().flatten() {
-                rows.push(vec![s(t, "id"), s(t, "name"), s(t, "created_at"), s(t, "last_access")]);
+                rows.push(vec![
+                    s(t, "id"),
+                    s(t, "name"),
+                    s(t, "created_at"),
+                    s(t, "last_access"),
+                ]);
             }
             print_table(&rows);
             Ok(())
         }
-        TokenCommand::Revoke { token_id, reason, store } => {
+        TokenCommand::Revoke {
+            token_id,
+            reason,
+            store,
+        } => {
             let cfg = Config::load(file, &overrides(&store, None))?;
             let catalog = open(&cfg).await?;
-            run(&catalog, "api_token_revoke", json!({"jti": token_id, "reason": reason})).await?;
+            run(
+                &catalog,
+                "api_token_revoke",
+                json!({"jti": token_id, "reason": reason}),
+            )
+            .await?;
             println!("revoked {token_id}");
             Ok(())
         }

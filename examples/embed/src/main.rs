@@ -35,9 +35,10 @@ async fn main() -> anyhow::Result<()> {
         config,
         Arc::new(|locale: &str, key: &str| kho_api::i18n::translate(locale, key)),
     );
-    let app = Route::new()
-        .at("/hello", get(hello))
-        .nest("/data", kho_api::routes(catalog, kho_api::ApiConfig::default()));
+    let app = Route::new().at("/hello", get(hello)).nest(
+        "/data",
+        kho_api::routes(catalog, kho_api::ApiConfig::default()),
+    );
     println!("listening on http://{listen} (catalogue under /data)");
     Server::new(TcpListener::bind(listen)).run(app).await?;
     Ok(())

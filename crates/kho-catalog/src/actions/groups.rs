@@ -15,23 +15,58 @@ use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
 const CREATE_PARAMS: &[ParamDoc] = &[
-    pd("name", "string", true, "2-100 lowercase alphanumeric characters, - and _; unique among groups and organizations"),
+    pd(
+        "name",
+        "string",
+        true,
+        "2-100 lowercase alphanumeric characters, - and _; unique among groups and organizations",
+    ),
     pd("title", "string", false, "display title"),
     pd("description", "string", false, "description"),
     pd("image_url", "string", false, "logo URL"),
     pd("extras", "array", false, "list of {key, value}"),
-    pd("users", "array", false, "list of {name, capacity}; capacity admin, editor or member"),
-    pd("groups", "array", false, "parents: list of {name, capacity}"),
-    pd("packages", "array", false, "groups only: datasets, list of {id or name}"),
-    pd("type", "string", false, "group type (groups only; default group)"),
+    pd(
+        "users",
+        "array",
+        false,
+        "list of {name, capacity}; capacity admin, editor or member",
+    ),
+    pd(
+        "groups",
+        "array",
+        false,
+        "parents: list of {name, capacity}",
+    ),
+    pd(
+        "packages",
+        "array",
+        false,
+        "groups only: datasets, list of {id or name}",
+    ),
+    pd(
+        "type",
+        "string",
+        false,
+        "group type (groups only; default group)",
+    ),
     pd("id", "string", false, "sysadmin only: a UUID"),
     pd("state", "string", false, "active or deleted (sysadmin)"),
     pd("approval_status", "string", false, "default approved"),
 ];
 const SHOW_PARAMS: &[ParamDoc] = &[
     pd("id", "string", true, "id or name"),
-    pd("include_datasets", "boolean", false, "include up to 10 datasets (default false)"),
-    pd("include_dataset_count", "boolean", false, "include package_count (default true)"),
+    pd(
+        "include_datasets",
+        "boolean",
+        false,
+        "include up to 10 datasets (default false)",
+    ),
+    pd(
+        "include_dataset_count",
+        "boolean",
+        false,
+        "include package_count (default true)",
+    ),
     pd("include_extras", "boolean", false, "default true"),
     pd("include_users", "boolean", false, "default true"),
     pd("include_groups", "boolean", false, "default true"),
@@ -39,18 +74,63 @@ const SHOW_PARAMS: &[ParamDoc] = &[
     pd("include_member_count", "boolean", false, "default false"),
 ];
 const LIST_PARAMS: &[ParamDoc] = &[
-    pd("sort", "string", false, "title (default), name or package_count, then asc or desc"),
-    pd("limit", "integer", false, "at most 1000, or 25 with all_fields; 0 for no limit"),
+    pd(
+        "sort",
+        "string",
+        false,
+        "title (default), name or package_count, then asc or desc",
+    ),
+    pd(
+        "limit",
+        "integer",
+        false,
+        "at most 1000, or 25 with all_fields; 0 for no limit",
+    ),
     pd("offset", "integer", false, "skip this many"),
-    pd("q", "string", false, "substring of name, title or description"),
-    pd("organizations", "array", false, "only these names (organization_list)"),
+    pd(
+        "q",
+        "string",
+        false,
+        "substring of name, title or description",
+    ),
+    pd(
+        "organizations",
+        "array",
+        false,
+        "only these names (organization_list)",
+    ),
     pd("groups", "array", false, "only these names (group_list)"),
     pd("type", "string", false, "group type"),
-    pd("all_fields", "boolean", false, "dicts instead of names (default false)"),
-    pd("include_dataset_count", "boolean", false, "with all_fields (default true)"),
-    pd("include_extras", "boolean", false, "with all_fields (default false)"),
-    pd("include_users", "boolean", false, "with all_fields (default false)"),
-    pd("include_groups", "boolean", false, "with all_fields (default false)"),
+    pd(
+        "all_fields",
+        "boolean",
+        false,
+        "dicts instead of names (default false)",
+    ),
+    pd(
+        "include_dataset_count",
+        "boolean",
+        false,
+        "with all_fields (default true)",
+    ),
+    pd(
+        "include_extras",
+        "boolean",
+        false,
+        "with all_fields (default false)",
+    ),
+    pd(
+        "include_users",
+        "boolean",
+        false,
+        "with all_fields (default false)",
+    ),
+    pd(
+        "include_groups",
+        "boolean",
+        false,
+        "with all_fields (default false)",
+    ),
 ];
 const ID_PARAM: &[ParamDoc] = &[pd("id", "string", true, "id or name")];
 
@@ -79,19 +159,54 @@ pub fn register(r: &mut Registry) {
     action!(r, "group_update", false, group_update,
         "Update a group. Keys not given keep their values; users, groups, packages and a non-empty extras list replace the existing ones when given. Members are kept when users is absent.\n\n:param id: the id or name",
         CREATE_PARAMS, "group");
-    action!(r, "organization_patch", false, organization_patch,
-        "Update part of an organization: keys not given are kept.\n\n:param id: the id or name", CREATE_PARAMS, "organization");
-    action!(r, "group_patch", false, group_patch,
-        "Update part of a group: keys not given are kept.\n\n:param id: the id or name", CREATE_PARAMS, "group");
+    action!(
+        r,
+        "organization_patch",
+        false,
+        organization_patch,
+        "Update part of an organization: keys not given are kept.\n\n:param id: the id or name",
+        CREATE_PARAMS,
+        "organization"
+    );
+    action!(
+        r,
+        "group_patch",
+        false,
+        group_patch,
+        "Update part of a group: keys not given are kept.\n\n:param id: the id or name",
+        CREATE_PARAMS,
+        "group"
+    );
     action!(r, "organization_delete", false, organization_delete,
         "Delete an organization (state deleted); refused while it still has datasets. Its memberships are removed.\n\n:param id: the id or name",
         ID_PARAM, "null");
-    action!(r, "group_delete", false, group_delete,
-        "Delete a group (state deleted). Its memberships are removed.\n\n:param id: the id or name", ID_PARAM, "null");
-    action!(r, "organization_purge", false, organization_purge,
-        "Remove an organization for ever (sysadmin only).\n\n:param id: the id or name", ID_PARAM, "null");
-    action!(r, "group_purge", false, group_purge,
-        "Remove a group for ever (sysadmin only).\n\n:param id: the id or name", ID_PARAM, "null");
+    action!(
+        r,
+        "group_delete",
+        false,
+        group_delete,
+        "Delete a group (state deleted). Its memberships are removed.\n\n:param id: the id or name",
+        ID_PARAM,
+        "null"
+    );
+    action!(
+        r,
+        "organization_purge",
+        false,
+        organization_purge,
+        "Remove an organization for ever (sysadmin only).\n\n:param id: the id or name",
+        ID_PARAM,
+        "null"
+    );
+    action!(
+        r,
+        "group_purge",
+        false,
+        group_purge,
+        "Remove a group for ever (sysadmin only).\n\n:param id: the id or name",
+        ID_PARAM,
+        "null"
+    );
     action!(r, "organization_list_for_user", true, organization_list_for_user,
         "Return the organizations a user has a permission in (sysadmins: every organization, as admin).\n\n:param id: the user's id or name (default the caller)\n:param permission: default manage_group\n:param include_dataset_count: default false\n:returns: organization dicts with capacity",
         &[pd("id", "string", false, "user id or name (default the caller)"), pd("permission", "string", false, "default manage_group"),
@@ -112,7 +227,11 @@ struct Kind {
 
 impl Kind {
     fn noun(self) -> &'static str {
-        if self.org { "organization" } else { "group" }
+        if self.org {
+            "organization"
+        } else {
+            "group"
+        }
     }
 }
 
@@ -136,12 +255,14 @@ fn py_type(v: &Value) -> &'static str {
 fn dict_list<'a>(p: &'a Params, key: &str) -> Result<Option<Vec<&'a Map<String, Value>>>> {
     match p.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) => {
+        // navl flattens a list only when its first item is a dict; otherwise the whole
+        // list is "placed against the subschema".
+        Some(Value::Array(items)) if items.first().is_none_or(Value::is_object) => {
             let mut out = Vec::new();
             for it in items {
                 match it {
                     Value::Object(m) => out.push(m),
-                    other => return Err(integrity(p, key, other)),
+                    _ => return Err(data_error(p, "Values in lists need to be dicts".into())),
                 }
             }
             Ok(Some(out))
@@ -150,12 +271,20 @@ fn dict_list<'a>(p: &'a Params, key: &str) -> Result<Option<Vec<&'a Map<String, 
     }
 }
 
+/// navl's DataError text: the flattened key is a Python tuple, e.g. `('extras',)`.
 fn integrity(p: &Params, key: &str, v: &Value) -> Error {
-    Error::Integrity {
-        message: format!(
-            "Only lists of dicts can be placed against subschema ['{key}'], not <class '{}'>",
+    data_error(
+        p,
+        format!(
+            "Only lists of dicts can be placed against subschema ('{key}',), not <class '{}'>",
             py_type(v)
         ),
+    )
+}
+
+fn data_error(p: &Params, message: String) -> Error {
+    Error::Integrity {
+        message,
         data: Value::Object(p.clone()),
     }
 }
@@ -177,7 +306,12 @@ struct Lists {
     packages: Option<Vec<String>>,
 }
 
-async fn parse_lists(tx: &mut dyn Tx, p: &Params, kind: Kind, errors: &mut Errors) -> Result<Lists> {
+async fn parse_lists(
+    tx: &mut dyn Tx,
+    p: &Params,
+    kind: Kind,
+    errors: &mut Errors,
+) -> Result<Lists> {
     let mut out = Lists::default();
     if let Some(extras) = dict_list(p, "extras")? {
         let mut items = Vec::new();
@@ -187,18 +321,26 @@ async fn parse_lists(tx: &mut dyn Tx, p: &Params, kind: Kind, errors: &mut Error
             let mut d = ErrorDict::new();
             let key = str_of(e, "key").filter(|k| !k.trim().is_empty());
             if key.is_none() {
-                d.insert("key".into(), FieldErrors::Messages(vec![Msg::new("Missing value")]));
+                d.insert(
+                    "key".into(),
+                    FieldErrors::Messages(vec![Msg::new("Missing value")]),
+                );
             }
             let value = match e.get("value") {
                 None => {
-                    d.insert("value".into(), FieldErrors::Messages(vec![Msg::new("Missing value")]));
+                    d.insert(
+                        "value".into(),
+                        FieldErrors::Messages(vec![Msg::new("Missing value")]),
+                    );
                     String::new()
                 }
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Null) => String::new(),
                 Some(other) => other.to_string(),
             };
-            let deleted = e.get("deleted").is_some_and(kho_core::params::boolean_validator);
+            let deleted = e
+                .get("deleted")
+                .is_some_and(kho_core::params::boolean_validator);
             if let Some(k) = &key {
                 if !seen.insert(k.clone()) && !errors.has("extras") {
                     errors.add("extras", Msg::new("Duplicate key \"%{key}\"").arg("key", k));
@@ -221,18 +363,30 @@ async fn parse_lists(tx: &mut dyn Tx, p: &Params, kind: Kind, errors: &mut Error
             let capacity = str_of(u, "capacity").unwrap_or_else(|| "member".into());
             match &name {
                 None => {
-                    d.insert("name".into(), FieldErrors::Messages(vec![Msg::new("Missing value")]));
+                    d.insert(
+                        "name".into(),
+                        FieldErrors::Messages(vec![Msg::new("Missing value")]),
+                    );
                 }
                 Some(n) => match tx.user_get(n).await?.filter(|x| x.state != STATE_DELETED) {
                     None => {
-                        d.insert("name".into(), FieldErrors::Messages(vec![Msg::new("User not found: %{user}").arg("user", n)]));
+                        d.insert(
+                            "name".into(),
+                            FieldErrors::Messages(vec![
+                                Msg::new("User not found: %{user}").arg("user", n)
+                            ]),
+                        );
                     }
                     Some(user) => {
-                        let ok = Capacity::parse(&capacity).is_some_and(|c| kind.org || c != Capacity::Editor);
+                        let ok = Capacity::parse(&capacity)
+                            .is_some_and(|c| kind.org || c != Capacity::Editor);
                         if ok {
                             parsed.push((user.id, capacity));
                         } else {
-                            d.insert("capacity".into(), FieldErrors::Messages(vec![Msg::new("role does not exist.")]));
+                            d.insert(
+                                "capacity".into(),
+                                FieldErrors::Messages(vec![Msg::new("role does not exist.")]),
+                            );
                         }
                     }
                 },
@@ -251,11 +405,22 @@ async fn parse_lists(tx: &mut dyn Tx, p: &Params, kind: Kind, errors: &mut Error
             let capacity = str_of(g, "capacity").unwrap_or_else(|| "parent".into());
             match &name {
                 None => {
-                    d.insert("name".into(), FieldErrors::Messages(vec![Msg::new("Missing value")]));
+                    d.insert(
+                        "name".into(),
+                        FieldErrors::Messages(vec![Msg::new("Missing value")]),
+                    );
                 }
-                Some(n) => match load_group(tx, n, kind.org).await?.filter(|x| x.state == STATE_ACTIVE) {
+                Some(n) => match load_group(tx, n, kind.org)
+                    .await?
+                    .filter(|x| x.state == STATE_ACTIVE)
+                {
                     None => {
-                        d.insert("name".into(), FieldErrors::Messages(vec![Msg::new("That group name or ID does not exist.")]));
+                        d.insert(
+                            "name".into(),
+                            FieldErrors::Messages(vec![Msg::new(
+                                "That group name or ID does not exist.",
+                            )]),
+                        );
                     }
                     Some(parent) => parsed.push((parent.id, capacity)),
                 },
@@ -286,7 +451,12 @@ async fn parse_lists(tx: &mut dyn Tx, p: &Params, kind: Kind, errors: &mut Error
     Ok(out)
 }
 
-async fn check_name(tx: &mut dyn Tx, name: &str, errors: &mut Errors, own_id: Option<&str>) -> Result<()> {
+async fn check_name(
+    tx: &mut dyn Tx,
+    name: &str,
+    errors: &mut Errors,
+    own_id: Option<&str>,
+) -> Result<()> {
     if let Err(m) = validate::name(name) {
         errors.add("name", m);
     } else if let Some(g) = tx.group_get(name).await? {
@@ -309,20 +479,30 @@ fn new_member(group_id: &str, table_id: &str, table_name: &str, capacity: &str) 
 }
 
 /// Replace the rows of one table in a group by exactly `wanted`.
-async fn replace_members(tx: &mut dyn Tx, group_id: &str, table: &str, wanted: &[(String, String)]) -> Result<()> {
+async fn replace_members(
+    tx: &mut dyn Tx,
+    group_id: &str,
+    table: &str,
+    wanted: &[(String, String)],
+) -> Result<()> {
     for m in tx.member_list(group_id, Some(table)).await? {
         if !wanted.iter().any(|(id, _)| *id == m.table_id) {
             tx.member_delete(group_id, &m.table_id, table).await?;
         }
     }
     for (id, cap) in wanted {
-        tx.member_upsert(&new_member(group_id, id, table, cap)).await?;
+        tx.member_upsert(&new_member(group_id, id, table, cap))
+            .await?;
     }
     Ok(())
 }
 
 /// Replace the parents of a group (rows where it is the member of type `group`).
-async fn replace_parents(tx: &mut dyn Tx, group_id: &str, wanted: &[(String, String)]) -> Result<()> {
+async fn replace_parents(
+    tx: &mut dyn Tx,
+    group_id: &str,
+    wanted: &[(String, String)],
+) -> Result<()> {
     for m in tx.member_of(group_id, "group").await? {
         if !wanted.iter().any(|(id, _)| *id == m.group_id) {
             tx.member_delete(&m.group_id, group_id, "group").await?;
@@ -330,7 +510,8 @@ async fn replace_parents(tx: &mut dyn Tx, group_id: &str, wanted: &[(String, Str
     }
     for (parent, cap) in wanted {
         if parent != group_id {
-            tx.member_upsert(&new_member(parent, group_id, "group", cap)).await?;
+            tx.member_upsert(&new_member(parent, group_id, "group", cap))
+                .await?;
         }
     }
     Ok(())
@@ -341,14 +522,26 @@ fn activity_labels() -> Vec<String> {
 }
 
 async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
-    let action = if kind.org { "organization_create" } else { "group_create" };
+    let action = if kind.org {
+        "organization_create"
+    } else {
+        "group_create"
+    };
     let me = require_user(ctx, action)?.clone();
     let allowed = me.sysadmin
-        || if kind.org { c.config().user_create_organizations } else { c.config().user_create_groups };
+        || if kind.org {
+            c.config().user_create_organizations
+        } else {
+            c.config().user_create_groups
+        };
     if !allowed {
         return Err(Error::denied(
-            Msg::new(if kind.org { "User %{user} not authorized to create organizations" } else { "User %{user} not authorized to create groups" })
-                .arg("user", &me.name),
+            Msg::new(if kind.org {
+                "User %{user} not authorized to create organizations"
+            } else {
+                "User %{user} not authorized to create groups"
+            })
+            .arg("user", &me.name),
         ));
     }
     let group_type = if kind.org {
@@ -356,7 +549,10 @@ async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
     } else {
         let t = opt_str(&p, "type")?.unwrap_or_else(|| "group".into());
         if t == "organization" {
-            return Err(Error::field("type", "Trying to create an organization as a group"));
+            return Err(Error::field(
+                "type",
+                "Trying to create an organization as a group",
+            ));
         }
         t
     };
@@ -402,11 +598,15 @@ async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
         group_type,
         is_organization: kind.org,
         approval_status: opt_str(&p, "approval_status")?.unwrap_or_else(|| "approved".into()),
-        state: opt_str(&p, "state")?.filter(|_| me.sysadmin).unwrap_or_else(|| STATE_ACTIVE.into()),
+        state: opt_str(&p, "state")?
+            .filter(|_| me.sysadmin)
+            .unwrap_or_else(|| STATE_ACTIVE.into()),
         created: kho_core::time::now_local(),
     };
     tx.group_insert(&group).await.map_err(|e| match e {
-        kho_store::StoreError::Conflict(_) => Error::field("name", "Group name already exists in database"),
+        kho_store::StoreError::Conflict(_) => {
+            Error::field("name", "Group name already exists in database")
+        }
         other => other.into(),
     })?;
     let mut users = lists.users.unwrap_or_default();
@@ -420,7 +620,15 @@ async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
         replace_parents(tx.as_mut(), &group.id, parents).await?;
     }
     let dict = show_dict(c, tx.as_mut(), ctx, &group, &ShowOpts::default()).await?;
-    record_activity(tx.as_mut(), &me.id, &group.id, &format!("new {}", kind.noun()), json!({"group": dict, "actor": me.name}), activity_labels()).await?;
+    record_activity(
+        tx.as_mut(),
+        &me.id,
+        &group.id,
+        &format!("new {}", kind.noun()),
+        json!({"group": dict, "actor": me.name}),
+        activity_labels(),
+    )
+    .await?;
     tx.change_append(kind.noun(), &group.id, "create").await?;
     tx.commit().await?;
     Ok(dict)
@@ -445,7 +653,15 @@ struct ShowOpts {
 
 impl Default for ShowOpts {
     fn default() -> Self {
-        ShowOpts { datasets: false, dataset_count: true, extras: true, users: true, groups: true, followers: true, member_count: false }
+        ShowOpts {
+            datasets: false,
+            dataset_count: true,
+            extras: true,
+            users: true,
+            groups: true,
+            followers: true,
+            member_count: false,
+        }
     }
 }
 
@@ -467,7 +683,11 @@ impl ShowOpts {
 async fn member_users(c: &Catalog, tx: &mut dyn Tx, group: &Group) -> Result<Vec<Value>> {
     let mut out = Vec::new();
     for m in tx.member_list(&group.id, Some("user")).await? {
-        if let Some(u) = tx.user_get(&m.table_id).await?.filter(|u| u.state != STATE_DELETED) {
+        if let Some(u) = tx
+            .user_get(&m.table_id)
+            .await?
+            .filter(|u| u.state != STATE_DELETED)
+        {
             let mut d = dictize::user(c.config(), &u, 0, UserView::default());
             d.insert("capacity".into(), Value::String(m.capacity.clone()));
             let mut sorted = Map::new();
@@ -485,7 +705,13 @@ async fn member_users(c: &Catalog, tx: &mut dyn Tx, group: &Group) -> Result<Vec
     Ok(out.into_iter().map(|(_, v)| v).collect())
 }
 
-async fn show_dict(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, group: &Group, o: &ShowOpts) -> Result<Value> {
+async fn show_dict(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    group: &Group,
+    o: &ShowOpts,
+) -> Result<Value> {
     let (count, rows) = c.group_datasets(tx, ctx, group, 10).await?;
     let mut m = dictize::group_base(c.config(), group, o.dataset_count.then_some(count));
     if !o.followers {
@@ -498,12 +724,19 @@ async fn show_dict(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, group: &Group, o: &S
         m.insert("packages".into(), Value::Array(rows));
     }
     if o.users {
-        m.insert("users".into(), Value::Array(member_users(c, tx, group).await?));
+        m.insert(
+            "users".into(),
+            Value::Array(member_users(c, tx, group).await?),
+        );
     }
     if o.groups {
         let mut parents = Vec::new();
         for mem in tx.member_of(&group.id, "group").await? {
-            if let Some(pg) = tx.group_get(&mem.group_id).await?.filter(|g| g.state == STATE_ACTIVE) {
+            if let Some(pg) = tx
+                .group_get(&mem.group_id)
+                .await?
+                .filter(|g| g.state == STATE_ACTIVE)
+            {
                 parents.push(json!({"capacity": mem.capacity, "name": pg.name}));
             }
         }
@@ -517,7 +750,7 @@ async fn show_dict(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, group: &Group, o: &S
 }
 
 /// May the caller see this group at all? Active groups are public; others need `read`.
-async fn check_visible(tx: &mut dyn Tx, ctx: &Ctx, group: &Group, kind: Kind) -> Result<()> {
+async fn check_visible(tx: &mut dyn Tx, ctx: &Ctx, group: &Group, _kind: Kind) -> Result<()> {
     if group.state == STATE_ACTIVE || ctx.actor.is_sysadmin() {
         return Ok(());
     }
@@ -528,8 +761,9 @@ async fn check_visible(tx: &mut dyn Tx, ctx: &Ctx, group: &Group, kind: Kind) ->
     if has_permission(&ctx.actor, cap, Permission::Read) {
         Ok(())
     } else {
+        // CKAN's organization_show auth delegates to group_show, so the text says "group".
         Err(Error::denied(
-            Msg::new(if kind.org { "User %{user} not authorized to read organization %{id}" } else { "User %{user} not authorized to read group %{id}" })
+            Msg::new("User %{user} not authorized to read group %{id}")
                 .arg("user", ctx.actor.display())
                 .arg("id", &group.id),
         ))
@@ -540,7 +774,9 @@ async fn show(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     let id = id_param(&p, "id")?;
     let opts = ShowOpts::parse(c, &p)?;
     let mut tx = c.store().read().await?;
-    let group = load_group(tx.as_mut(), &id, kind.org).await?.ok_or(Error::NotFound(None))?;
+    let group = load_group(tx.as_mut(), &id, kind.org)
+        .await?
+        .ok_or(Error::NotFound(None))?;
     check_visible(tx.as_mut(), ctx, &group, kind).await?;
     show_dict(c, tx.as_mut(), ctx, &group, &opts).await
 }
@@ -554,7 +790,11 @@ pub(crate) async fn group_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Valu
 
 async fn list(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     let all_fields = asbool(&p, "all_fields", false)?;
-    let max = if all_fields { c.config().group_list_all_fields_max } else { c.config().group_list_max };
+    let max = if all_fields {
+        c.config().group_list_all_fields_max
+    } else {
+        c.config().group_list_max
+    };
     let limit = match opt_natural(&p, "limit")? {
         Some(0) => None,
         Some(n) => Some(n.min(max)),
@@ -563,8 +803,13 @@ async fn list(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     let offset = opt_natural(&p, "offset")?.unwrap_or(0);
     let q = opt_str(&p, "q")?.map(|s| kho_core::fold::fold(&s));
     let only = opt_list(&p, if kind.org { "organizations" } else { "groups" }, true)?;
-    let type_filter = opt_str(&p, "type")?;
-    let sort = opt_str(&p, "sort")?.unwrap_or_else(|| c.config().default_group_sort.clone());
+    // CKAN lists only the default type (`group` / `organization`) unless `type` is given.
+    let type_filter = Some(opt_str(&p, "type")?.unwrap_or_else(|| kind.noun().to_string()));
+    // `order_by` is CKAN's deprecated spelling of `sort`, used when `sort` is absent.
+    let sort = opt_str(&p, "sort")?
+        .filter(|s| !s.is_empty())
+        .or(opt_str(&p, "order_by")?.filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| c.config().default_group_sort.clone());
     let (field, desc) = parse_sort(&sort)?;
     let opts = ShowOpts {
         datasets: false,
@@ -587,7 +832,8 @@ async fn list(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
             q.as_ref().is_none_or(|q| {
                 kho_core::fold::fold(&g.name).contains(q.as_str())
                     || kho_core::fold::fold(g.title.as_deref().unwrap_or("")).contains(q.as_str())
-                    || kho_core::fold::fold(g.description.as_deref().unwrap_or("")).contains(q.as_str())
+                    || kho_core::fold::fold(g.description.as_deref().unwrap_or(""))
+                        .contains(q.as_str())
             })
         })
         .collect();
@@ -606,7 +852,10 @@ async fn list(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
             ka.cmp(&kb).then_with(|| a.name.cmp(&b.name))
         }),
         SortField::PackageCount => groups.sort_by(|a, b| {
-            counts.get(&a.id).cmp(&counts.get(&b.id)).then_with(|| a.name.cmp(&b.name))
+            counts
+                .get(&a.id)
+                .cmp(&counts.get(&b.id))
+                .then_with(|| a.name.cmp(&b.name))
         }),
     }
     if desc {
@@ -616,10 +865,16 @@ async fn list(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     let page: Vec<Group> = groups
         .into_iter()
         .skip(start)
-        .take(limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX)).unwrap_or(usize::MAX))
+        .take(
+            limit
+                .map(|l| usize::try_from(l).unwrap_or(usize::MAX))
+                .unwrap_or(usize::MAX),
+        )
         .collect();
     if !all_fields {
-        return Ok(Value::Array(page.into_iter().map(|g| Value::String(g.name)).collect()));
+        return Ok(Value::Array(
+            page.into_iter().map(|g| Value::String(g.name)).collect(),
+        ));
     }
     let mut out = Vec::with_capacity(page.len());
     for g in &page {
@@ -635,27 +890,53 @@ enum SortField {
     PackageCount,
 }
 
+/// CKAN's `_unpick_search(sort, allowed_fields=[name, packages, package_count, title],
+/// total=1)`: the errors are `{"message": ...}` validation errors, untranslated in CKAN.
 fn parse_sort(sort: &str) -> Result<(SortField, bool)> {
-    let mut parts = sort.split_whitespace();
-    let field = parts.next().unwrap_or("title");
-    let dir = parts.next();
-    let bad = || Error::field("sort", Msg::new("Cannot sort by field `%{field}`").arg("field", sort));
-    if parts.next().is_some() || sort.contains(',') {
-        return Err(bad());
+    // An exact `packages`/`package_count` sorts descending, as CKAN always did.
+    let sort = if matches!(sort.trim(), "packages" | "package_count") {
+        "package_count desc"
+    } else {
+        sort
+    };
+    let mut sorts = Vec::new();
+    for part in sort.split(',') {
+        let mut words = part.split_whitespace();
+        let field = words.next().unwrap_or("");
+        let order = words
+            .next()
+            .map(str::to_lowercase)
+            .unwrap_or_else(|| "asc".into());
+        let f = match field {
+            "name" => SortField::Name,
+            "title" => SortField::Title,
+            "package_count" | "packages" => SortField::PackageCount,
+            _ => {
+                return Err(Error::ValidationMessage(
+                    Msg::new("Cannot sort by field `%{field}`").arg("field", field),
+                ))
+            }
+        };
+        let desc = match order.as_str() {
+            "asc" => false,
+            "desc" => true,
+            _ => {
+                return Err(Error::ValidationMessage(Msg::new(format!(
+                    "Invalid sort direction `{order}`"
+                ))))
+            }
+        };
+        sorts.push((f, desc));
     }
-    let f = match field {
-        "name" => SortField::Name,
-        "title" => SortField::Title,
-        "package_count" | "packages" => SortField::PackageCount,
-        _ => return Err(bad()),
-    };
-    let desc = match dir {
-        None => f == SortField::PackageCount,
-        Some(d) if d.eq_ignore_ascii_case("asc") => false,
-        Some(d) if d.eq_ignore_ascii_case("desc") => true,
-        Some(_) => return Err(bad()),
-    };
-    Ok((f, desc))
+    if sorts.len() > 1 {
+        return Err(Error::ValidationMessage(Msg::new(format!(
+            "Too many sort criteria provided only {} allowed",
+            1
+        ))));
+    }
+    sorts.pop().ok_or_else(|| {
+        Error::ValidationMessage(Msg::new("Cannot sort by field `%{field}`").arg("field", ""))
+    })
 }
 
 pub(crate) async fn organization_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
@@ -666,7 +947,13 @@ pub(crate) async fn group_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Valu
 }
 
 /// The caller must hold `perm` in the group, or fail with `template`.
-async fn require_perm(tx: &mut dyn Tx, ctx: &Ctx, group: &Group, perm: Permission, template: &str) -> Result<()> {
+async fn require_perm(
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    group: &Group,
+    perm: Permission,
+    template: &str,
+) -> Result<()> {
     let cap = match ctx.actor.user_id() {
         Some(uid) => capacity_in(tx, uid, &group.id).await?,
         None => None,
@@ -674,22 +961,36 @@ async fn require_perm(tx: &mut dyn Tx, ctx: &Ctx, group: &Group, perm: Permissio
     if has_permission(&ctx.actor, cap, perm) {
         Ok(())
     } else {
-        Err(Error::denied(Msg::new(template).arg("user", ctx.actor.display()).arg("id", &group.id)))
+        Err(Error::denied(
+            Msg::new(template)
+                .arg("user", ctx.actor.display())
+                .arg("id", &group.id),
+        ))
     }
 }
 
 async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     let id = id_param(&p, "id")?;
     let mut tx = c.store().begin().await?;
-    let existing = load_group(tx.as_mut(), &id, kind.org).await?.ok_or(Error::NotFound(None))?;
-    let action = if kind.org { "organization_update" } else { "group_update" };
+    let existing = load_group(tx.as_mut(), &id, kind.org)
+        .await?
+        .ok_or(Error::NotFound(None))?;
+    let action = if kind.org {
+        "organization_update"
+    } else {
+        "group_update"
+    };
     require_user(ctx, action)?;
     require_perm(
         tx.as_mut(),
         ctx,
         &existing,
         Permission::Admin,
-        if kind.org { "User %{user} not authorized to edit organization %{id}" } else { "User %{user} not authorized to edit group %{id}" },
+        if kind.org {
+            "User %{user} not authorized to edit organization %{id}"
+        } else {
+            "User %{user} not authorized to edit group %{id}"
+        },
     )
     .await?;
     let mut errors = Errors::new();
@@ -707,7 +1008,11 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
     }
     let lists = parse_lists(tx.as_mut(), &p, kind, &mut errors).await?;
     errors.into_result()?;
-    for (key, slot) in [("title", &mut group.title), ("description", &mut group.description), ("image_url", &mut group.image_url)] {
+    for (key, slot) in [
+        ("title", &mut group.title),
+        ("description", &mut group.description),
+        ("image_url", &mut group.image_url),
+    ] {
         if p.contains_key(key) {
             *slot = opt_str(&p, key)?;
         }
@@ -726,7 +1031,11 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
             .into_iter()
             .filter(|(_, _, deleted)| !deleted)
             .map(|(key, value, _)| {
-                let id = existing.extras.iter().find(|e| e.key == key).map(|e| e.id.clone());
+                let id = existing
+                    .extras
+                    .iter()
+                    .find(|e| e.key == key)
+                    .map(|e| e.id.clone());
                 GroupExtra {
                     id: id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
                     group_id: group.id.clone(),
@@ -738,7 +1047,9 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
             .collect();
     }
     tx.group_update(&group).await.map_err(|e| match e {
-        kho_store::StoreError::Conflict(_) => Error::field("name", "Group name already exists in database"),
+        kho_store::StoreError::Conflict(_) => {
+            Error::field("name", "Group name already exists in database")
+        }
         other => other.into(),
     })?;
     if let Some(users) = &lists.users {
@@ -749,7 +1060,15 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
     }
     let dict = show_dict(c, tx.as_mut(), ctx, &group, &ShowOpts::default()).await?;
     let actor_id = ctx.actor.user_id().unwrap_or_default().to_string();
-    record_activity(tx.as_mut(), &actor_id, &group.id, &format!("changed {}", kind.noun()), json!({"group": dict, "actor": ctx.actor.display()}), activity_labels()).await?;
+    record_activity(
+        tx.as_mut(),
+        &actor_id,
+        &group.id,
+        &format!("changed {}", kind.noun()),
+        json!({"group": dict, "actor": ctx.actor.display()}),
+        activity_labels(),
+    )
+    .await?;
     tx.change_append(kind.noun(), &group.id, "update").await?;
     tx.commit().await?;
     Ok(dict)
@@ -766,16 +1085,35 @@ async fn patch(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     let id = id_param(&p, "id")?;
     let current = {
         let mut tx = c.store().read().await?;
-        let g = load_group(tx.as_mut(), &id, kind.org).await?.ok_or(Error::NotFound(None))?;
+        let g = load_group(tx.as_mut(), &id, kind.org)
+            .await?
+            .ok_or(Error::NotFound(None))?;
         check_visible(tx.as_mut(), ctx, &g, kind).await?;
-        show_dict(c, tx.as_mut(), ctx, &g, &ShowOpts { dataset_count: false, ..ShowOpts::default() }).await?
+        show_dict(
+            c,
+            tx.as_mut(),
+            ctx,
+            &g,
+            &ShowOpts {
+                dataset_count: false,
+                ..ShowOpts::default()
+            },
+        )
+        .await?
     };
     let mut merged = match current {
         Value::Object(m) => m,
         _ => Map::new(),
     };
     // Show-only keys are not inputs.
-    for k in ["display_name", "image_display_url", "num_followers", "created", "is_organization", "package_count"] {
+    for k in [
+        "display_name",
+        "image_display_url",
+        "num_followers",
+        "created",
+        "is_organization",
+        "package_count",
+    ] {
         merged.remove(k);
     }
     for (k, v) in p {
@@ -794,33 +1132,62 @@ pub(crate) async fn group_patch(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
 
 async fn delete(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     let id = id_param(&p, "id")?;
-    let action = if kind.org { "organization_delete" } else { "group_delete" };
+    let action = if kind.org {
+        "organization_delete"
+    } else {
+        "group_delete"
+    };
     require_user(ctx, action)?;
     let mut tx = c.store().begin().await?;
-    let mut group = load_group(tx.as_mut(), &id, kind.org).await?.ok_or(Error::NotFound(None))?;
-    let allowed = if kind.org { c.config().user_delete_organizations } else { c.config().user_delete_groups };
-    let template = if kind.org { "User %{user} not authorized to delete organization %{id}" } else { "User %{user} not authorized to delete group %{id}" };
+    let mut group = load_group(tx.as_mut(), &id, kind.org)
+        .await?
+        .ok_or(Error::NotFound(None))?;
+    let allowed = if kind.org {
+        c.config().user_delete_organizations
+    } else {
+        c.config().user_delete_groups
+    };
+    let template = if kind.org {
+        "User %{user} not authorized to delete organization %{id}"
+    } else {
+        "User %{user} not authorized to delete group %{id}"
+    };
     if !allowed && !ctx.actor.is_sysadmin() {
-        return Err(Error::denied(Msg::new(template).arg("user", ctx.actor.display()).arg("id", &group.id)));
+        return Err(Error::denied(
+            Msg::new(template)
+                .arg("user", ctx.actor.display())
+                .arg("id", &group.id),
+        ));
     }
     require_perm(tx.as_mut(), ctx, &group, Permission::Admin, template).await?;
     if kind.org {
         let (n, _) = c.group_datasets(tx.as_mut(), ctx, &group, 0).await?;
         if n > 0 {
-            return Err(Error::ValidationMessage(Msg::new("Organization cannot be deleted while it still has datasets")));
+            return Err(Error::ValidationMessage(Msg::new(
+                "Organization cannot be deleted while it still has datasets",
+            )));
         }
     }
     group.state = STATE_DELETED.into();
     tx.group_update(&group).await?;
     for m in tx.member_list(&group.id, None).await? {
-        tx.member_delete(&group.id, &m.table_id, &m.table_name).await?;
+        tx.member_delete(&group.id, &m.table_id, &m.table_name)
+            .await?;
     }
     for m in tx.member_of(&group.id, "group").await? {
         tx.member_delete(&m.group_id, &group.id, "group").await?;
     }
     let actor_id = ctx.actor.user_id().unwrap_or_default().to_string();
     let dict = Value::Object(dictize::group_base(c.config(), &group, None));
-    record_activity(tx.as_mut(), &actor_id, &group.id, &format!("deleted {}", kind.noun()), json!({"group": dict, "actor": ctx.actor.display()}), activity_labels()).await?;
+    record_activity(
+        tx.as_mut(),
+        &actor_id,
+        &group.id,
+        &format!("deleted {}", kind.noun()),
+        json!({"group": dict, "actor": ctx.actor.display()}),
+        activity_labels(),
+    )
+    .await?;
     tx.change_append(kind.noun(), &group.id, "delete").await?;
     tx.commit().await?;
     Ok(Value::Null)
@@ -835,11 +1202,24 @@ pub(crate) async fn group_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Va
 
 async fn purge(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     let id = id_param(&p, "id")?;
-    let action = if kind.org { "organization_purge" } else { "group_purge" };
+    let action = if kind.org {
+        "organization_purge"
+    } else {
+        "group_purge"
+    };
     require_user(ctx, action)?;
-    super::require_sysadmin(ctx, if kind.org { "User %{user} not authorized to purge organizations" } else { "User %{user} not authorized to purge groups" })?;
+    super::require_sysadmin(
+        ctx,
+        if kind.org {
+            "User %{user} not authorized to purge organizations"
+        } else {
+            "User %{user} not authorized to purge groups"
+        },
+    )?;
     let mut tx = c.store().begin().await?;
-    let group = load_group(tx.as_mut(), &id, kind.org).await?.ok_or(Error::NotFound(None))?;
+    let group = load_group(tx.as_mut(), &id, kind.org)
+        .await?
+        .ok_or(Error::NotFound(None))?;
     tx.group_purge(&group.id).await?;
     tx.change_append(kind.noun(), &group.id, "purge").await?;
     tx.commit().await?;
@@ -877,7 +1257,12 @@ async fn groups_for_user(
     am_member: bool,
 ) -> Result<Vec<(Group, String)>> {
     let mut out = Vec::new();
-    for g in tx.group_list(org).await?.into_iter().filter(|g| g.state == STATE_ACTIVE) {
+    for g in tx
+        .group_list(org)
+        .await?
+        .into_iter()
+        .filter(|g| g.state == STATE_ACTIVE)
+    {
         let cap = capacity_in(tx, user_id, &g.id).await?;
         if sysadmin && !am_member {
             out.push((g, "admin".to_string()));
@@ -897,51 +1282,84 @@ async fn groups_for_user(
 pub(crate) async fn organization_list_for_user(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let mut tx = c.store().read().await?;
     let user = match opt_str(&p, "id")? {
-        Some(id) => Some(tx.user_get(&id).await?.ok_or_else(|| Error::not_found("User not found"))?),
+        // CKAN: a bare NotFound for an unknown user.
+        Some(id) => Some(tx.user_get(&id).await?.ok_or(Error::NotFound(None))?),
         None => match ctx.actor.user_id() {
             Some(me) => tx.user_get(me).await?,
             None => None,
         },
     };
-    let Some(user) = user else { return Ok(json!([])) };
-    let perm_names = opt_list(&p, "permission", false)?.unwrap_or_else(|| vec!["manage_group".into()]);
-    let mut perms = Vec::new();
-    for n in &perm_names {
-        perms.push(permission_of(n).ok_or_else(|| Error::field("permission", Msg::new("Unknown permission %{p}").arg("p", n)))?);
-    }
+    let Some(user) = user else {
+        return Ok(json!([]));
+    };
+    let perm_names =
+        opt_list(&p, "permission", false)?.unwrap_or_else(|| vec!["manage_group".into()]);
+    // CKAN's get_roles_with_permission always includes admin, so an unknown permission
+    // lists the organizations where the user is admin.
+    let perms: Vec<Permission> = perm_names
+        .iter()
+        .map(|n| permission_of(n).unwrap_or(Permission::Admin))
+        .collect();
     let with_count = asbool(&p, "include_dataset_count", false)?;
     let with_members = asbool(&p, "include_member_count", false)?;
-    let groups = groups_for_user(c, tx.as_mut(), &user.id, user.sysadmin, &perms, true, false).await?;
+    let groups =
+        groups_for_user(c, tx.as_mut(), &user.id, user.sysadmin, &perms, true, false).await?;
+    list_entries(c, tx.as_mut(), ctx, groups, true, with_count, with_members).await
+}
+
+/// `group_list_dictize` over `(group, capacity)` pairs, with the optional counts.
+async fn list_entries(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    groups: Vec<(Group, String)>,
+    with_capacity: bool,
+    with_count: bool,
+    with_members: bool,
+) -> Result<Value> {
     let mut out = Vec::new();
     for (g, cap) in groups {
-        let mut d = dictize::group_columns(c.config(), &g);
-        d.insert("capacity".into(), Value::String(cap));
-        if with_count {
-            let (n, _) = c.group_datasets(tx.as_mut(), ctx, &g, 0).await?;
-            d.insert("package_count".into(), json!(n));
-        }
-        if with_members {
-            let n = tx.member_list(&g.id, Some("user")).await?.len();
-            d.insert("member_count".into(), json!(n));
-        }
-        out.push(Value::Object(d));
+        let package_count = if with_count {
+            Some(c.group_datasets(tx, ctx, &g, 0).await?.0)
+        } else {
+            None
+        };
+        let member_count = if with_members {
+            Some(tx.member_list(&g.id, Some("user")).await?.len() as i64)
+        } else {
+            None
+        };
+        let capacity = with_capacity.then_some(cap.as_str());
+        out.push(Value::Object(dictize::group_columns(
+            c.config(),
+            &g,
+            capacity,
+            package_count,
+            member_count,
+        )));
     }
     Ok(Value::Array(out))
 }
 
 pub(crate) async fn group_list_authz(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
-    let Some(me) = ctx.actor.user() else { return Ok(json!([])) };
+    let Some(me) = ctx.actor.user() else {
+        return Ok(json!([]));
+    };
     let am_member = asbool(&p, "am_member", false)?;
     let _available_only = asbool(&p, "available_only", false)?;
+    // CKAN: no capacity here, and counts only on request.
+    let with_count = asbool(&p, "include_dataset_count", false)?;
+    let with_members = asbool(&p, "include_member_count", false)?;
     let mut tx = c.store().read().await?;
-    let groups = groups_for_user(c, tx.as_mut(), &me.id, me.sysadmin, &[Permission::ManageGroup], false, am_member).await?;
-    let mut out = Vec::new();
-    for (g, cap) in groups {
-        let mut d = dictize::group_columns(c.config(), &g);
-        let (n, _) = c.group_datasets(tx.as_mut(), ctx, &g, 0).await?;
-        d.insert("package_count".into(), json!(n));
-        d.insert("capacity".into(), Value::String(cap));
-        out.push(Value::Object(d));
-    }
-    Ok(Value::Array(out))
+    let groups = groups_for_user(
+        c,
+        tx.as_mut(),
+        &me.id,
+        me.sysadmin,
+        &[Permission::ManageGroup],
+        false,
+        am_member,
+    )
+    .await?;
+    list_entries(c, tx.as_mut(), ctx, groups, false, with_count, with_members).await
 }

@@ -2,6 +2,7 @@
 //! organization_/group_member_create/delete shorthands.
 
 use kho_core::authz::{has_permission, Capacity, Permission};
+use kho_core::error::Errors;
 use kho_core::model::{Member, STATE_ACTIVE, STATE_DELETED};
 use kho_core::params::{opt_str, req_str, Params};
 use kho_core::{Error, Msg, Result};
@@ -12,18 +13,43 @@ use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
 const MEMBER_PARAMS: &[ParamDoc] = &[
-    pd("id", "string", true, "the group or organization (id or name)"),
-    pd("object", "string", true, "the member: a user, dataset or group (id or name)"),
+    pd(
+        "id",
+        "string",
+        true,
+        "the group or organization (id or name)",
+    ),
+    pd(
+        "object",
+        "string",
+        true,
+        "the member: a user, dataset or group (id or name)",
+    ),
     pd("object_type", "string", true, "user, package or group"),
-    pd("capacity", "string", true, "for users: admin, editor (organizations only) or member"),
+    pd(
+        "capacity",
+        "string",
+        true,
+        "for users: admin, editor (organizations only) or member",
+    ),
 ];
 const ROLE_PARAMS: &[ParamDoc] = &[
-    pd("id", "string", true, "the organization or group (id or name)"),
+    pd(
+        "id",
+        "string",
+        true,
+        "the organization or group (id or name)",
+    ),
     pd("username", "string", true, "the user (id or name)"),
     pd("role", "string", true, "admin, editor or member"),
 ];
 const UNROLE_PARAMS: &[ParamDoc] = &[
-    pd("id", "string", true, "the organization or group (id or name)"),
+    pd(
+        "id",
+        "string",
+        true,
+        "the organization or group (id or name)",
+    ),
     pd("username", "string", false, "the user (id or name)"),
     pd("user_id", "string", false, "alternative to username"),
 ];
@@ -49,22 +75,34 @@ pub fn register(r: &mut Registry) {
         "Make a user a member of a group.\n\n:param id: the group\n:param username: the user\n:param role: admin or member", ROLE_PARAMS, "member");
     action!(r, "organization_member_delete", false, organization_member_delete,
         "Remove a user from an organization.\n\n:param id: the organization\n:param username: the user", UNROLE_PARAMS, "null");
-    action!(r, "group_member_delete", false, group_member_delete,
-        "Remove a user from a group.\n\n:param id: the group\n:param username: the user", UNROLE_PARAMS, "null");
+    action!(
+        r,
+        "group_member_delete",
+        false,
+        group_member_delete,
+        "Remove a user from a group.\n\n:param id: the group\n:param username: the user",
+        UNROLE_PARAMS,
+        "null"
+    );
 }
 
+/// `member_dictize` (`table_dictize`): the member table's columns, in their order.
 fn member_dict(m: &Member) -> Value {
     json!({
+        "id": m.id,
+        "table_name": m.table_name,
+        "table_id": m.table_id,
         "capacity": m.capacity,
         "group_id": m.group_id,
-        "id": m.id,
         "state": m.state,
-        "table_id": m.table_id,
-        "table_name": m.table_name,
     })
 }
 
-async fn resolve_object(tx: &mut dyn kho_store::Tx, object: &str, object_type: &str) -> Result<String> {
+async fn resolve_object(
+    tx: &mut dyn kho_store::Tx,
+    object: &str,
+    object_type: &str,
+) -> Result<String> {
     match object_type {
         "user" => tx
             .user_get(object)
@@ -80,11 +118,21 @@ async fn resolve_object(tx: &mut dyn kho_store::Tx, object: &str, object_type: &
             .ok_or_else(|| Error::not_found("Group was not found.")),
         // Datasets join with the dataset store; none can be found before it exists.
         "package" => Err(Error::not_found("Package was not found.")),
-        other => Err(Error::field("object_type", Msg::new("Unknown object type %{t}").arg("t", other))),
+        other => Err(Error::field(
+            "object_type",
+            Msg::new("Unknown object type %{t}").arg("t", other),
+        )),
     }
 }
 
-async fn add(c: &Catalog, ctx: &Ctx, group_ref: &str, object: &str, object_type: &str, capacity: &str) -> Result<Value> {
+async fn add(
+    c: &Catalog,
+    ctx: &Ctx,
+    group_ref: &str,
+    object: &str,
+    object_type: &str,
+    capacity: &str,
+) -> Result<Value> {
     let me = require_user(ctx, "member_create")?.clone();
     let mut tx = c.store().begin().await?;
     let group = tx
@@ -94,17 +142,30 @@ async fn add(c: &Catalog, ctx: &Ctx, group_ref: &str, object: &str, object_type:
         .ok_or_else(|| Error::not_found("Group was not found."))?;
     let object_id = resolve_object(tx.as_mut(), object, object_type).await?;
     let my_cap = capacity_in(tx.as_mut(), &me.id, &group.id).await?;
-    let needed = if object_type == "package" && !group.is_organization { Permission::ManageGroup } else { Permission::Admin };
+    let needed = if object_type == "package" && !group.is_organization {
+        Permission::ManageGroup
+    } else {
+        Permission::Admin
+    };
     if !has_permission(&ctx.actor, my_cap, needed) {
-        return Err(Error::denied(Msg::new("User %{user} not authorized to edit group %{id}").arg("user", &me.name).arg("id", &group.id)));
+        return Err(Error::denied(
+            Msg::new("User %{user} not authorized to edit group %{id}")
+                .arg("user", &me.name)
+                .arg("id", &group.id),
+        ));
     }
     if object_type == "user" {
-        let ok = Capacity::parse(capacity).is_some_and(|c| group.is_organization || c != Capacity::Editor);
+        let ok = Capacity::parse(capacity)
+            .is_some_and(|c| group.is_organization || c != Capacity::Editor);
         if !ok {
             return Err(Error::field("role", "role does not exist."));
         }
         // An admin cannot demote themselves (CKAN: only a sysadmin may).
-        if object_id == me.id && !me.sysadmin && my_cap == Some(Capacity::Admin) && capacity != "admin" {
+        if object_id == me.id
+            && !me.sysadmin
+            && my_cap == Some(Capacity::Admin)
+            && capacity != "admin"
+        {
             return Err(Error::denied(Msg::new("Admins cannot demote themselves")));
         }
     }
@@ -124,14 +185,28 @@ async fn add(c: &Catalog, ctx: &Ctx, group_ref: &str, object: &str, object_type:
         },
     };
     tx.member_upsert(&member).await?;
-    let stored = tx.member_get(&group.id, &member.table_id, object_type).await?.unwrap_or(member);
-    let kind = if group.is_organization { "organization" } else { "group" };
+    let stored = tx
+        .member_get(&group.id, &member.table_id, object_type)
+        .await?
+        .unwrap_or(member);
+    let kind = if group.is_organization {
+        "organization"
+    } else {
+        "group"
+    };
     tx.change_append(kind, &group.id, "update").await?;
     tx.commit().await?;
     Ok(member_dict(&stored))
 }
 
-async fn remove(c: &Catalog, ctx: &Ctx, group_ref: &str, object: &str, object_type: &str, action: &str) -> Result<Value> {
+async fn remove(
+    c: &Catalog,
+    ctx: &Ctx,
+    group_ref: &str,
+    object: &str,
+    object_type: &str,
+    action: &str,
+) -> Result<Value> {
     let me = require_user(ctx, action)?.clone();
     let mut tx = c.store().begin().await?;
     let group = tx
@@ -141,16 +216,32 @@ async fn remove(c: &Catalog, ctx: &Ctx, group_ref: &str, object: &str, object_ty
         .ok_or_else(|| Error::not_found("Group was not found."))?;
     let object_id = resolve_object(tx.as_mut(), object, object_type).await?;
     let my_cap = capacity_in(tx.as_mut(), &me.id, &group.id).await?;
-    let needed = if object_type == "package" && !group.is_organization { Permission::ManageGroup } else { Permission::Admin };
+    let needed = if object_type == "package" && !group.is_organization {
+        Permission::ManageGroup
+    } else {
+        Permission::Admin
+    };
     if !has_permission(&ctx.actor, my_cap, needed) {
-        return Err(Error::denied(Msg::new("User %{user} not authorized to delete member %{object} of group %{id}")
-            .arg("user", &me.name).arg("object", object).arg("id", &group.id)));
+        return Err(Error::denied(
+            Msg::new("User %{user} not authorized to delete member %{object} of group %{id}")
+                .arg("user", &me.name)
+                .arg("object", object)
+                .arg("id", &group.id),
+        ));
     }
-    if tx.member_get(&group.id, &object_id, object_type).await?.is_none() {
+    if tx
+        .member_get(&group.id, &object_id, object_type)
+        .await?
+        .is_none()
+    {
         return Err(Error::not_found("Member not found"));
     }
     tx.member_delete(&group.id, &object_id, object_type).await?;
-    let kind = if group.is_organization { "organization" } else { "group" };
+    let kind = if group.is_organization {
+        "organization"
+    } else {
+        "group"
+    };
     tx.change_append(kind, &group.id, "update").await?;
     tx.commit().await?;
     Ok(Value::Null)
@@ -176,13 +267,28 @@ pub(crate) async fn member_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
     let object_type = opt_str(&p, "object_type")?;
     let capacity = opt_str(&p, "capacity")?;
     let mut tx = c.store().read().await?;
-    let group = tx
-        .group_get(&id)
-        .await?
-        .filter(|g| g.state != STATE_DELETED)
-        .ok_or_else(|| Error::not_found("Group was not found."))?;
-    if object_type.as_deref() == Some("user") && !c.config().public_user_details && ctx.actor.user().is_none() {
-        return Err(Error::denied("Not authorized to see the members of this group"));
+    // CKAN: `Group.get` (any state), a bare NotFound, then the group_show auth check.
+    let group = tx.group_get(&id).await?.ok_or(Error::NotFound(None))?;
+    if object_type.as_deref() == Some("user")
+        && !c.config().public_user_details
+        && ctx.actor.user().is_none()
+    {
+        return Err(Error::denied(
+            "Not authorized to see the members of this group",
+        ));
+    }
+    if group.state != STATE_ACTIVE {
+        let cap = match ctx.actor.user_id() {
+            Some(uid) => capacity_in(tx.as_mut(), uid, &group.id).await?,
+            None => None,
+        };
+        if !has_permission(&ctx.actor, cap, Permission::Read) {
+            return Err(Error::denied(
+                Msg::new("User %{user} not authorized to read group %{id}")
+                    .arg("user", ctx.actor.display())
+                    .arg("id", &group.id),
+            ));
+        }
     }
     let mut rows = Vec::new();
     for m in tx.member_list(&group.id, object_type.as_deref()).await? {
@@ -205,34 +311,62 @@ pub(crate) async fn member_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
 pub(crate) async fn member_roles_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let group_type = opt_str(&p, "group_type")?.unwrap_or_else(|| "organization".into());
     let mut roles = vec![Capacity::Admin];
-    if group_type == "organization" {
+    if group_type != "group" {
         roles.push(Capacity::Editor);
     }
     roles.push(Capacity::Member);
     Ok(Value::Array(
-        roles.into_iter().map(|r| json!({"text": c.tr(ctx, r.label()), "value": r.as_str()})).collect(),
+        roles
+            .into_iter()
+            .map(|r| json!({"text": c.tr(ctx, r.label()), "value": r.as_str()}))
+            .collect(),
     ))
 }
 
+/// CKAN's `member_schema`: every field is validated before anything else (409 with all
+/// field errors); only then is the kind checked and `member_create` called.
 async fn role_create(c: &Catalog, ctx: &Ctx, p: Params, org: bool) -> Result<Value> {
-    let id = req_str(&p, "id")?;
-    let username = match opt_str(&p, "username")?.or(opt_str(&p, "user_id")?) {
-        Some(u) => u,
-        None => return Err(Error::missing("username")),
-    };
-    let role = opt_str(&p, "role")?.unwrap_or_else(|| "member".into());
-    if Capacity::parse(&role).is_none_or(|r| !org && r == Capacity::Editor) {
-        return Err(Error::field("role", "role does not exist."));
-    }
+    let id = opt_str(&p, "id")?.filter(|s| !s.is_empty());
+    let username = opt_str(&p, "username")?
+        .or(opt_str(&p, "user_id")?)
+        .filter(|s| !s.is_empty());
+    let role = opt_str(&p, "role")?.filter(|s| !s.is_empty());
+    let mut errors = Errors::new();
+    let mut is_org = None;
     {
         let mut tx = c.store().read().await?;
-        let g = tx.group_get(&id).await?.ok_or_else(|| Error::not_found("Group was not found."))?;
-        if g.is_organization != org {
-            return Err(Error::not_found("Group was not found."));
+        match &id {
+            None => errors.add("id", "Missing value"),
+            Some(id) => match tx.group_get(id).await? {
+                Some(g) => is_org = Some(g.is_organization),
+                None => errors.add("id", "That group name or ID does not exist."),
+            },
         }
-        if tx.user_get(&username).await?.is_none() {
-            return Err(Error::not_found(Msg::new("User not found: %{user}").arg("user", &username)));
+        match &username {
+            None => errors.add("username", "Missing value"),
+            Some(u) => {
+                if tx.user_get(u).await?.is_none() {
+                    errors.add(
+                        "username",
+                        Msg::new("User not found: %{user}").arg("user", u),
+                    );
+                }
+            }
         }
+    }
+    match &role {
+        None => errors.add("role", "Missing value"),
+        Some(r) if Capacity::parse(r).is_none_or(|r| !org && r == Capacity::Editor) => {
+            errors.add("role", "role does not exist.")
+        }
+        Some(_) => {}
+    }
+    errors.into_result()?;
+    let (Some(id), Some(username), Some(role)) = (id, username, role) else {
+        return Err(Error::internal("member fields validated but absent"));
+    };
+    if is_org != Some(org) {
+        return Err(Error::not_found("Group was not found."));
     }
     add(c, ctx, &id, &username, "user", &role).await
 }
@@ -245,12 +379,19 @@ async fn role_delete(c: &Catalog, ctx: &Ctx, p: Params, org: bool) -> Result<Val
     };
     {
         let mut tx = c.store().read().await?;
-        let g = tx.group_get(&id).await?.ok_or_else(|| Error::not_found("Group was not found."))?;
+        let g = tx
+            .group_get(&id)
+            .await?
+            .ok_or_else(|| Error::not_found("Group was not found."))?;
         if g.is_organization != org {
             return Err(Error::not_found("Group was not found."));
         }
     }
-    let action = if org { "organization_member_delete" } else { "group_member_delete" };
+    let action = if org {
+        "organization_member_delete"
+    } else {
+        "group_member_delete"
+    };
     remove(c, ctx, &id, &username, "user", action).await
 }
 

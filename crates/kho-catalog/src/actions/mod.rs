@@ -45,8 +45,18 @@ macro_rules! action {
 pub(crate) use action;
 
 /// Shorthand for a documented parameter in shared parameter tables.
-pub(crate) const fn pd(name: &'static str, ty: &'static str, required: bool, doc: &'static str) -> ParamDoc {
-    ParamDoc { name, ty, required, doc }
+pub(crate) const fn pd(
+    name: &'static str,
+    ty: &'static str,
+    required: bool,
+    doc: &'static str,
+) -> ParamDoc {
+    ParamDoc {
+        name,
+        ty,
+        required,
+        doc,
+    }
 }
 
 pub fn registry() -> Registry {
@@ -62,7 +72,9 @@ pub fn registry() -> Registry {
 /// The logged-in caller, or CKAN's "Action X requires an authenticated user".
 pub(crate) fn require_user<'a>(ctx: &'a Ctx, action: &str) -> Result<&'a ActorUser> {
     ctx.actor.user().ok_or_else(|| {
-        Error::denied(Msg::new("Action %{action} requires an authenticated user").arg("action", action))
+        Error::denied(
+            Msg::new("Action %{action} requires an authenticated user").arg("action", action),
+        )
     })
 }
 
@@ -78,7 +90,11 @@ pub(crate) fn id_param(p: &Params, key: &str) -> Result<String> {
 
 /// The caller's effective capacity in a group: their own membership, or `admin` cascaded
 /// from an ancestor where they are admin (CKAN's `roles_that_cascade_to_sub_groups`).
-pub(crate) async fn capacity_in(tx: &mut dyn Tx, user_id: &str, group_id: &str) -> Result<Option<Capacity>> {
+pub(crate) async fn capacity_in(
+    tx: &mut dyn Tx,
+    user_id: &str,
+    group_id: &str,
+) -> Result<Option<Capacity>> {
     let mut best: Option<Capacity> = None;
     if let Some(m) = tx.member_get(group_id, user_id, "user").await? {
         if m.state == STATE_ACTIVE {
@@ -109,7 +125,10 @@ pub(crate) async fn capacity_in(tx: &mut dyn Tx, user_id: &str, group_id: &str) 
 
 /// Look up an active-or-deleted group of the right kind; the wrong kind is "Not found".
 pub(crate) async fn load_group(tx: &mut dyn Tx, id: &str, is_org: bool) -> Result<Option<Group>> {
-    Ok(tx.group_get(id).await?.filter(|g| g.is_organization == is_org))
+    Ok(tx
+        .group_get(id)
+        .await?
+        .filter(|g| g.is_organization == is_org))
 }
 
 /// Write one activity row.
@@ -133,7 +152,6 @@ pub(crate) async fn record_activity(
     tx.activity_insert(&a).await?;
     Ok(())
 }
-
 
 /// The caller is a sysadmin or fails with the given template.
 pub(crate) fn require_sysadmin(ctx: &Ctx, template: &str) -> Result<()> {

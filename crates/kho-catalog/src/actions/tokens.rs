@@ -48,14 +48,22 @@ pub(crate) async fn api_token_create(c: &Catalog, ctx: &Ctx, p: Params) -> Resul
     let expires_in = opt_int(&p, "expires_in")?;
     let unit = opt_int(&p, "unit")?.unwrap_or(86_400);
     let mut tx = c.store().begin().await?;
-    let user = tx.user_get(&user_ref).await?.ok_or_else(|| Error::not_found("User not found"))?;
+    let user = tx
+        .user_get(&user_ref)
+        .await?
+        .ok_or_else(|| Error::not_found("User not found"))?;
     if !(me.sysadmin || me.id == user.id) {
-        return Err(Error::denied(Msg::new("User %{user} not authorized to create API tokens for %{other}")
-            .arg("user", &me.name).arg("other", &user.name)));
+        return Err(Error::denied(
+            Msg::new("User %{user} not authorized to create API tokens for %{other}")
+                .arg("user", &me.name)
+                .arg("other", &user.name),
+        ));
     }
     let now = kho_core::time::now_utc();
     let expires_at = match expires_in {
-        Some(n) if n > 0 && unit > 0 => Some(now + chrono::Duration::seconds(n.saturating_mul(unit).min(100 * 365 * 86_400))),
+        Some(n) if n > 0 && unit > 0 => {
+            Some(now + chrono::Duration::seconds(n.saturating_mul(unit).min(100 * 365 * 86_400)))
+        }
         Some(_) => return Err(Error::field("expires_in", "Must be a positive integer")),
         None => None,
     };
@@ -83,13 +91,25 @@ pub(crate) async fn api_token_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         None => return Err(Error::missing("user_id")),
     };
     let mut tx = c.store().read().await?;
-    let user = tx.user_get(&user_ref).await?.ok_or_else(|| Error::not_found("User not found"))?;
+    let user = tx
+        .user_get(&user_ref)
+        .await?
+        .ok_or_else(|| Error::not_found("User not found"))?;
     if !(me.sysadmin || me.id == user.id) {
-        return Err(Error::denied(Msg::new("User %{user} not authorized to list API tokens of %{other}")
-            .arg("user", &me.name).arg("other", &user.name)));
+        return Err(Error::denied(
+            Msg::new("User %{user} not authorized to list API tokens of %{other}")
+                .arg("user", &me.name)
+                .arg("other", &user.name),
+        ));
     }
     let tokens = tx.token_list(&user.id).await?;
-    Ok(Value::Array(tokens.iter().filter(|t| t.state == STATE_ACTIVE).map(token_dict).collect()))
+    Ok(Value::Array(
+        tokens
+            .iter()
+            .filter(|t| t.state == STATE_ACTIVE)
+            .map(token_dict)
+            .collect(),
+    ))
 }
 
 pub(crate) async fn api_token_revoke(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
@@ -102,10 +122,13 @@ pub(crate) async fn api_token_revoke(c: &Catalog, ctx: &Ctx, p: Params) -> Resul
     };
     let token = token.ok_or_else(|| Error::not_found("API token not found"))?;
     if !(me.sysadmin || me.id == token.user_id) {
-        return Err(Error::denied(Msg::new("User %{user} not authorized to revoke this API token").arg("user", &me.name)));
+        return Err(Error::denied(
+            Msg::new("User %{user} not authorized to revoke this API token").arg("user", &me.name),
+        ));
     }
     let reason = opt_str(&p, "reason")?;
-    tx.token_set_state(&token.id, "revoked", reason.as_deref()).await?;
+    tx.token_set_state(&token.id, "revoked", reason.as_deref())
+        .await?;
     tx.commit().await?;
     Ok(Value::Null)
 }

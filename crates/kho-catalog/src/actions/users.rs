@@ -51,7 +51,10 @@ pub fn register(r: &mut Registry) {
 
 fn user_view(ctx: &Ctx, user: &User) -> UserView {
     let me = ctx.actor.user_id() == Some(user.id.as_str());
-    UserView { private: me || ctx.actor.is_sysadmin(), ..Default::default() }
+    UserView {
+        private: me || ctx.actor.is_sysadmin(),
+        ..Default::default()
+    }
 }
 
 /// Validate the editable fields shared by create and update into `errors`.
@@ -71,9 +74,9 @@ async fn check_fields(
                 errors.add("email", m);
             } else {
                 let others = tx.users_by_email(&e).await?;
-                let clash = others.iter().any(|u| {
-                    u.state != STATE_DELETED && existing.is_none_or(|x| x.id != u.id)
-                });
+                let clash = others
+                    .iter()
+                    .any(|u| u.state != STATE_DELETED && existing.is_none_or(|x| x.id != u.id));
                 if clash {
                     errors.add(
                         "email",
@@ -99,7 +102,12 @@ async fn check_fields(
     Ok(())
 }
 
-async fn check_name(tx: &mut dyn Tx, name: Option<String>, errors: &mut Errors, existing: Option<&User>) -> Result<()> {
+async fn check_name(
+    tx: &mut dyn Tx,
+    name: Option<String>,
+    errors: &mut Errors,
+    existing: Option<&User>,
+) -> Result<()> {
     match name {
         None => errors.add("name", "Missing value"),
         Some(n) if n.is_empty() => errors.add("name", "Missing value"),
@@ -123,7 +131,8 @@ pub(crate) async fn user_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
     let sysadmin = ctx.actor.is_sysadmin();
     if !sysadmin && !c.config().create_user_via_api {
         return Err(Error::denied(
-            Msg::new("User %{user} not authorized to create users via the API").arg("user", ctx.actor.display()),
+            Msg::new("User %{user} not authorized to create users via the API")
+                .arg("user", ctx.actor.display()),
         ));
     }
     let mut tx = c.store().begin().await?;
@@ -132,7 +141,10 @@ pub(crate) async fn user_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
     check_name(tx.as_mut(), name.clone(), &mut errors, None).await?;
     check_fields(tx.as_mut(), &p, &mut errors, None).await?;
     let password = opt_str(&p, "password")?.filter(|s| !s.is_empty());
-    if password.is_none() && !errors.has("password") && !(sysadmin && p.contains_key("password_hash")) {
+    if password.is_none()
+        && !errors.has("password")
+        && !(sysadmin && p.contains_key("password_hash"))
+    {
         errors.add("password", "Missing value");
     }
     let id = match opt_str(&p, "id")?.filter(|_| sysadmin) {
@@ -152,7 +164,9 @@ pub(crate) async fn user_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
         (Some(pw), None) => Some(hash_password(&pw)?),
         (None, None) => None,
     };
-    let state = opt_str(&p, "state")?.filter(|_| sysadmin).unwrap_or_else(|| STATE_ACTIVE.to_string());
+    let state = opt_str(&p, "state")?
+        .filter(|_| sysadmin)
+        .unwrap_or_else(|| STATE_ACTIVE.to_string());
     let user = User {
         id,
         name: name.unwrap_or_default(),
@@ -166,12 +180,34 @@ pub(crate) async fn user_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
         created: kho_core::time::now_local(),
         last_active: None,
         activity_streams_email_notifications: false,
-        plugin_extras: p.get("plugin_extras").filter(|_| sysadmin).filter(|v| v.is_object()).map(|v| v.to_string()),
+        plugin_extras: p
+            .get("plugin_extras")
+            .filter(|_| sysadmin)
+            .filter(|v| v.is_object())
+            .map(|v| v.to_string()),
     };
-    tx.user_insert(&user).await.map_err(|e| conflict_as_name(e, "name"))?;
+    tx.user_insert(&user)
+        .await
+        .map_err(|e| conflict_as_name(e, "name"))?;
     let actor_id = ctx.actor.user_id().unwrap_or(&user.id).to_string();
-    let mut dict = dictize::user(c.config(), &user, 0, UserView { private: true, ..Default::default() });
-    record_activity(tx.as_mut(), &actor_id, &user.id, "new user", json!({"user": dict.clone()}), vec!["public".into()]).await?;
+    let mut dict = dictize::user(
+        c.config(),
+        &user,
+        0,
+        UserView {
+            private: true,
+            ..Default::default()
+        },
+    );
+    record_activity(
+        tx.as_mut(),
+        &actor_id,
+        &user.id,
+        "new user",
+        json!({"user": dict.clone()}),
+        vec!["public".into()],
+    )
+    .await?;
     tx.change_append("user", &user.id, "create").await?;
     if asbool(&p, "with_apitoken", false)? {
         let (token, hash) = new_token();
@@ -238,13 +274,11 @@ pub(crate) async fn user_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value
 pub(crate) async fn user_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     check_read_users(c, ctx)?;
     let q = opt_str(&p, "q")?.map(|s| s.to_lowercase());
-    let email = opt_str(&p, "email")?.filter(|_| ctx.actor.is_sysadmin()).map(|s| s.to_lowercase());
+    let email = opt_str(&p, "email")?
+        .filter(|_| ctx.actor.is_sysadmin())
+        .map(|s| s.to_lowercase());
     let order_by = opt_str(&p, "order_by")?.unwrap_or_else(|| "display_name".into());
     let all_fields = asbool(&p, "all_fields", true)?;
-    let sortable = ["display_name", "name", "created", "sysadmin", "number_created_packages", "id", "fullname", "email", "state", "about", "last_active"];
-    if !sortable.contains(&order_by.as_str()) {
-        return Err(Error::field("order_by", Msg::new("Value must be one of %{values}").arg("values", sortable.join(", "))));
-    }
     let mut tx = c.store().read().await?;
     let mut users: Vec<User> = tx
         .user_list()
@@ -254,14 +288,23 @@ pub(crate) async fn user_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value
         .filter(|u| {
             q.as_ref().is_none_or(|q| {
                 u.name.to_lowercase().contains(q)
-                    || u.fullname.as_deref().unwrap_or("").to_lowercase().contains(q)
+                    || u.fullname
+                        .as_deref()
+                        .unwrap_or("")
+                        .to_lowercase()
+                        .contains(q)
             })
         })
-        .filter(|u| email.as_ref().is_none_or(|e| u.email.as_deref().unwrap_or("").to_lowercase() == *e))
+        .filter(|u| {
+            email
+                .as_ref()
+                .is_none_or(|e| u.email.as_deref().unwrap_or("").to_lowercase() == *e)
+        })
         .collect();
+    // CKAN sorts by any user column and silently falls back to display_name otherwise.
     match order_by.as_str() {
         "name" => users.sort_by(|a, b| a.name.cmp(&b.name)),
-        "created" => users.sort_by(|a, b| a.created.cmp(&b.created)),
+        "created" => users.sort_by_key(|u| u.created),
         "sysadmin" => users.sort_by(|a, b| a.sysadmin.cmp(&b.sysadmin).then(a.name.cmp(&b.name))),
         "id" => users.sort_by(|a, b| a.id.cmp(&b.id)),
         // Numbers of created datasets are equal until datasets exist: stable by name.
@@ -269,7 +312,9 @@ pub(crate) async fn user_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value
         _ => users.sort_by_key(|u| (kho_core::fold::fold(&u.display_name()), u.name.clone())),
     }
     if !all_fields {
-        return Ok(Value::Array(users.into_iter().map(|u| Value::String(u.name)).collect()));
+        return Ok(Value::Array(
+            users.into_iter().map(|u| Value::String(u.name)).collect(),
+        ));
     }
     Ok(Value::Array(
         users
@@ -284,10 +329,15 @@ pub(crate) async fn user_update(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
     let id = id_param(&p, "id")?;
     let me = require_user(ctx, "user_update")?.clone();
     let mut tx = c.store().begin().await?;
-    let existing = tx.user_get(&id).await?.ok_or_else(|| Error::not_found("User not found"))?;
+    let existing = tx
+        .user_get(&id)
+        .await?
+        .ok_or_else(|| Error::not_found("User not found"))?;
     if !(me.sysadmin || me.id == existing.id) {
         return Err(Error::denied(
-            Msg::new("User %{user} not authorized to edit user %{id}").arg("user", &me.name).arg("id", &existing.id),
+            Msg::new("User %{user} not authorized to edit user %{id}")
+                .arg("user", &me.name)
+                .arg("id", &existing.id),
         ));
     }
     let mut errors = Errors::new();
@@ -308,7 +358,10 @@ pub(crate) async fn user_update(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
         let want = boolean_validator(v);
         if want != existing.sysadmin {
             if !me.sysadmin {
-                return Err(not_authorized(ctx, "User %{user} not authorized to change sysadmin privileges"));
+                return Err(not_authorized(
+                    ctx,
+                    "User %{user} not authorized to change sysadmin privileges",
+                ));
             }
             if me.id == existing.id {
                 errors.add("sysadmin", "Cannot modify your own sysadmin privileges");
@@ -340,9 +393,27 @@ pub(crate) async fn user_update(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
         },
         ..existing.clone()
     };
-    tx.user_update(&user).await.map_err(|e| conflict_as_name(e, "name"))?;
-    let dict = dictize::user(c.config(), &user, 0, UserView { private: true, ..Default::default() });
-    record_activity(tx.as_mut(), &me.id, &user.id, "changed user", json!({"user": dict.clone()}), vec!["public".into()]).await?;
+    tx.user_update(&user)
+        .await
+        .map_err(|e| conflict_as_name(e, "name"))?;
+    let dict = dictize::user(
+        c.config(),
+        &user,
+        0,
+        UserView {
+            private: true,
+            ..Default::default()
+        },
+    );
+    record_activity(
+        tx.as_mut(),
+        &me.id,
+        &user.id,
+        "changed user",
+        json!({"user": dict.clone()}),
+        vec!["public".into()],
+    )
+    .await?;
     tx.change_append("user", &user.id, "update").await?;
     tx.commit().await?;
     Ok(Value::Object(dict))
@@ -352,7 +423,9 @@ pub(crate) async fn user_patch(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Valu
     let id = id_param(&p, "id")?;
     let existing = {
         let mut tx = c.store().read().await?;
-        tx.user_get(&id).await?.ok_or_else(|| Error::not_found("User not found"))?
+        tx.user_get(&id)
+            .await?
+            .ok_or_else(|| Error::not_found("User not found"))?
     };
     let mut merged = Params::new();
     let put = |m: &mut Params, k: &str, v: &Option<String>| {
@@ -376,16 +449,29 @@ pub(crate) async fn user_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
     let id = id_param(&p, "id")?;
     if !ctx.actor.is_sysadmin() {
         return Err(Error::denied(
-            Msg::new("User %{user} not authorized to delete user %{id}").arg("user", ctx.actor.display()).arg("id", &id),
+            Msg::new("User %{user} not authorized to delete user %{id}")
+                .arg("user", ctx.actor.display())
+                .arg("id", &id),
         ));
     }
     let mut tx = c.store().begin().await?;
-    let mut user = tx.user_get(&id).await?.ok_or_else(|| Error::not_found("User not found"))?;
+    let mut user = tx
+        .user_get(&id)
+        .await?
+        .ok_or_else(|| Error::not_found("User not found"))?;
     user.state = STATE_DELETED.into();
     tx.user_update(&user).await?;
     tx.member_delete_all_of(&user.id, "user").await?;
     let actor_id = ctx.actor.user_id().unwrap_or_default().to_string();
-    record_activity(tx.as_mut(), &actor_id, &user.id, "deleted user", json!({"user": {"id": user.id, "name": user.name}}), vec!["public".into()]).await?;
+    record_activity(
+        tx.as_mut(),
+        &actor_id,
+        &user.id,
+        "deleted user",
+        json!({"user": {"id": user.id, "name": user.name}}),
+        vec!["public".into()],
+    )
+    .await?;
     tx.change_append("user", &user.id, "delete").await?;
     tx.commit().await?;
     Ok(Value::Null)

@@ -1,0 +1,350 @@
+//! In-process test harness for the HTTP layer: a fresh SQLite catalogue in a temporary
+//! directory behind `kho_api::routes`, driven with poem's `TestClient`.
+//!
+//! Each test file includes this with `mod common;` and uses only part of it.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use kho_api::ApiConfig;
+use kho_catalog::{Catalog, CatalogConfig, Ctx};
+use kho_core::authz::ActorUser;
+use kho_core::Actor;
+use poem::endpoint::BoxEndpoint;
+use poem::http::{HeaderMap, Method, StatusCode};
+use poem::test::{TestClient, TestForm};
+use poem::{Body, Endpoint, EndpointExt, Request, Response};
+use serde_json::{json, Value};
+
+pub const SITE_URL: &str = "http://127.0.0.1:5000";
+pub const JSON_CT: &str = "application/json;charset=utf-8";
+
+pub type Ep = Arc<BoxEndpoint<'static, Response>>;
+
+/// A running catalogue and a client for it.
+pub struct TestApp {
+    pub catalog: Catalog,
+    pub ep: Ep,
+    pub cli: TestClient<Ep>,
+    _dir: tempfile::TempDir,
+}
+
+/// What came back: status, headers and the body (text and, when it parses, JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("")
+    }
+
+    /// `result` of a successful envelope; panics with the whole response otherwise.
+    pub fn result(&self) -> &Value {
+        assert_eq!(self.status, StatusCode::OK, "expected 200, got {self:#?}");
+        assert_eq!(
+            self.json["success"],
+            json!(true),
+            "not a success envelope: {}",
+            self.text
+        );
+        &self.json["result"]
+    }
+
+    /// `error` of a failed envelope, after checking the status.
+    pub fn error(&self, status: u16) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status: {self:#?}");
+        assert_eq!(
+            self.json["success"],
+            json!(false),
+            "not an error envelope: {}",
+            self.text
+        );
+        &self.json["error"]
+    }
+
+    /// The `error.message` of a failed envelope.
+    pub fn message(&self, status: u16) -> String {
+        self.error(status)["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// A bare JSON string body (CKAN's `_finish_bad_request`).
+    pub fn bare_string(&self, status: u16) -> String {
+        assert_eq!(self.status.as_u16(), status, "unexpected status: {self:#?}");
+        assert_eq!(self.content_type(), JSON_CT);
+        match &self.json {
+            Value::String(s) => s.clone(),
+            other => panic!("expected a bare JSON string, got {other}"),
+        }
+    }
+}
+
+/// The synthetic operator used to bootstrap users without HTTP.
+pub fn operator() -> Actor {
+    Actor::User(ActorUser {
+        id: "test-operator".into(),
+        name: "test-operator".into(),
+        sysadmin: true,
+    })
+}
+
+async fn read(resp: Response) -> Resp {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.into_body().into_vec().await.expect("read body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Resp {
+        status,
+        headers,
+        text,
+        json,
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        Self::with_config(ApiConfig::default()).await
+    }
+
+    pub async fn with_config(api: ApiConfig) -> TestApp {
+        Self::with_configs(
+            CatalogConfig {
+                site_url: SITE_URL.into(),
+                ..Default::default()
+            },
+            api,
+        )
+        .await
+    }
+
+    pub async fn with_configs(cfg: CatalogConfig, api: ApiConfig) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/kho.db?mode=rwc", dir.path().display());
+        let store = kho_store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let catalog = Catalog::with_translator(store, cfg, Arc::new(kho_api::i18n::translate));
+        let ep: Ep = Arc::new(kho_api::routes(catalog.clone(), api).boxed());
+        let cli = TestClient::new(ep.clone());
+        TestApp {
+            catalog,
+            ep,
+            cli,
+            _dir: dir,
+        }
+    }
+
+    /// Call an action directly on the catalogue as `actor`.
+    pub async fn call_as(&self, actor: Actor, action: &str, params: Value) -> Value {
+        let p = params
+            .as_object()
+            .cloned()
+            .expect("params must be an object");
+        self.catalog
+            .call(action, &Ctx::new(actor, "en"), p)
+            .await
+            .unwrap_or_else(|e| panic!("{action} failed: {e:?}"))
+    }
+
+    /// Create a user (through the catalogue, as the synthetic operator) and a token for it.
+    /// Returns `(user dict, token)`.
+    pub async fn user(&self, name: &str, sysadmin: bool) -> (Value, String) {
+        let user = self
+            .call_as(
+                operator(),
+                "user_create",
+                json!({
+                    "name": name,
+                    "email": format!("{name}@example.org"),
+                    "password": "correct horse battery",
+                    "sysadmin": sysadmin,
+                }),
+            )
+            .await;
+        let tok = self
+            .call_as(
+                operator(),
+                "api_token_create",
+                json!({"user": name, "name": "tests"}),
+            )
+            .await;
+        let token = tok["token"].as_str().expect("token").to_string();
+        (user, token)
+    }
+
+    /// A sysadmin named `admin` with a token.
+    pub async fn sysadmin(&self) -> String {
+        self.user("admin", true).await.1
+    }
+
+    /// Send a raw request (for URIs or bodies the builder does not cover).
+    pub async fn send(&self, req: Request) -> Resp {
+        read(self.ep.get_response(req).await).await
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path.parse().expect("uri"));
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let req = match body {
+            Some((ct, bytes)) => b.header("content-type", ct).body(Body::from(bytes)),
+            None => b.finish(),
+        };
+        self.send(req).await
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        read(self.cli.get(path).send().await.0).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        self.request(Method::GET, path, headers, None).await
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> Resp {
+        self.get_with(path, &[("authorization", token)]).await
+    }
+
+    /// POST a JSON body, with a raw `Authorization` token when given.
+    pub async fn post_json(&self, path: &str, body: &Value, token: Option<&str>) -> Resp {
+        let mut r = self.cli.post(path).body_json(body);
+        if let Some(t) = token {
+            r = r.header("authorization", t);
+        }
+        read(r.send().await.0).await
+    }
+
+    /// POST raw bytes with a content type (or none).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<Vec<u8>>,
+        token: Option<&str>,
+    ) -> Resp {
+        let mut r = self.cli.post(path).body(Body::from(body.into()));
+        if let Some(ct) = content_type {
+            r = r.content_type(ct);
+        }
+        if let Some(t) = token {
+            r = r.header("authorization", t);
+        }
+        read(r.send().await.0).await
+    }
+
+    pub async fn post_multipart(&self, path: &str, form: TestForm, token: Option<&str>) -> Resp {
+        let mut r = self.cli.post(path).multipart(form);
+        if let Some(t) = token {
+            r = r.header("authorization", t);
+        }
+        read(r.send().await.0).await
+    }
+
+    /// `POST /api/3/action/<action>` with a JSON body.
+    pub async fn action(&self, action: &str, body: Value, token: Option<&str>) -> Resp {
+        self.post_json(&format!("/api/3/action/{action}"), &body, token)
+            .await
+    }
+
+    /// `POST` an action and return its `result`, panicking on failure.
+    pub async fn ok(&self, action: &str, body: Value, token: Option<&str>) -> Value {
+        let r = self.action(action, body, token).await;
+        r.result().clone()
+    }
+
+    /// Create an organization (as `token`'s user) and return the result dict.
+    pub async fn org(&self, name: &str, token: &str) -> Value {
+        self.ok(
+            "organization_create",
+            json!({"name": name, "title": name.to_uppercase()}),
+            Some(token),
+        )
+        .await
+    }
+
+    pub async fn group(&self, name: &str, token: &str) -> Value {
+        self.ok(
+            "group_create",
+            json!({"name": name, "title": name.to_uppercase()}),
+            Some(token),
+        )
+        .await
+    }
+}
+
+/// The JSON kind of a value, for shape comparison.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Same keys and JSON types, recursively through objects and the first element of lists.
+/// Values (ids, timestamps, text) are ignored. Empty lists on either side only match kinds.
+pub fn assert_same_shape(expected: &Value, actual: &Value, path: &str) {
+    assert_eq!(
+        kind(expected),
+        kind(actual),
+        "type differs at {path}: expected {expected}, got {actual}"
+    );
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            let ek: Vec<&String> = e.keys().collect();
+            let ak: Vec<&String> = a.keys().collect();
+            let missing: Vec<_> = ek.iter().filter(|k| !a.contains_key(k.as_str())).collect();
+            let extra: Vec<_> = ak.iter().filter(|k| !e.contains_key(k.as_str())).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "keys differ at {path}: missing {missing:?}, unexpected {extra:?}"
+            );
+            for (k, ev) in e {
+                assert_same_shape(ev, &a[k], &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if let (Some(ef), Some(af)) = (e.first(), a.first()) {
+                assert_same_shape(ef, af, &format!("{path}[0]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A CKAN reference transcript body (`/work/shared/ckan-reference/transcripts/<name>.json`),
+/// copied into `tests/fixtures` so the tests do not depend on the shared directory.
+pub fn transcript(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The raw text of a transcript body.
+pub fn transcript_text(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
