@@ -60,7 +60,7 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Print the OpenAPI document of the API.
+    /// Print the OpenAPI document of the API (the one checked in as openapi/kho.json).
     Openapi,
     /// Manage user accounts.
     User {
@@ -317,9 +317,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => {
-            let cfg = Config::load(file, &Overrides::default())?;
-            let catalog_cfg = cfg.catalog();
-            print!("{}", kho_api::openapi::document(&catalog_cfg.site_url));
+            // The checked-in document must not depend on local settings: it always names
+            // the default server; a running server serves its own site_url.
+            print!(
+                "{}",
+                kho_api::openapi::document(&Config::default().site_url())
+            );
             Ok(())
         }
         Command::User { command } => user_cmd(file, command).await,
