@@ -125,6 +125,36 @@ async fn resolve_object(
     }
 }
 
+/// The group (not deleted) and the object's id, once the
+/// caller is known to hold the permission a membership change needs.
+async fn authorize_change(
+    tx: &mut dyn kho_store::Tx,
+    ctx: &Ctx,
+    me: &kho_core::authz::ActorUser,
+    group_ref: &str,
+    object: &str,
+    object_type: &str,
+    denied: Msg,
+) -> Result<(kho_core::model::Group, String)> {
+    let group = tx
+        .group_get(group_ref)
+        .await?
+        .filter(|g| g.state != STATE_DELETED)
+        .ok_or_else(|| Error::not_found("Group was not found."))?;
+    let object_id = resolve_object(tx, object, object_type).await?;
+    let my_cap = capacity_in(tx, &me.id, &group.id).await?;
+    // Adding datasets to a group needs `manage_group`; everything else needs admin.
+    let needed = if object_type == "package" && !group.is_organization {
+        Permission::ManageGroup
+    } else {
+        Permission::Admin
+    };
+    if !has_permission(&ctx.actor, my_cap, needed) {
+        return Err(Error::denied(denied.arg("id", &group.id)));
+    }
+    Ok((group, object_id))
+}
+
 async fn add(
     c: &Catalog,
     ctx: &Ctx,
@@ -135,41 +165,36 @@ async fn add(
 ) -> Result<Value> {
     let me = require_user(ctx, "member_create")?.clone();
     let mut tx = c.store().begin().await?;
-    let group = tx
-        .group_get(group_ref)
-        .await?
-        .filter(|g| g.state != STATE_DELETED)
-        .ok_or_else(|| Error::not_found("Group was not found."))?;
-    let object_id = resolve_object(tx.as_mut(), object, object_type).await?;
-    let my_cap = capacity_in(tx.as_mut(), &me.id, &group.id).await?;
-    let needed = if object_type == "package" && !group.is_organization {
-        Permission::ManageGroup
-    } else {
-        Permission::Admin
-    };
-    if !has_permission(&ctx.actor, my_cap, needed) {
-        return Err(Error::denied(
-            Msg::new("User %{user} not authorized to edit group %{id}")
-                .arg("user", &me.name)
-                .arg("id", &group.id),
-        ));
-    }
+    let denied = Msg::new("User %{user} not authorized to edit group %{id}").arg("user", &me.name);
+    let (group, object_id) = authorize_change(
+        tx.as_mut(),
+        ctx,
+        &me,
+        group_ref,
+        object,
+        object_type,
+        denied,
+    )
+    .await?;
     if object_type == "user" {
         let ok = Capacity::parse(capacity)
             .is_some_and(|c| group.is_organization || c != Capacity::Editor);
         if !ok {
             return Err(Error::field("role", "role does not exist."));
         }
-        // An admin cannot demote themselves (CKAN: only a sysadmin may).
-        if object_id == me.id
-            && !me.sysadmin
-            && my_cap == Some(Capacity::Admin)
-            && capacity != "admin"
-        {
-            return Err(Error::denied(Msg::new("Admins cannot demote themselves")));
-        }
     }
     let member = match tx.member_get(&group.id, &object_id, object_type).await? {
+        Some(existing)
+            if object_type == "user"
+                && existing.table_id == me.id
+                && existing.capacity == "admin"
+                && capacity != "admin" =>
+        {
+            // CKAN refuses this to everyone, sysadmins included.
+            return Err(Error::denied(Msg::new(
+                "Administrators cannot revoke their own admin status",
+            )));
+        }
         Some(mut existing) => {
             existing.capacity = capacity.to_string();
             existing.state = STATE_ACTIVE.into();
@@ -209,26 +234,19 @@ async fn remove(
 ) -> Result<Value> {
     let me = require_user(ctx, action)?.clone();
     let mut tx = c.store().begin().await?;
-    let group = tx
-        .group_get(group_ref)
-        .await?
-        .filter(|g| g.state != STATE_DELETED)
-        .ok_or_else(|| Error::not_found("Group was not found."))?;
-    let object_id = resolve_object(tx.as_mut(), object, object_type).await?;
-    let my_cap = capacity_in(tx.as_mut(), &me.id, &group.id).await?;
-    let needed = if object_type == "package" && !group.is_organization {
-        Permission::ManageGroup
-    } else {
-        Permission::Admin
-    };
-    if !has_permission(&ctx.actor, my_cap, needed) {
-        return Err(Error::denied(
-            Msg::new("User %{user} not authorized to delete member %{object} of group %{id}")
-                .arg("user", &me.name)
-                .arg("object", object)
-                .arg("id", &group.id),
-        ));
-    }
+    let denied = Msg::new("User %{user} not authorized to delete member %{object} of group %{id}")
+        .arg("user", &me.name)
+        .arg("object", object);
+    let (group, object_id) = authorize_change(
+        tx.as_mut(),
+        ctx,
+        &me,
+        group_ref,
+        object,
+        object_type,
+        denied,
+    )
+    .await?;
     if tx
         .member_get(&group.id, &object_id, object_type)
         .await?
