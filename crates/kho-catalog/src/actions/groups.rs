@@ -921,18 +921,17 @@ fn parse_sort(sort: &str) -> Result<(SortField, bool)> {
             "asc" => false,
             "desc" => true,
             _ => {
-                return Err(Error::ValidationMessage(Msg::new(format!(
-                    "Invalid sort direction `{order}`"
-                ))))
+                return Err(Error::ValidationMessage(
+                    Msg::new("Invalid sort direction `%{order}`").arg("order", &order),
+                ))
             }
         };
         sorts.push((f, desc));
     }
     if sorts.len() > 1 {
-        return Err(Error::ValidationMessage(Msg::new(format!(
-            "Too many sort criteria provided only {} allowed",
-            1
-        ))));
+        return Err(Error::ValidationMessage(
+            Msg::new("Too many sort criteria provided only %{n} allowed").arg("n", 1),
+        ));
     }
     sorts.pop().ok_or_else(|| {
         Error::ValidationMessage(Msg::new("Cannot sort by field `%{field}`").arg("field", ""))
