@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 const CREATE: &str = "/api/3/action/organization_create";
 
 /// An app with a sysadmin token and one organization, `org-a`.
-async fn setup(api: ApiConfig) -> (TestApp, String) {
-    let app = TestApp::with_config(api).await;
+async fn setup(backend: Backend, api: ApiConfig) -> (TestApp, String) {
+    let app = TestApp::with_config(backend, api).await;
     let t = app.sysadmin().await;
     app.org("org-a", &t).await;
     (app, t)
@@ -29,9 +29,8 @@ async fn nothing_written(app: &TestApp) {
     assert_eq!(r.result(), &json!(["admin"]), "a user was written");
 }
 
-#[tokio::test]
-async fn malformed_json() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn malformed_json(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     let ckan = match transcript("x02-package_create-malformed-json") {
         Value::String(s) => s,
         other => panic!("{other}"),
@@ -69,9 +68,8 @@ async fn malformed_json() {
     nothing_written(&app).await;
 }
 
-#[tokio::test]
-async fn json_that_is_not_an_object() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn json_that_is_not_an_object(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     for body in [r#"[{"name": "x"}]"#, r#""x""#, "5", "null", "true"] {
         let r = app
             .post_raw(CREATE, Some("application/json"), body, Some(&t))
@@ -113,9 +111,8 @@ async fn json_that_is_not_an_object() {
     nothing_written(&app).await;
 }
 
-#[tokio::test]
-async fn wrong_types_are_validation_errors() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn wrong_types_are_validation_errors(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     app.org("org-b", &t).await;
     let list = "/api/3/action/organization_list";
     for (body, field, msg) in [
@@ -175,9 +172,8 @@ async fn wrong_types_are_validation_errors() {
     assert_eq!(r.result(), &json!(["org-a", "org-b"]));
 }
 
-#[tokio::test]
-async fn structurally_bad_lists_are_integrity_errors() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn structurally_bad_lists_are_integrity_errors(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     for (body, message) in [
         (
             json!({"name": "x-extras", "extras": {"province": "Tây Ninh"}}),
@@ -240,9 +236,8 @@ async fn structurally_bad_lists_are_integrity_errors() {
     nothing_written(&app).await;
 }
 
-#[tokio::test]
-async fn item_errors_are_per_item() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn item_errors_are_per_item(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     let r = app
         .action(
             "organization_create",
@@ -257,12 +252,14 @@ async fn item_errors_are_per_item() {
     nothing_written(&app).await;
 }
 
-#[tokio::test]
-async fn bodies_over_the_limit_are_413() {
-    let (app, t) = setup(ApiConfig {
-        max_body_bytes: 1024,
-        ..Default::default()
-    })
+async fn bodies_over_the_limit_are_413(backend: Backend) {
+    let (app, t) = setup(
+        backend,
+        ApiConfig {
+            max_body_bytes: 1024,
+            ..Default::default()
+        },
+    )
     .await;
     let body = json!({"name": "too-big", "description": "x".repeat(2000)});
     let text = body.to_string();
@@ -325,9 +322,8 @@ async fn bodies_over_the_limit_are_413() {
     nothing_written(&app).await;
 }
 
-#[tokio::test]
-async fn too_many_parameters() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn too_many_parameters(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     let query: Vec<String> = (0..2000).map(|i| format!("k{i}=v")).collect();
     let r = app
         .get(&format!(
@@ -368,9 +364,8 @@ async fn too_many_parameters() {
     nothing_written(&app).await;
 }
 
-#[tokio::test]
-async fn invalid_utf8_is_400() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn invalid_utf8_is_400(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     for path in [
         "/api/3/action/organization_show?id=%FF",
         "/api/3/action/organization_list?q=%C3%28",
@@ -411,9 +406,8 @@ async fn invalid_utf8_is_400() {
     nothing_written(&app).await;
 }
 
-#[tokio::test]
-async fn unsupported_content_types_are_415() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn unsupported_content_types_are_415(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     for ct in ["text/plain", "application/xml", "text/csv; charset=utf-8"] {
         let r = app
             .post_raw(CREATE, Some(ct), r#"{"name": "plain"}"#, Some(&t))
@@ -456,9 +450,8 @@ async fn unsupported_content_types_are_415() {
     nothing_written(&app).await;
 }
 
-#[tokio::test]
-async fn hostile_strings_are_validation_errors() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn hostile_strings_are_validation_errors(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     let lower = "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_";
     for name in [
         "x'; DROP TABLE \"group\"; --",
@@ -542,9 +535,8 @@ async fn hostile_strings_are_validation_errors() {
     nothing_written(&app).await;
 }
 
-#[tokio::test]
-async fn huge_queries_are_answered() {
-    let (app, t) = setup(ApiConfig::default()).await;
+async fn huge_queries_are_answered(backend: Backend) {
+    let (app, t) = setup(backend, ApiConfig::default()).await;
     let q = "đ".repeat(200_000);
     let r = app
         .post_json("/api/3/action/organization_list", &json!({"q": q}), None)
@@ -591,3 +583,17 @@ async fn huge_queries_are_answered() {
     let _ = t;
     nothing_written(&app).await;
 }
+
+both_backends!(
+    malformed_json,
+    json_that_is_not_an_object,
+    wrong_types_are_validation_errors,
+    structurally_bad_lists_are_integrity_errors,
+    item_errors_are_per_item,
+    bodies_over_the_limit_are_413,
+    too_many_parameters,
+    invalid_utf8_is_400,
+    unsupported_content_types_are_415,
+    hostile_strings_are_validation_errors,
+    huge_queries_are_answered,
+);

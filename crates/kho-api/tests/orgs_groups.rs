@@ -45,9 +45,8 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test]
-async fn create_makes_the_creator_admin() {
-    let app = TestApp::new().await;
+async fn create_makes_the_creator_admin(backend: Backend) {
+    let app = TestApp::new(backend).await;
     app.sysadmin().await;
     let (alice_user, alice) = app.user("alice", false).await;
     let r = app
@@ -131,9 +130,8 @@ async fn create_makes_the_creator_admin() {
     );
 }
 
-#[tokio::test]
-async fn show_by_id_or_name_with_include_flags() {
-    let app = TestApp::new().await;
+async fn show_by_id_or_name_with_include_flags(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     let created = app
         .ok("organization_create", json!({"name": "org-a", "description": "Mô tả", "extras": [{"key": "k", "value": "v"}]}), Some(&t))
@@ -168,9 +166,8 @@ async fn show_by_id_or_name_with_include_flags() {
     assert_eq!(r.result()["packages"], json!([]));
 }
 
-#[tokio::test]
-async fn missing_and_wrong_kind_are_404() {
-    let app = TestApp::new().await;
+async fn missing_and_wrong_kind_are_404(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     let org = app.org("org-a", &t).await;
     let grp = app.group("grp-a", &t).await;
@@ -209,9 +206,8 @@ async fn missing_and_wrong_kind_are_404() {
     );
 }
 
-#[tokio::test]
-async fn lists_match_ckan_transcripts() {
-    let app = TestApp::new().await;
+async fn lists_match_ckan_transcripts(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     // x14: no groups yet.
     let r = app.get("/api/3/action/group_list").await;
@@ -287,9 +283,8 @@ async fn lists_match_ckan_transcripts() {
     assert_eq!(org_names(&app, "?sort=packages").await.len(), 11);
 }
 
-#[tokio::test]
-async fn list_limits_and_all_fields() {
-    let app = TestApp::new().await;
+async fn list_limits_and_all_fields(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     for i in 0..27 {
         app.call_as(
@@ -356,9 +351,8 @@ async fn list_limits_and_all_fields() {
     let _ = t;
 }
 
-#[tokio::test]
-async fn list_q_filters_names_titles_and_descriptions() {
-    let app = TestApp::new().await;
+async fn list_q_filters_names_titles_and_descriptions(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     app.ok(
         "organization_create",
@@ -392,9 +386,8 @@ async fn list_q_filters_names_titles_and_descriptions() {
     assert!(org_names(&app, "?q=nothing-matches").await.is_empty());
 }
 
-#[tokio::test]
-async fn update_keeps_members_without_users_and_replaces_with_users() {
-    let app = TestApp::new().await;
+async fn update_keeps_members_without_users_and_replaces_with_users(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     let (_, alice) = app.user("alice", false).await;
     app.user("bob", false).await;
@@ -512,9 +505,8 @@ async fn update_keeps_members_without_users_and_replaces_with_users() {
     assert_eq!(r.error(409)["type"], json!(["Type cannot be updated"]));
 }
 
-#[tokio::test]
-async fn patch_keeps_everything_not_given() {
-    let app = TestApp::new().await;
+async fn patch_keeps_everything_not_given(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let (_, alice) = app.user("alice", false).await;
     app.user("bob", false).await;
     app.ok(
@@ -548,9 +540,8 @@ async fn patch_keeps_everything_not_given() {
     r.error(404);
 }
 
-#[tokio::test]
-async fn editors_and_members_cannot_update_but_admins_can() {
-    let app = TestApp::new().await;
+async fn editors_and_members_cannot_update_but_admins_can(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let (_, alice) = app.user("alice", false).await;
     let (_, bob) = app.user("bob", false).await;
     let (_, carol) = app.user("carol", false).await;
@@ -620,9 +611,8 @@ async fn editors_and_members_cannot_update_but_admins_can() {
     assert_eq!(r["title"], "by admin");
 }
 
-#[tokio::test]
-async fn delete_hides_and_purge_removes() {
-    let app = TestApp::new().await;
+async fn delete_hides_and_purge_removes(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     let (_, alice) = app.user("alice", false).await;
     app.org("org-a", &alice).await;
@@ -718,9 +708,8 @@ async fn delete_hides_and_purge_removes() {
         .error(404);
 }
 
-#[tokio::test]
-async fn organization_list_for_user_reports_capacity() {
-    let app = TestApp::new().await;
+async fn organization_list_for_user_reports_capacity(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     let (_, alice) = app.user("alice", false).await;
     let (_, bob) = app.user("bob", false).await;
@@ -820,9 +809,8 @@ async fn organization_list_for_user_reports_capacity() {
     assert_eq!(r.error(404)["message"], "Not found");
 }
 
-#[tokio::test]
-async fn member_create_list_delete() {
-    let app = TestApp::new().await;
+async fn member_create_list_delete(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let (alice_user, alice) = app.user("alice", false).await;
     let (bob_user, bob) = app.user("bob", false).await;
     let org = app.org("org-a", &alice).await;
@@ -960,9 +948,8 @@ async fn member_create_list_delete() {
     );
 }
 
-#[tokio::test]
-async fn member_roles_list_by_group_type() {
-    let app = TestApp::new().await;
+async fn member_roles_list_by_group_type(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let r = app.get("/api/3/action/member_roles_list").await;
     assert_eq!(
         r.result(),
@@ -994,9 +981,8 @@ async fn member_roles_list_by_group_type() {
     assert_eq!(r.result()[0]["value"], "admin");
 }
 
-#[tokio::test]
-async fn role_shorthands_validate_the_role() {
-    let app = TestApp::new().await;
+async fn role_shorthands_validate_the_role(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let (_, alice) = app.user("alice", false).await;
     app.user("bob", false).await;
     let org = app.org("org-a", &alice).await;
@@ -1119,9 +1105,8 @@ async fn role_shorthands_validate_the_role() {
     assert_eq!(members(g.result()), pairs(&[("alice", "admin")]));
 }
 
-#[tokio::test]
-async fn group_list_authz_lists_groups_the_caller_can_add_to() {
-    let app = TestApp::new().await;
+async fn group_list_authz_lists_groups_the_caller_can_add_to(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     let (_, alice) = app.user("alice", false).await;
     let (_, bob) = app.user("bob", false).await;
@@ -1177,9 +1162,8 @@ async fn group_list_authz_lists_groups_the_caller_can_add_to() {
     .is_empty());
 }
 
-#[tokio::test]
-async fn lists_default_to_the_plain_type() {
-    let app = TestApp::new().await;
+async fn lists_default_to_the_plain_type(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     app.group("plain", &t).await;
     app.ok(
@@ -1216,3 +1200,22 @@ async fn lists_default_to_the_plain_type() {
         "theme"
     );
 }
+
+both_backends!(
+    create_makes_the_creator_admin,
+    show_by_id_or_name_with_include_flags,
+    missing_and_wrong_kind_are_404,
+    lists_match_ckan_transcripts,
+    list_limits_and_all_fields,
+    list_q_filters_names_titles_and_descriptions,
+    update_keeps_members_without_users_and_replaces_with_users,
+    patch_keeps_everything_not_given,
+    editors_and_members_cannot_update_but_admins_can,
+    delete_hides_and_purge_removes,
+    organization_list_for_user_reports_capacity,
+    member_create_list_delete,
+    member_roles_list_by_group_type,
+    role_shorthands_validate_the_role,
+    group_list_authz_lists_groups_the_caller_can_add_to,
+    lists_default_to_the_plain_type,
+);

@@ -69,14 +69,13 @@ fn shape_helper_catches_differences() {
 
 #[tokio::test]
 async fn status_show_shape() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let r = app.get("/api/3/action/status_show").await;
     assert_like_ckan(&transcript("01-status_show"), &r.json, "01");
 }
 
-#[tokio::test]
-async fn organization_shapes() {
-    let app = TestApp::new().await;
+async fn organization_shapes(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     let created = reference_org(&app, &t).await;
     assert_eq!(created["users"][0]["capacity"], "admin");
@@ -126,9 +125,8 @@ async fn organization_shapes() {
     assert_like_ckan(&transcript("x14-group_list-empty"), &r.json, "x14");
 }
 
-#[tokio::test]
-async fn group_shapes_follow_the_organization_ones() {
-    let app = TestApp::new().await;
+async fn group_shapes_follow_the_organization_ones(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     let r = app
         .action(
@@ -154,9 +152,8 @@ async fn group_shapes_follow_the_organization_ones() {
     );
 }
 
-#[tokio::test]
-async fn missing_id_error_is_x01_shaped() {
-    let app = TestApp::new().await;
+async fn missing_id_error_is_x01_shaped(backend: Backend) {
+    let app = TestApp::new(backend).await;
     // x01 is package_show (key `name_or_id`); the same error from organization_show uses `id`.
     let ckan = transcript_text("x01-package_show-missing-id")
         .replace("package_show", "organization_show")
@@ -176,9 +173,8 @@ async fn missing_id_error_is_x01_shaped() {
     }
 }
 
-#[tokio::test]
-async fn authorization_error_is_x16_shaped() {
-    let app = TestApp::new().await;
+async fn authorization_error_is_x16_shaped(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let r = app
         .action(
             "group_create",
@@ -189,3 +185,10 @@ async fn authorization_error_is_x16_shaped() {
     assert_like_ckan(&transcript("x16-package_create-bad-token"), &r.json, "x16");
     assert_eq!(r.status.as_u16(), 403);
 }
+
+both_backends!(
+    organization_shapes,
+    group_shapes_follow_the_organization_ones,
+    missing_id_error_is_x01_shaped,
+    authorization_error_is_x16_shaped,
+);

@@ -1,5 +1,8 @@
 //! Transport: URLs, envelope, encoding, request decoding, JSONP, CORS, methods, probes
 //! (docs/ckan-api.md §1; transcripts 01, 26, x03, x04, x06, x11).
+//!
+//! Tests that reach the store run on both backends (`both_backends!` at the end); the plain
+//! `#[tokio::test]`s never do (status_show, routing, CORS, methods) and run on SQLite only.
 
 mod common;
 
@@ -19,7 +22,7 @@ async fn status_show_is_byte_identical_to_ckan() {
         site_title: "CKAN".into(),
         ..Default::default()
     };
-    let app = TestApp::with_configs(cfg, ApiConfig::default()).await;
+    let app = TestApp::with_configs(Backend::Sqlite, cfg, ApiConfig::default()).await;
     let r = app.get("/api/3/action/status_show").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.content_type(), JSON_CT);
@@ -32,9 +35,8 @@ async fn status_show_is_byte_identical_to_ckan() {
     );
 }
 
-#[tokio::test]
-async fn versioned_and_unversioned_urls_share_one_help_url() {
-    let app = TestApp::new().await;
+async fn versioned_and_unversioned_urls_share_one_help_url(backend: Backend) {
+    let app = TestApp::new(backend).await;
     for path in [
         "/api/3/action/status_show",
         "/api/action/status_show",
@@ -54,9 +56,8 @@ async fn versioned_and_unversioned_urls_share_one_help_url() {
     );
 }
 
-#[tokio::test]
-async fn envelope_key_order_and_content_type() {
-    let app = TestApp::new().await;
+async fn envelope_key_order_and_content_type(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let r = app.get("/api/3/action/status_show").await;
     assert!(
         r.text.starts_with(&format!(
@@ -82,9 +83,8 @@ async fn envelope_key_order_and_content_type() {
     assert_eq!(r.text, transcript_text("x07-organization_show-404"));
 }
 
-#[tokio::test]
-async fn non_ascii_is_escaped_like_ckan() {
-    let app = TestApp::new().await;
+async fn non_ascii_is_escaped_like_ckan(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     let body = json!({
         "name": "so-giao-duc-tay-ninh",
@@ -113,7 +113,7 @@ async fn non_ascii_is_escaped_like_ckan() {
 
 #[tokio::test]
 async fn unknown_action_is_a_bare_string() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let r = app.get("/api/3/action/no_such_action").await;
     assert_eq!(
         r.bare_string(400),
@@ -129,9 +129,8 @@ async fn unknown_action_is_a_bare_string() {
     );
 }
 
-#[tokio::test]
-async fn get_on_a_write_action_is_a_bare_string() {
-    let app = TestApp::new().await;
+async fn get_on_a_write_action_is_a_bare_string(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     let r = app
         .get_as("/api/3/action/organization_create?name=via-get", &t)
@@ -146,7 +145,7 @@ async fn get_on_a_write_action_is_a_bare_string() {
 
 #[tokio::test]
 async fn wrong_versions_and_trailing_slashes_are_json_404s() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     for path in [
         "/api/2/action/status_show",
         "/api/4/action/status_show",
@@ -165,9 +164,8 @@ async fn wrong_versions_and_trailing_slashes_are_json_404s() {
     }
 }
 
-#[tokio::test]
-async fn locale_prefix_routes_and_translates() {
-    let app = TestApp::new().await;
+async fn locale_prefix_routes_and_translates(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let r = app.get("/vi/api/3/action/status_show").await;
     assert_eq!(r.json["help"], HELP_STATUS);
     r.result();
@@ -195,7 +193,7 @@ async fn locale_prefix_routes_and_translates() {
 
 #[tokio::test]
 async fn api_version_documents() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     for (path, v) in [
         ("/api", 1),
         ("/api/", 1),
@@ -213,9 +211,8 @@ async fn api_version_documents() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn post_to_a_read_action_prefers_the_query_string() {
-    let app = TestApp::new().await;
+async fn post_to_a_read_action_prefers_the_query_string(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     app.org("org-a", &t).await;
     app.org("org-b", &t).await;
@@ -248,9 +245,8 @@ async fn post_to_a_read_action_prefers_the_query_string() {
     assert_eq!(r.result()["name"], "from-body");
 }
 
-#[tokio::test]
-async fn form_encoded_and_multipart_posts() {
-    let app = TestApp::new().await;
+async fn form_encoded_and_multipart_posts(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     let r = app
         .post_raw(
@@ -289,9 +285,8 @@ async fn form_encoded_and_multipart_posts() {
     assert_eq!(r.result(), &json!(["multipart-org"]));
 }
 
-#[tokio::test]
-async fn legacy_json_as_a_form_key() {
-    let app = TestApp::new().await;
+async fn legacy_json_as_a_form_key(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     // `curl -d '{"name": ...}'` sends JSON as form data.
     let r = app
@@ -316,9 +311,8 @@ async fn legacy_json_as_a_form_key() {
     assert_eq!(r.result()["name"], "legacy-org");
 }
 
-#[tokio::test]
-async fn repeated_get_keys_are_lists() {
-    let app = TestApp::new().await;
+async fn repeated_get_keys_are_lists(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     for n in ["org-a", "org-b", "org-c"] {
         app.org(n, &t).await;
@@ -333,9 +327,8 @@ async fn repeated_get_keys_are_lists() {
     assert_eq!(r.result(), &json!(["org-b"]));
 }
 
-#[tokio::test]
-async fn jsonp_wraps_runs_anonymously_and_checks_the_callback() {
-    let app = TestApp::new().await;
+async fn jsonp_wraps_runs_anonymously_and_checks_the_callback(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     app.org("org-a", &t).await;
     let r = app
@@ -389,7 +382,7 @@ async fn jsonp_wraps_runs_anonymously_and_checks_the_callback() {
 
 #[tokio::test]
 async fn cors_only_for_configured_origins() {
-    let plain = TestApp::new().await;
+    let plain = TestApp::new(Backend::Sqlite).await;
     let r = plain
         .get_with(
             "/api/3/action/status_show",
@@ -399,10 +392,13 @@ async fn cors_only_for_configured_origins() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.header("access-control-allow-origin"), None);
 
-    let app = TestApp::with_config(ApiConfig {
-        cors_origins: vec!["https://a.example".into()],
-        ..Default::default()
-    })
+    let app = TestApp::with_config(
+        Backend::Sqlite,
+        ApiConfig {
+            cors_origins: vec!["https://a.example".into()],
+            ..Default::default()
+        },
+    )
     .await;
     let r = app
         .get_with(
@@ -458,10 +454,13 @@ async fn cors_only_for_configured_origins() {
         Some("https://a.example")
     );
 
-    let star = TestApp::with_config(ApiConfig {
-        cors_origins: vec!["*".into()],
-        ..Default::default()
-    })
+    let star = TestApp::with_config(
+        Backend::Sqlite,
+        ApiConfig {
+            cors_origins: vec!["*".into()],
+            ..Default::default()
+        },
+    )
     .await;
     let r = star
         .get_with(
@@ -474,7 +473,7 @@ async fn cors_only_for_configured_origins() {
 
 #[tokio::test]
 async fn options_and_other_methods() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let r = app
         .request(Method::OPTIONS, "/api/3/action/status_show", &[], None)
         .await;
@@ -500,7 +499,7 @@ async fn options_and_other_methods() {
 
 #[tokio::test]
 async fn request_ids_are_echoed_or_generated() {
-    let app = TestApp::new().await;
+    let app = TestApp::new(Backend::Sqlite).await;
     let r = app
         .get_with(
             "/api/3/action/status_show",
@@ -531,9 +530,8 @@ async fn request_ids_are_echoed_or_generated() {
     assert!(r.header("x-request-id").is_some());
 }
 
-#[tokio::test]
-async fn health_probes() {
-    let app = TestApp::new().await;
+async fn health_probes(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let r = app.get("/healthz").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json, json!({"status": "ok"}));
@@ -542,9 +540,8 @@ async fn health_probes() {
     assert_eq!(r.json, json!({"status": "ok"}));
 }
 
-#[tokio::test]
-async fn caching_headers_depend_on_authentication() {
-    let app = TestApp::new().await;
+async fn caching_headers_depend_on_authentication(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     let r = app.get("/api/3/action/status_show").await;
     assert_eq!(
@@ -558,9 +555,8 @@ async fn caching_headers_depend_on_authentication() {
     );
 }
 
-#[tokio::test]
-async fn empty_post_body_is_an_empty_dict() {
-    let app = TestApp::new().await;
+async fn empty_post_body_is_an_empty_dict(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let r = app
         .post_raw("/api/3/action/status_show", None, "", None)
         .await;
@@ -575,3 +571,19 @@ async fn empty_post_body_is_an_empty_dict() {
         .await;
     assert_eq!(r.error(409)["id"], json!(["Missing value"]));
 }
+
+both_backends!(
+    versioned_and_unversioned_urls_share_one_help_url,
+    envelope_key_order_and_content_type,
+    non_ascii_is_escaped_like_ckan,
+    get_on_a_write_action_is_a_bare_string,
+    locale_prefix_routes_and_translates,
+    post_to_a_read_action_prefers_the_query_string,
+    form_encoded_and_multipart_posts,
+    legacy_json_as_a_form_key,
+    repeated_get_keys_are_lists,
+    jsonp_wraps_runs_anonymously_and_checks_the_callback,
+    health_probes,
+    caching_headers_depend_on_authentication,
+    empty_post_body_is_an_empty_dict,
+);

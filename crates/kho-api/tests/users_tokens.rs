@@ -22,9 +22,8 @@ async fn user_names(app: &TestApp) -> Vec<String> {
     )
 }
 
-#[tokio::test]
-async fn every_token_header_form_authenticates() {
-    let app = TestApp::new().await;
+async fn every_token_header_form_authenticates(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let (_, t) = app.user("alice", false).await;
     let path = "/api/3/action/api_token_list?user_id=alice";
     let bearer = format!("Bearer {t}");
@@ -54,9 +53,8 @@ async fn every_token_header_form_authenticates() {
     );
 }
 
-#[tokio::test]
-async fn an_unknown_token_is_anonymous() {
-    let app = TestApp::new().await;
+async fn an_unknown_token_is_anonymous(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let t = app.sysadmin().await;
     app.org("org-01", &t).await;
     // x11: a read works.
@@ -89,9 +87,8 @@ async fn an_unknown_token_is_anonymous() {
     assert_eq!(r.result(), &json!(["org-01"]));
 }
 
-#[tokio::test]
-async fn revoked_tokens_are_refused_with_the_reason() {
-    let app = TestApp::new().await;
+async fn revoked_tokens_are_refused_with_the_reason(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let (_, t) = app.user("alice", false).await;
     let laptop = app
         .ok(
@@ -143,9 +140,8 @@ async fn revoked_tokens_are_refused_with_the_reason() {
         .is_success());
 }
 
-#[tokio::test]
-async fn token_list_shows_active_tokens_and_never_secrets() {
-    let app = TestApp::new().await;
+async fn token_list_shows_active_tokens_and_never_secrets(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let (_, t) = app.user("alice", false).await;
     let mut secrets = vec![t.clone()];
     for name in ["laptop", "ci"] {
@@ -200,9 +196,8 @@ async fn token_list_shows_active_tokens_and_never_secrets() {
     assert!(tokens[1]["last_access"].is_null());
 }
 
-#[tokio::test]
-async fn tokens_for_other_users_need_a_sysadmin() {
-    let app = TestApp::new().await;
+async fn tokens_for_other_users_need_a_sysadmin(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     let (_, alice) = app.user("alice", false).await;
     let (_, bob) = app.user("bob", false).await;
@@ -270,9 +265,8 @@ async fn tokens_for_other_users_need_a_sysadmin() {
     r.error(404);
 }
 
-#[tokio::test]
-async fn user_create_is_sysadmin_only() {
-    let app = TestApp::new().await;
+async fn user_create_is_sysadmin_only(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     let (_, alice) = app.user("alice", false).await;
     let body = json!({"name": "carol", "email": "carol@example.org", "password": "long enough pw"});
@@ -311,9 +305,8 @@ async fn user_create_is_sysadmin_only() {
         .is_success());
 }
 
-#[tokio::test]
-async fn user_create_validation_messages_are_ckans() {
-    let app = TestApp::new().await;
+async fn user_create_validation_messages_are_ckans(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     app.user("alice", false).await;
     let lower = "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_";
@@ -374,9 +367,8 @@ async fn user_create_validation_messages_are_ckans() {
     assert_eq!(user_names(&app).await, ["admin", "alice"]);
 }
 
-#[tokio::test]
-async fn user_show_reveals_private_fields_only_to_self_and_sysadmins() {
-    let app = TestApp::new().await;
+async fn user_show_reveals_private_fields_only_to_self_and_sysadmins(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     let (_, alice) = app.user("alice", false).await;
     let (_, bob) = app.user("bob", false).await;
@@ -463,9 +455,8 @@ async fn user_show_reveals_private_fields_only_to_self_and_sysadmins() {
     assert_eq!(r.error(404)["__type"], "Not Found Error");
 }
 
-#[tokio::test]
-async fn user_list_names_and_dicts() {
-    let app = TestApp::new().await;
+async fn user_list_names_and_dicts(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     app.user("carol", false).await;
     app.user("bob", false).await;
@@ -498,9 +489,8 @@ async fn user_list_names_and_dicts() {
     assert_eq!(r.result(), &json!(["admin", "bob", "carol"]));
 }
 
-#[tokio::test]
-async fn user_update_is_a_full_replace_and_patch_keeps_fields() {
-    let app = TestApp::new().await;
+async fn user_update_is_a_full_replace_and_patch_keeps_fields(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let (_, alice) = app.user("alice", false).await;
     let (_, bob) = app.user("bob", false).await;
     // update requires the email again.
@@ -554,9 +544,8 @@ async fn user_update_is_a_full_replace_and_patch_keeps_fields() {
     );
 }
 
-#[tokio::test]
-async fn only_sysadmins_rename_users() {
-    let app = TestApp::new().await;
+async fn only_sysadmins_rename_users(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     let (_, alice) = app.user("alice", false).await;
     app.user("bob", false).await;
@@ -611,9 +600,8 @@ async fn only_sysadmins_rename_users() {
     );
 }
 
-#[tokio::test]
-async fn user_delete_is_sysadmin_only_and_kills_tokens() {
-    let app = TestApp::new().await;
+async fn user_delete_is_sysadmin_only_and_kills_tokens(backend: Backend) {
+    let app = TestApp::new(backend).await;
     let admin = app.sysadmin().await;
     let (_, alice) = app.user("alice", false).await;
     let (_, bob) = app.user("bob", false).await;
@@ -669,3 +657,18 @@ async fn user_delete_is_sysadmin_only_and_kills_tokens() {
         .await;
     r.error(404);
 }
+
+both_backends!(
+    every_token_header_form_authenticates,
+    an_unknown_token_is_anonymous,
+    revoked_tokens_are_refused_with_the_reason,
+    token_list_shows_active_tokens_and_never_secrets,
+    tokens_for_other_users_need_a_sysadmin,
+    user_create_is_sysadmin_only,
+    user_create_validation_messages_are_ckans,
+    user_show_reveals_private_fields_only_to_self_and_sysadmins,
+    user_list_names_and_dicts,
+    user_update_is_a_full_replace_and_patch_keeps_fields,
+    only_sysadmins_rename_users,
+    user_delete_is_sysadmin_only_and_kills_tokens,
+);

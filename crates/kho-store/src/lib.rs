@@ -41,7 +41,8 @@ pub trait Store: Send + Sync + 'static {
 /// After any database error (including [`StoreError::Conflict`]) the transaction is
 /// aborted, on both backends: every further call, `commit` included, returns
 /// [`StoreError::Aborted`]; drop it. Updates and deletes of rows that do not exist are
-/// no-ops. Timestamps round-trip with microsecond precision.
+/// no-ops. Timestamps round-trip with microsecond precision; strings round-trip exactly,
+/// U+0000 included (which Postgres TEXT cannot hold: see `sql/rows.rs`), and sort bytewise.
 #[async_trait]
 pub trait Tx: Send {
     async fn commit(self: Box<Self>) -> StoreResult<()>;

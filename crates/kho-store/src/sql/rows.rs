@@ -2,6 +2,14 @@
 //!
 //! Column encodings: ids and strings TEXT; timestamps TEXT in
 //! [`kho_core::time::isoformat`] form; booleans 64-bit integers 0/1; JSON TEXT.
+//!
+//! Postgres TEXT cannot hold U+0000, which SQLite stores like any other character. So that
+//! both backends store and find the same strings, every string is bound through
+//! [`Backend::text`] and read back through [`Backend::untext`]: identity on SQLite; on
+//! Postgres U+0000 is written as U+0001 U+0001 and U+0001 as U+0001 U+0002. That encoding
+//! is injective, keeps bytewise order (the `COLLATE "C"` columns sort as SQLite does) and
+//! commutes with `lower()`, so equality, `ORDER BY` and `lower(x) = lower($1)` behave the
+//! same on both.
 
 use chrono::NaiveDateTime;
 use kho_core::model::{Activity, ApiToken, Change, Group, GroupExtra, Member, User};
@@ -9,7 +17,7 @@ use kho_core::time;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::{StoreError, StoreResult};
+use crate::{Backend, StoreError, StoreResult};
 
 pub(super) const USER_COLUMNS: &str = "id, name, fullname, email, password_hash, about, \
      image_url, sysadmin, state, created, last_active, activity_streams_email_notifications, \
@@ -38,17 +46,77 @@ pub(super) fn flag(value: bool) -> i64 {
     i64::from(value)
 }
 
+impl Backend {
+    /// A string as stored (see the module docs).
+    pub(super) fn text(self, value: &str) -> String {
+        match self {
+            Backend::Postgres if value.contains(['\u{0}', '\u{1}']) => {
+                let mut out = String::with_capacity(value.len() + 8);
+                for c in value.chars() {
+                    match c {
+                        '\u{0}' => out.push_str("\u{1}\u{1}"),
+                        '\u{1}' => out.push_str("\u{1}\u{2}"),
+                        c => out.push(c),
+                    }
+                }
+                out
+            }
+            _ => value.to_owned(),
+        }
+    }
+
+    pub(super) fn text_opt(self, value: Option<&str>) -> Option<String> {
+        value.map(|v| self.text(v))
+    }
+
+    /// A stored string as it was given to [`Backend::text`].
+    pub(super) fn untext(self, stored: String) -> String {
+        match self {
+            Backend::Postgres if stored.contains('\u{1}') => {
+                let mut out = String::with_capacity(stored.len());
+                let mut chars = stored.chars().peekable();
+                while let Some(c) = chars.next() {
+                    match (c, chars.peek()) {
+                        ('\u{1}', Some('\u{1}')) => {
+                            chars.next();
+                            out.push('\u{0}');
+                        }
+                        ('\u{1}', Some('\u{2}')) => {
+                            chars.next();
+                            out.push('\u{1}');
+                        }
+                        (c, _) => out.push(c),
+                    }
+                }
+                out
+            }
+            _ => stored,
+        }
+    }
+}
+
 fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("column {column}: {e}"))
 }
 
-fn text(row: &AnyRow, column: &str) -> StoreResult<String> {
-    row.try_get::<String, _>(column)
+/// A row and the backend it came from (which decodes its strings).
+#[derive(Clone, Copy)]
+pub(super) struct StoredRow<'r> {
+    pub(super) row: &'r AnyRow,
+    pub(super) backend: Backend,
+}
+
+fn text(row: StoredRow<'_>, column: &str) -> StoreResult<String> {
+    row.row
+        .try_get::<String, _>(column)
+        .map(|s| row.backend.untext(s))
         .map_err(|e| corrupt(column, e))
 }
 
-fn text_opt(row: &AnyRow, column: &str) -> StoreResult<Option<String>> {
-    row.try_get::<Option<String>, _>(column)
+fn text_opt(row: StoredRow<'_>, column: &str) -> StoreResult<Option<String>> {
+    row.row
+        .try_get::<Option<String>, _>(column)
+        .map(|s| s.map(|s| row.backend.untext(s)))
         .map_err(|e| corrupt(column, e))
 }
 
@@ -57,25 +125,25 @@ pub(super) fn int(row: &AnyRow, column: &str) -> StoreResult<i64> {
         .map_err(|e| corrupt(column, e))
 }
 
-fn boolean(row: &AnyRow, column: &str) -> StoreResult<bool> {
-    Ok(int(row, column)? != 0)
+fn boolean(row: StoredRow<'_>, column: &str) -> StoreResult<bool> {
+    Ok(int(row.row, column)? != 0)
 }
 
 fn parse_ts(column: &str, value: &str) -> StoreResult<NaiveDateTime> {
     time::parse(value).ok_or_else(|| corrupt(column, format!("bad timestamp {value:?}")))
 }
 
-fn timestamp(row: &AnyRow, column: &str) -> StoreResult<NaiveDateTime> {
+fn timestamp(row: StoredRow<'_>, column: &str) -> StoreResult<NaiveDateTime> {
     parse_ts(column, &text(row, column)?)
 }
 
-fn timestamp_opt(row: &AnyRow, column: &str) -> StoreResult<Option<NaiveDateTime>> {
+fn timestamp_opt(row: StoredRow<'_>, column: &str) -> StoreResult<Option<NaiveDateTime>> {
     text_opt(row, column)?
         .map(|value| parse_ts(column, &value))
         .transpose()
 }
 
-pub(super) fn user(row: &AnyRow) -> StoreResult<User> {
+pub(super) fn user(row: StoredRow<'_>) -> StoreResult<User> {
     Ok(User {
         id: text(row, "id")?,
         name: text(row, "name")?,
@@ -93,7 +161,7 @@ pub(super) fn user(row: &AnyRow) -> StoreResult<User> {
     })
 }
 
-pub(super) fn token(row: &AnyRow) -> StoreResult<ApiToken> {
+pub(super) fn token(row: StoredRow<'_>) -> StoreResult<ApiToken> {
     Ok(ApiToken {
         id: text(row, "id")?,
         user_id: text(row, "user_id")?,
@@ -108,7 +176,7 @@ pub(super) fn token(row: &AnyRow) -> StoreResult<ApiToken> {
 }
 
 /// A group without its extras (the caller loads them).
-pub(super) fn group(row: &AnyRow) -> StoreResult<Group> {
+pub(super) fn group(row: StoredRow<'_>) -> StoreResult<Group> {
     Ok(Group {
         id: text(row, "id")?,
         name: text(row, "name")?,
@@ -124,7 +192,7 @@ pub(super) fn group(row: &AnyRow) -> StoreResult<Group> {
     })
 }
 
-pub(super) fn extra(row: &AnyRow) -> StoreResult<GroupExtra> {
+pub(super) fn extra(row: StoredRow<'_>) -> StoreResult<GroupExtra> {
     Ok(GroupExtra {
         id: text(row, "id")?,
         group_id: text(row, "group_id")?,
@@ -134,7 +202,7 @@ pub(super) fn extra(row: &AnyRow) -> StoreResult<GroupExtra> {
     })
 }
 
-pub(super) fn member(row: &AnyRow) -> StoreResult<Member> {
+pub(super) fn member(row: StoredRow<'_>) -> StoreResult<Member> {
     Ok(Member {
         id: text(row, "id")?,
         group_id: text(row, "group_id")?,
@@ -150,7 +218,7 @@ pub(super) fn labels_json(labels: &[String]) -> StoreResult<String> {
     serde_json::to_string(labels).map_err(|e| corrupt("permission_labels", e))
 }
 
-pub(super) fn activity(row: &AnyRow) -> StoreResult<Activity> {
+pub(super) fn activity(row: StoredRow<'_>) -> StoreResult<Activity> {
     let labels = text(row, "permission_labels")?;
     Ok(Activity {
         id: text(row, "id")?,
@@ -164,9 +232,9 @@ pub(super) fn activity(row: &AnyRow) -> StoreResult<Activity> {
     })
 }
 
-pub(super) fn change(row: &AnyRow) -> StoreResult<Change> {
+pub(super) fn change(row: StoredRow<'_>) -> StoreResult<Change> {
     Ok(Change {
-        seq: int(row, "seq")?,
+        seq: int(row.row, "seq")?,
         entity_type: text(row, "entity_type")?,
         entity_id: text(row, "entity_id")?,
         op: text(row, "op")?,
@@ -174,9 +242,76 @@ pub(super) fn change(row: &AnyRow) -> StoreResult<Change> {
     })
 }
 
+/// Decode one row from `backend`.
+pub(super) fn one<T>(
+    backend: Backend,
+    row: &AnyRow,
+    decode: fn(StoredRow<'_>) -> StoreResult<T>,
+) -> StoreResult<T> {
+    decode(StoredRow { row, backend })
+}
+
+/// Decode every row from `backend`.
 pub(super) fn all<T>(
+    backend: Backend,
     rows: &[AnyRow],
-    decode: fn(&AnyRow) -> StoreResult<T>,
+    decode: fn(StoredRow<'_>) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
-    rows.iter().map(decode).collect()
+    rows.iter().map(|row| one(backend, row, decode)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLES: &[&str] = &[
+        "",
+        "a",
+        "a\u{0}b",
+        "\u{0}",
+        "\u{0}\u{0}",
+        "\u{1}",
+        "\u{1}\u{1}",
+        "\u{1}\u{2}",
+        "\u{2}",
+        "a\u{1}",
+        "a\u{0}\u{1}\u{2}z",
+        "đ\u{0}ư",
+        "b",
+        "a\u{ffff}",
+    ];
+
+    #[test]
+    fn text_is_identity_on_sqlite() {
+        for s in SAMPLES {
+            assert_eq!(Backend::Sqlite.text(s), *s);
+            assert_eq!(Backend::Sqlite.untext(s.to_string()), *s);
+        }
+    }
+
+    #[test]
+    fn postgres_text_has_no_nul_and_round_trips() {
+        for s in SAMPLES {
+            let stored = Backend::Postgres.text(s);
+            assert!(!stored.contains('\u{0}'), "{s:?} → {stored:?}");
+            assert_eq!(Backend::Postgres.untext(stored), *s);
+        }
+        assert_eq!(Backend::Postgres.text("plain"), "plain");
+        assert_eq!(Backend::Postgres.text_opt(None), None);
+    }
+
+    #[test]
+    fn postgres_text_keeps_bytewise_order_and_commutes_with_lower() {
+        for a in SAMPLES {
+            let upper = a.to_uppercase();
+            assert_eq!(
+                Backend::Postgres.text(&upper).to_lowercase(),
+                Backend::Postgres.text(&upper.to_lowercase())
+            );
+            for b in SAMPLES {
+                let (ea, eb) = (Backend::Postgres.text(a), Backend::Postgres.text(b));
+                assert_eq!(a.cmp(b), ea.cmp(&eb), "{a:?} vs {b:?}");
+            }
+        }
+    }
 }

@@ -78,8 +78,10 @@ impl SqlTx {
             "SELECT {EXTRA_COLUMNS} FROM group_extras \
              WHERE group_id = $1 AND state = 'active' ORDER BY key"
         );
-        let rows = self.all(sqlx::query(&sql).bind(group_id)).await?;
-        rows::all(&rows, rows::extra)
+        let rows = self
+            .all(sqlx::query(&sql).bind(self.backend.text(group_id)))
+            .await?;
+        rows::all(self.backend, &rows, rows::extra)
     }
 
     async fn insert_extras(&mut self, group: &Group) -> StoreResult<()> {
@@ -89,11 +91,11 @@ impl SqlTx {
                     "INSERT INTO group_extras (id, group_id, key, value, state) \
                      VALUES ($1, $2, $3, $4, $5)",
                 )
-                .bind(&extra.id)
-                .bind(&group.id)
-                .bind(&extra.key)
-                .bind(&extra.value)
-                .bind(&extra.state),
+                .bind(self.backend.text(&extra.id))
+                .bind(self.backend.text(&group.id))
+                .bind(self.backend.text(&extra.key))
+                .bind(self.backend.text(&extra.value))
+                .bind(self.backend.text(&extra.state)),
             )
             .await?;
         }
@@ -116,23 +118,29 @@ impl Tx for SqlTx {
             "SELECT {USER_COLUMNS} FROM users WHERE id = $1 OR name = $1 \
              ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END LIMIT 1"
         );
-        let row = self.optional(sqlx::query(&sql).bind(id_or_name)).await?;
-        row.as_ref().map(rows::user).transpose()
+        let row = self
+            .optional(sqlx::query(&sql).bind(self.backend.text(id_or_name)))
+            .await?;
+        row.as_ref()
+            .map(|r| rows::one(self.backend, r, rows::user))
+            .transpose()
     }
 
     async fn users_by_email(&mut self, email: &str) -> StoreResult<Vec<User>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1) ORDER BY name"
         );
-        let rows = self.all(sqlx::query(&sql).bind(email)).await?;
-        rows::all(&rows, rows::user)
+        let rows = self
+            .all(sqlx::query(&sql).bind(self.backend.text(email)))
+            .await?;
+        rows::all(self.backend, &rows, rows::user)
     }
 
     async fn user_list(&mut self) -> StoreResult<Vec<User>> {
         let sql =
             format!("SELECT {USER_COLUMNS} FROM users WHERE state <> 'deleted' ORDER BY name");
         let rows = self.all(sqlx::query(&sql)).await?;
-        rows::all(&rows, rows::user)
+        rows::all(self.backend, &rows, rows::user)
     }
 
     async fn user_count(&mut self) -> StoreResult<i64> {
@@ -154,19 +162,19 @@ impl Tx for SqlTx {
         );
         self.exec(
             sqlx::query(&sql)
-                .bind(&user.id)
-                .bind(&user.name)
-                .bind(&user.fullname)
-                .bind(&user.email)
-                .bind(&user.password_hash)
-                .bind(&user.about)
-                .bind(&user.image_url)
+                .bind(self.backend.text(&user.id))
+                .bind(self.backend.text(&user.name))
+                .bind(self.backend.text_opt(user.fullname.as_deref()))
+                .bind(self.backend.text_opt(user.email.as_deref()))
+                .bind(self.backend.text_opt(user.password_hash.as_deref()))
+                .bind(self.backend.text_opt(user.about.as_deref()))
+                .bind(self.backend.text_opt(user.image_url.as_deref()))
                 .bind(flag(user.sysadmin))
-                .bind(&user.state)
+                .bind(self.backend.text(&user.state))
                 .bind(ts(&user.created))
                 .bind(ts_opt(user.last_active.as_ref()))
                 .bind(flag(user.activity_streams_email_notifications))
-                .bind(&user.plugin_extras),
+                .bind(self.backend.text_opt(user.plugin_extras.as_deref())),
         )
         .await?;
         Ok(())
@@ -180,19 +188,19 @@ impl Tx for SqlTx {
                  last_active = $11, activity_streams_email_notifications = $12, \
                  plugin_extras = $13 WHERE id = $1",
             )
-            .bind(&user.id)
-            .bind(&user.name)
-            .bind(&user.fullname)
-            .bind(&user.email)
-            .bind(&user.password_hash)
-            .bind(&user.about)
-            .bind(&user.image_url)
+            .bind(self.backend.text(&user.id))
+            .bind(self.backend.text(&user.name))
+            .bind(self.backend.text_opt(user.fullname.as_deref()))
+            .bind(self.backend.text_opt(user.email.as_deref()))
+            .bind(self.backend.text_opt(user.password_hash.as_deref()))
+            .bind(self.backend.text_opt(user.about.as_deref()))
+            .bind(self.backend.text_opt(user.image_url.as_deref()))
             .bind(flag(user.sysadmin))
-            .bind(&user.state)
+            .bind(self.backend.text(&user.state))
             .bind(ts(&user.created))
             .bind(ts_opt(user.last_active.as_ref()))
             .bind(flag(user.activity_streams_email_notifications))
-            .bind(&user.plugin_extras),
+            .bind(self.backend.text_opt(user.plugin_extras.as_deref())),
         )
         .await?;
         Ok(())
@@ -201,7 +209,7 @@ impl Tx for SqlTx {
     async fn user_touch(&mut self, id: &str, at: NaiveDateTime) -> StoreResult<()> {
         self.exec(
             sqlx::query("UPDATE users SET last_active = $2 WHERE id = $1")
-                .bind(id)
+                .bind(self.backend.text(id))
                 .bind(ts(&at)),
         )
         .await?;
@@ -216,15 +224,15 @@ impl Tx for SqlTx {
         );
         self.exec(
             sqlx::query(&sql)
-                .bind(&token.id)
-                .bind(&token.user_id)
-                .bind(&token.name)
-                .bind(&token.token_hash)
+                .bind(self.backend.text(&token.id))
+                .bind(self.backend.text(&token.user_id))
+                .bind(self.backend.text(&token.name))
+                .bind(self.backend.text(&token.token_hash))
                 .bind(ts(&token.created_at))
                 .bind(ts_opt(token.last_access.as_ref()))
                 .bind(ts_opt(token.expires_at.as_ref()))
-                .bind(&token.state)
-                .bind(&token.state_reason),
+                .bind(self.backend.text(&token.state))
+                .bind(self.backend.text_opt(token.state_reason.as_deref())),
         )
         .await?;
         Ok(())
@@ -232,22 +240,32 @@ impl Tx for SqlTx {
 
     async fn token_get(&mut self, id: &str) -> StoreResult<Option<ApiToken>> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1");
-        let row = self.optional(sqlx::query(&sql).bind(id)).await?;
-        row.as_ref().map(rows::token).transpose()
+        let row = self
+            .optional(sqlx::query(&sql).bind(self.backend.text(id)))
+            .await?;
+        row.as_ref()
+            .map(|r| rows::one(self.backend, r, rows::token))
+            .transpose()
     }
 
     async fn token_by_hash(&mut self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1");
-        let row = self.optional(sqlx::query(&sql).bind(token_hash)).await?;
-        row.as_ref().map(rows::token).transpose()
+        let row = self
+            .optional(sqlx::query(&sql).bind(self.backend.text(token_hash)))
+            .await?;
+        row.as_ref()
+            .map(|r| rows::one(self.backend, r, rows::token))
+            .transpose()
     }
 
     async fn token_list(&mut self, user_id: &str) -> StoreResult<Vec<ApiToken>> {
         let sql = format!(
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id"
         );
-        let rows = self.all(sqlx::query(&sql).bind(user_id)).await?;
-        rows::all(&rows, rows::token)
+        let rows = self
+            .all(sqlx::query(&sql).bind(self.backend.text(user_id)))
+            .await?;
+        rows::all(self.backend, &rows, rows::token)
     }
 
     async fn token_set_state(
@@ -258,9 +276,9 @@ impl Tx for SqlTx {
     ) -> StoreResult<()> {
         self.exec(
             sqlx::query("UPDATE api_tokens SET state = $2, state_reason = $3 WHERE id = $1")
-                .bind(id)
-                .bind(state)
-                .bind(reason),
+                .bind(self.backend.text(id))
+                .bind(self.backend.text(state))
+                .bind(self.backend.text_opt(reason)),
         )
         .await?;
         Ok(())
@@ -269,7 +287,7 @@ impl Tx for SqlTx {
     async fn token_touch(&mut self, id: &str, at: NaiveDateTime) -> StoreResult<()> {
         self.exec(
             sqlx::query("UPDATE api_tokens SET last_access = $2 WHERE id = $1")
-                .bind(id)
+                .bind(self.backend.text(id))
                 .bind(ts(&at)),
         )
         .await?;
@@ -283,10 +301,13 @@ impl Tx for SqlTx {
             "SELECT {GROUP_COLUMNS} FROM groups WHERE id = $1 OR name = $1 \
              ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END LIMIT 1"
         );
-        let Some(row) = self.optional(sqlx::query(&sql).bind(id_or_name)).await? else {
+        let Some(row) = self
+            .optional(sqlx::query(&sql).bind(self.backend.text(id_or_name)))
+            .await?
+        else {
             return Ok(None);
         };
-        let mut group = rows::group(&row)?;
+        let mut group = rows::one(self.backend, &row, rows::group)?;
         group.extras = self.extras_of(&group.id).await?;
         Ok(Some(group))
     }
@@ -297,7 +318,7 @@ impl Tx for SqlTx {
         let group_rows = self
             .all(sqlx::query(&sql).bind(flag(is_organization)))
             .await?;
-        let mut groups = rows::all(&group_rows, rows::group)?;
+        let mut groups = rows::all(self.backend, &group_rows, rows::group)?;
         let extra_rows = self
             .all(
                 sqlx::query(
@@ -310,7 +331,7 @@ impl Tx for SqlTx {
             )
             .await?;
         let mut extras: HashMap<String, Vec<GroupExtra>> = HashMap::new();
-        for extra in rows::all(&extra_rows, rows::extra)? {
+        for extra in rows::all(self.backend, &extra_rows, rows::extra)? {
             extras
                 .entry(extra.group_id.clone())
                 .or_default()
@@ -329,15 +350,15 @@ impl Tx for SqlTx {
         );
         self.exec(
             sqlx::query(&sql)
-                .bind(&group.id)
-                .bind(&group.name)
-                .bind(&group.title)
-                .bind(&group.description)
-                .bind(&group.image_url)
-                .bind(&group.group_type)
+                .bind(self.backend.text(&group.id))
+                .bind(self.backend.text(&group.name))
+                .bind(self.backend.text_opt(group.title.as_deref()))
+                .bind(self.backend.text_opt(group.description.as_deref()))
+                .bind(self.backend.text_opt(group.image_url.as_deref()))
+                .bind(self.backend.text(&group.group_type))
                 .bind(flag(group.is_organization))
-                .bind(&group.approval_status)
-                .bind(&group.state)
+                .bind(self.backend.text(&group.approval_status))
+                .bind(self.backend.text(&group.state))
                 .bind(ts(&group.created)),
         )
         .await?;
@@ -351,35 +372,40 @@ impl Tx for SqlTx {
                  type = $6, is_organization = $7, approval_status = $8, state = $9, \
                  created = $10 WHERE id = $1",
             )
-            .bind(&group.id)
-            .bind(&group.name)
-            .bind(&group.title)
-            .bind(&group.description)
-            .bind(&group.image_url)
-            .bind(&group.group_type)
+            .bind(self.backend.text(&group.id))
+            .bind(self.backend.text(&group.name))
+            .bind(self.backend.text_opt(group.title.as_deref()))
+            .bind(self.backend.text_opt(group.description.as_deref()))
+            .bind(self.backend.text_opt(group.image_url.as_deref()))
+            .bind(self.backend.text(&group.group_type))
             .bind(flag(group.is_organization))
-            .bind(&group.approval_status)
-            .bind(&group.state)
+            .bind(self.backend.text(&group.approval_status))
+            .bind(self.backend.text(&group.state))
             .bind(ts(&group.created)),
         )
         .await?;
-        self.exec(sqlx::query("DELETE FROM group_extras WHERE group_id = $1").bind(&group.id))
-            .await?;
+        self.exec(
+            sqlx::query("DELETE FROM group_extras WHERE group_id = $1")
+                .bind(self.backend.text(&group.id)),
+        )
+        .await?;
         self.insert_extras(group).await
     }
 
     async fn group_purge(&mut self, id: &str) -> StoreResult<()> {
-        self.exec(sqlx::query("DELETE FROM group_extras WHERE group_id = $1").bind(id))
-            .await?;
+        self.exec(
+            sqlx::query("DELETE FROM group_extras WHERE group_id = $1").bind(self.backend.text(id)),
+        )
+        .await?;
         self.exec(
             sqlx::query(
                 "DELETE FROM members \
                  WHERE group_id = $1 OR (table_id = $1 AND table_name = 'group')",
             )
-            .bind(id),
+            .bind(self.backend.text(id)),
         )
         .await?;
-        self.exec(sqlx::query("DELETE FROM groups WHERE id = $1").bind(id))
+        self.exec(sqlx::query("DELETE FROM groups WHERE id = $1").bind(self.backend.text(id)))
             .await?;
         Ok(())
     }
@@ -398,18 +424,23 @@ impl Tx for SqlTx {
                      WHERE group_id = $1 AND table_name = $2 AND state = 'active' \
                      ORDER BY table_name, table_id"
                 );
-                self.all(sqlx::query(&sql).bind(group_id).bind(table_name))
-                    .await?
+                self.all(
+                    sqlx::query(&sql)
+                        .bind(self.backend.text(group_id))
+                        .bind(self.backend.text(table_name)),
+                )
+                .await?
             }
             None => {
                 let sql = format!(
                     "SELECT {MEMBER_COLUMNS} FROM members \
                      WHERE group_id = $1 AND state = 'active' ORDER BY table_name, table_id"
                 );
-                self.all(sqlx::query(&sql).bind(group_id)).await?
+                self.all(sqlx::query(&sql).bind(self.backend.text(group_id)))
+                    .await?
             }
         };
-        rows::all(&rows, rows::member)
+        rows::all(self.backend, &rows, rows::member)
     }
 
     async fn member_of(&mut self, table_id: &str, table_name: &str) -> StoreResult<Vec<Member>> {
@@ -418,9 +449,13 @@ impl Tx for SqlTx {
              WHERE table_id = $1 AND table_name = $2 AND state = 'active' ORDER BY group_id"
         );
         let rows = self
-            .all(sqlx::query(&sql).bind(table_id).bind(table_name))
+            .all(
+                sqlx::query(&sql)
+                    .bind(self.backend.text(table_id))
+                    .bind(self.backend.text(table_name)),
+            )
             .await?;
-        rows::all(&rows, rows::member)
+        rows::all(self.backend, &rows, rows::member)
     }
 
     async fn member_get(
@@ -436,12 +471,14 @@ impl Tx for SqlTx {
         let row = self
             .optional(
                 sqlx::query(&sql)
-                    .bind(group_id)
-                    .bind(table_id)
-                    .bind(table_name),
+                    .bind(self.backend.text(group_id))
+                    .bind(self.backend.text(table_id))
+                    .bind(self.backend.text(table_name)),
             )
             .await?;
-        row.as_ref().map(rows::member).transpose()
+        row.as_ref()
+            .map(|r| rows::one(self.backend, r, rows::member))
+            .transpose()
     }
 
     async fn member_upsert(&mut self, member: &Member) -> StoreResult<()> {
@@ -452,12 +489,12 @@ impl Tx for SqlTx {
         );
         self.exec(
             sqlx::query(&sql)
-                .bind(&member.id)
-                .bind(&member.group_id)
-                .bind(&member.table_id)
-                .bind(&member.table_name)
-                .bind(&member.capacity)
-                .bind(&member.state),
+                .bind(self.backend.text(&member.id))
+                .bind(self.backend.text(&member.group_id))
+                .bind(self.backend.text(&member.table_id))
+                .bind(self.backend.text(&member.table_name))
+                .bind(self.backend.text(&member.capacity))
+                .bind(self.backend.text(&member.state)),
         )
         .await?;
         Ok(())
@@ -473,9 +510,9 @@ impl Tx for SqlTx {
             sqlx::query(
                 "DELETE FROM members WHERE group_id = $1 AND table_id = $2 AND table_name = $3",
             )
-            .bind(group_id)
-            .bind(table_id)
-            .bind(table_name),
+            .bind(self.backend.text(group_id))
+            .bind(self.backend.text(table_id))
+            .bind(self.backend.text(table_name)),
         )
         .await?;
         Ok(())
@@ -484,8 +521,8 @@ impl Tx for SqlTx {
     async fn member_delete_all_of(&mut self, table_id: &str, table_name: &str) -> StoreResult<()> {
         self.exec(
             sqlx::query("DELETE FROM members WHERE table_id = $1 AND table_name = $2")
-                .bind(table_id)
-                .bind(table_name),
+                .bind(self.backend.text(table_id))
+                .bind(self.backend.text(table_name)),
         )
         .await?;
         Ok(())
@@ -500,12 +537,12 @@ impl Tx for SqlTx {
         let labels = rows::labels_json(&activity.permission_labels)?;
         self.exec(
             sqlx::query(&sql)
-                .bind(&activity.id)
+                .bind(self.backend.text(&activity.id))
                 .bind(ts(&activity.timestamp))
-                .bind(&activity.user_id)
-                .bind(&activity.object_id)
-                .bind(&activity.activity_type)
-                .bind(&activity.data)
+                .bind(self.backend.text(&activity.user_id))
+                .bind(self.backend.text(&activity.object_id))
+                .bind(self.backend.text(&activity.activity_type))
+                .bind(self.backend.text(&activity.data))
                 .bind(labels),
         )
         .await?;
@@ -525,12 +562,12 @@ impl Tx for SqlTx {
         let rows = self
             .all(
                 sqlx::query(&sql)
-                    .bind(object_id)
+                    .bind(self.backend.text(object_id))
                     .bind(limit.max(0))
                     .bind(offset.max(0)),
             )
             .await?;
-        rows::all(&rows, rows::activity)
+        rows::all(self.backend, &rows, rows::activity)
     }
 
     // ---- change log
@@ -555,9 +592,9 @@ impl Tx for SqlTx {
                     "INSERT INTO change_log (entity_type, entity_id, op, at) \
                      VALUES ($1, $2, $3, $4) RETURNING seq",
                 )
-                .bind(entity_type)
-                .bind(entity_id)
-                .bind(op)
+                .bind(self.backend.text(entity_type))
+                .bind(self.backend.text(entity_id))
+                .bind(self.backend.text(op))
                 .bind(ts(&time::now_utc())),
             )
             .await?;
@@ -575,6 +612,6 @@ impl Tx for SqlTx {
         let rows = self
             .all(sqlx::query(&sql).bind(after).bind(limit.max(0)))
             .await?;
-        rows::all(&rows, rows::change)
+        rows::all(self.backend, &rows, rows::change)
     }
 }
