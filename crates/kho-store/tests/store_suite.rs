@@ -202,6 +202,18 @@ async fn user_roundtrip(store: Arc<dyn Store>) {
     assert_eq!(touched.last_active, Some(at("2026-07-08T09:10:11.000001")));
 }
 
+/// Text with control characters, NUL included, reads back unchanged on every backend
+/// (Postgres TEXT cannot hold NUL, so the store encodes it there).
+async fn control_characters_round_trip(store: Arc<dyn Store>) {
+    let mut odd = user("odd");
+    odd.fullname = Some("a\u{0}b\u{1}c\u{1}\u{0}".to_owned());
+    odd.about = Some("\u{1}\u{2}Sở Y tế\u{0}".to_owned());
+    insert_users(&*store, &[&odd]).await;
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.user_get(&odd.id).await.expect("get"), Some(odd.clone()));
+    assert_eq!(tx.user_get("o\u{0}dd").await.expect("get"), None);
+}
+
 async fn user_get_prefers_id_over_name(store: Arc<dyn Store>) {
     let first = user("first");
     // A second user whose *name* is the first user's id.
@@ -919,6 +931,7 @@ store_suite! {
     every: [
         migrations_are_idempotent,
         user_roundtrip,
+        control_characters_round_trip,
         user_get_prefers_id_over_name,
         user_list_excludes_deleted,
         users_by_email_is_case_insensitive,
