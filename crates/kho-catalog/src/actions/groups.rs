@@ -846,10 +846,12 @@ async fn list(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     }
     match field {
         SortField::Name => groups.sort_by(|a, b| a.name.cmp(&b.name)),
-        SortField::Title => groups.sort_by(|a, b| {
-            let ka = kho_core::fold::fold(a.title.as_deref().unwrap_or(""));
-            let kb = kho_core::fold::fold(b.title.as_deref().unwrap_or(""));
-            ka.cmp(&kb).then_with(|| a.name.cmp(&b.name))
+        // Fold each title once, not once per comparison.
+        SortField::Title => groups.sort_by_cached_key(|g| {
+            (
+                kho_core::fold::fold(g.title.as_deref().unwrap_or("")),
+                g.name.clone(),
+            )
         }),
         SortField::PackageCount => groups.sort_by(|a, b| {
             counts
