@@ -19,6 +19,15 @@ pub struct UserView {
     pub plugin_extras: bool,
 }
 
+impl UserView {
+    /// The view of the user themself or a sysadmin: e-mail included.
+    pub const PRIVATE: UserView = UserView {
+        private: true,
+        password_hash: false,
+        plugin_extras: false,
+    };
+}
+
 fn opt(v: &Option<String>) -> Value {
     v.as_ref()
         .map(|s| Value::String(s.clone()))

@@ -38,6 +38,28 @@ fn token_dict(t: &ApiToken) -> Value {
     })
 }
 
+/// The user named by `user_ref`, when the caller is that user or a sysadmin.
+async fn own_user(
+    tx: &mut dyn kho_store::Tx,
+    me: &kho_core::authz::ActorUser,
+    user_ref: &str,
+    denied: &str,
+) -> Result<kho_core::model::User> {
+    let user = tx
+        .user_get(user_ref)
+        .await?
+        .ok_or_else(|| Error::not_found("User not found"))?;
+    if me.sysadmin || me.id == user.id {
+        Ok(user)
+    } else {
+        Err(Error::denied(
+            Msg::new(denied)
+                .arg("user", &me.name)
+                .arg("other", &user.name),
+        ))
+    }
+}
+
 pub(crate) async fn api_token_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let me = require_user(ctx, "api_token_create")?.clone();
     let user_ref = req_str(&p, "user")?;
@@ -48,17 +70,13 @@ pub(crate) async fn api_token_create(c: &Catalog, ctx: &Ctx, p: Params) -> Resul
     let expires_in = opt_int(&p, "expires_in")?;
     let unit = opt_int(&p, "unit")?.unwrap_or(86_400);
     let mut tx = c.store().begin().await?;
-    let user = tx
-        .user_get(&user_ref)
-        .await?
-        .ok_or_else(|| Error::not_found("User not found"))?;
-    if !(me.sysadmin || me.id == user.id) {
-        return Err(Error::denied(
-            Msg::new("User %{user} not authorized to create API tokens for %{other}")
-                .arg("user", &me.name)
-                .arg("other", &user.name),
-        ));
-    }
+    let user = own_user(
+        tx.as_mut(),
+        &me,
+        &user_ref,
+        "User %{user} not authorized to create API tokens for %{other}",
+    )
+    .await?;
     let now = kho_core::time::now_utc();
     let expires_at = match expires_in {
         Some(n) if n > 0 && unit > 0 => {
@@ -91,17 +109,13 @@ pub(crate) async fn api_token_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         None => return Err(Error::missing("user_id")),
     };
     let mut tx = c.store().read().await?;
-    let user = tx
-        .user_get(&user_ref)
-        .await?
-        .ok_or_else(|| Error::not_found("User not found"))?;
-    if !(me.sysadmin || me.id == user.id) {
-        return Err(Error::denied(
-            Msg::new("User %{user} not authorized to list API tokens of %{other}")
-                .arg("user", &me.name)
-                .arg("other", &user.name),
-        ));
-    }
+    let user = own_user(
+        tx.as_mut(),
+        &me,
+        &user_ref,
+        "User %{user} not authorized to list API tokens of %{other}",
+    )
+    .await?;
     let tokens = tx.token_list(&user.id).await?;
     Ok(Value::Array(
         tokens

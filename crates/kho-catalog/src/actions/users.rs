@@ -190,15 +190,7 @@ pub(crate) async fn user_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
         .await
         .map_err(|e| conflict_as_name(e, "name"))?;
     let actor_id = ctx.actor.user_id().unwrap_or(&user.id).to_string();
-    let mut dict = dictize::user(
-        c.config(),
-        &user,
-        0,
-        UserView {
-            private: true,
-            ..Default::default()
-        },
-    );
+    let mut dict = dictize::user(c.config(), &user, 0, UserView::PRIVATE);
     record_activity(
         tx.as_mut(),
         &actor_id,
@@ -396,15 +388,7 @@ pub(crate) async fn user_update(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Val
     tx.user_update(&user)
         .await
         .map_err(|e| conflict_as_name(e, "name"))?;
-    let dict = dictize::user(
-        c.config(),
-        &user,
-        0,
-        UserView {
-            private: true,
-            ..Default::default()
-        },
-    );
+    let dict = dictize::user(c.config(), &user, 0, UserView::PRIVATE);
     record_activity(
         tx.as_mut(),
         &me.id,
