@@ -5,7 +5,7 @@
 #   bench/load.sh [--duration SECONDS] [--connections N]
 #
 # Starts `kho serve` (release build) on a free loopback port with a fresh SQLite store,
-# creates 50 organizations with 5 members each, then runs wrk against each URL and prints
+# creates 50 organizations with 5 members each (4 listed plus the creating admin), then runs wrk against each URL and prints
 # a Markdown table for BENCHMARKS.md. Everything stays on 127.0.0.1 and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ URL="http://127.0.0.1:$PORT"
 cleanup() { [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-(cd "$WORK" && env -u KHO_CONFIG -u KHO_DATABASE_URL -u KHO_DATA_DIR KHO_LOG_LEVEL=warn \
+(cd "$WORK" && exec env -u KHO_CONFIG -u KHO_DATABASE_URL -u KHO_DATA_DIR KHO_LOG_LEVEL=warn \
   "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" >"$WORK/serve.log" 2>&1) &
 PID=$!
 for _ in $(seq 1 100); do curl -sf "$URL/healthz" >/dev/null && break; sleep 0.1; done
@@ -63,3 +63,6 @@ for path in \
 done
 R=$(rps -H "Authorization: $TOKEN" "$URL/api/3/action/user_show")
 printf '| `%s` with a token | %.0f | %.2f |\n' "/api/3/action/user_show" "$R" "$(echo "$R / $BASE" | bc -l)"
+# Memory: the server's peak resident set over the whole run.
+printf '\nPeak resident memory of the server over the run: %s MiB\n' \
+  "$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$PID/status")"

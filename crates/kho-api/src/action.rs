@@ -186,7 +186,7 @@ fn decode_error(e: DecodeError, help: &str) -> Response {
     }
 }
 
-/// Read the parameters of one call. Returns the dict and whether a file was uploaded.
+/// Read the parameters of one call, in CKAN's order of precedence.
 async fn read_params(
     req: &Request,
     body: Body,
@@ -306,15 +306,17 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
     tracing::Span::current().record("action", name);
     let catalog = &st.catalog;
     let help = catalog.help_url(name);
-    // The locale may come from ?lang= even before the rest is decoded.
+    // `?lang=` chooses the language on every method, also where CKAN's precedence rules
+    // leave the query string undecoded (POST to a write action), so look for it directly.
     let lang_q = req.uri().query().and_then(|q| {
-        decode::parse_urlencoded(q.as_bytes(), usize::MAX)
-            .ok()?
-            .into_iter()
-            .find(|(k, _)| k == "lang")
-            .map(|(_, v)| v)
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("lang="))
+            .filter(|v| {
+                v.chars()
+                    .all(|c| c.is_ascii_alphabetic() || c == '-' || c == '_')
+            })
     });
-    let locale = locale_for(req, &st, lang_q.as_deref());
+    let locale = locale_for(req, &st, lang_q);
     let method = req.method().clone();
     if method == Method::OPTIONS {
         return Response::builder()
