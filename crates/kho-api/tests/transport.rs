@@ -189,6 +189,17 @@ async fn locale_prefix_routes_and_translates(backend: Backend) {
     // An unsupported prefix is not a locale.
     let r = app.get("/xx/api/3/action/status_show").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // ?lang= also chooses the language of a POST to a write action, whose query string
+    // CKAN's precedence rules otherwise leave undecoded.
+    let token = app.sysadmin().await;
+    let r = app
+        .post_json(
+            "/api/3/action/organization_create?lang=vi",
+            &json!({"title": "Sở Y tế"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.error(409)["name"], json!([vi]));
 }
 
 #[tokio::test]
