@@ -131,3 +131,82 @@ pub struct Change {
     pub op: String,
     pub at: NaiveDateTime,
 }
+
+/// A dataset (CKAN's package). Profile fields (sharing level aside) live in `profile`, a
+/// JSON object whose keys appear as top-level keys of the CKAN dict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    pub id: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub author_email: Option<String>,
+    pub maintainer: Option<String>,
+    pub maintainer_email: Option<String>,
+    pub license_id: Option<String>,
+    pub notes: Option<String>,
+    pub url: Option<String>,
+    pub version: Option<String>,
+    /// `active`, `draft` or `deleted`.
+    pub state: String,
+    /// CKAN's `type` (`dataset`, `service`, ...).
+    pub dataset_type: String,
+    /// The owning organization's id.
+    pub owner_org: Option<String>,
+    /// `open`, `shared` or `restricted`; CKAN's `private` is `sharing_level != "open"`.
+    pub sharing_level: String,
+    pub creator_user_id: Option<String>,
+    pub metadata_created: NaiveDateTime,
+    pub metadata_modified: NaiveDateTime,
+    /// Profile fields as a JSON object (text), e.g. `{"update_frequency": "monthly"}`.
+    pub profile: String,
+    /// Sysadmin-only `plugin_data` (JSON object text).
+    pub plugin_data: Option<String>,
+    /// Active extras, sorted by key.
+    pub extras: Vec<DatasetExtra>,
+    /// Tags, sorted by name.
+    pub tags: Vec<Tag>,
+    /// Active resources, sorted by position.
+    pub resources: Vec<Resource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetExtra {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub id: String,
+    pub name: String,
+    pub vocabulary_id: Option<String>,
+}
+
+/// A resource of a dataset. Extra keys are kept as a JSON object (text) and merged flat
+/// into the CKAN dict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    pub id: String,
+    pub package_id: String,
+    pub url: String,
+    pub format: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub hash: String,
+    pub size: Option<i64>,
+    pub mimetype: Option<String>,
+    pub mimetype_inner: Option<String>,
+    pub cache_url: Option<String>,
+    pub cache_last_updated: Option<NaiveDateTime>,
+    pub last_modified: Option<NaiveDateTime>,
+    pub created: NaiveDateTime,
+    pub metadata_modified: NaiveDateTime,
+    pub resource_type: Option<String>,
+    pub url_type: Option<String>,
+    pub position: i64,
+    /// `active` or `deleted`.
+    pub state: String,
+    /// Extra keys (JSON object text).
+    pub extras: String,
+}
