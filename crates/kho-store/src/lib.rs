@@ -9,7 +9,7 @@ mod sql;
 
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use kho_core::model::{Activity, ApiToken, Change, Group, Member, User};
+use kho_core::model::{Activity, ApiToken, Change, Dataset, Group, Member, Resource, User};
 
 pub use error::StoreError;
 pub use sql::{Backend, SqlStore};
@@ -119,6 +119,43 @@ pub trait Tx: Send {
     ) -> StoreResult<()>;
     /// Remove every membership of an object (used when a user is deleted).
     async fn member_delete_all_of(&mut self, table_id: &str, table_name: &str) -> StoreResult<()>;
+
+    // ---- datasets (CKAN packages)
+    /// By id, else by name, any state, with its extras (sorted by key), tags (sorted by
+    /// name, then vocabulary) and active resources (sorted by position). Four queries,
+    /// however many resources, tags and extras the dataset has.
+    async fn package_get(&mut self, id_or_name: &str) -> StoreResult<Option<Dataset>>;
+    /// Datasets with these ids (any state, loaded as by `package_get`), in the order of
+    /// `ids`; unknown ids are skipped. Four queries per 1,000 ids.
+    async fn packages_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<Dataset>>;
+    /// Insert the dataset, its extras, tag links and resources. Tags are looked up by
+    /// (`name`, `vocabulary_id`) and created (with the given `id`) only if missing, so the
+    /// stored tag id may differ from `tags[i].id`. A name or id already taken (deleted
+    /// datasets included) is [`StoreError::Conflict`].
+    async fn package_insert(&mut self, dataset: &Dataset) -> StoreResult<()>;
+    /// Replace the dataset's columns, and its extras, tag links and resources with exactly
+    /// those of `dataset`. Resources are matched by id and take their position and columns
+    /// from `dataset`; stored resources not in `dataset` are kept with `state = 'deleted'`.
+    /// A resource id that belongs to another dataset is [`StoreError::Conflict`].
+    async fn package_update(&mut self, dataset: &Dataset) -> StoreResult<()>;
+    /// Set the dataset's name (e.g. to its id, to free the name of a deleted dataset).
+    async fn package_rename(&mut self, id: &str, new_name: &str) -> StoreResult<()>;
+    /// Remove the dataset, its extras, tag links, resources (deleted ones too) and every
+    /// membership row of it (`table_name = 'package'`). Tags stay.
+    async fn package_purge(&mut self, id: &str) -> StoreResult<()>;
+    /// Names of active datasets with `sharing_level = 'open'`, sorted by name, skipping
+    /// `offset` and returning at most `limit` (all if `None`): CKAN's `package_list`.
+    async fn package_names(&mut self, limit: Option<i64>, offset: i64) -> StoreResult<Vec<String>>;
+    /// Ids of the datasets owned by an organization, any state, sorted.
+    async fn package_ids_of_org(&mut self, org_id: &str) -> StoreResult<Vec<String>>;
+    /// Number of datasets owned by an organization whose state is one of `states`
+    /// (0 if `states` is empty).
+    async fn package_count_of_org(&mut self, org_id: &str, states: &[&str]) -> StoreResult<i64>;
+    /// The resource with this id, any state.
+    async fn resource_get(&mut self, id: &str) -> StoreResult<Option<Resource>>;
+    /// Names of the tags of one vocabulary (free tags if `None`) that are linked to at
+    /// least one active dataset, sorted, without duplicates.
+    async fn tags_in_use(&mut self, vocabulary_id: Option<&str>) -> StoreResult<Vec<String>>;
 
     // ---- activity
     async fn activity_insert(&mut self, activity: &Activity) -> StoreResult<()>;

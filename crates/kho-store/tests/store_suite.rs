@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
-use kho_core::model::{Activity, ApiToken, Group, GroupExtra, Member, User};
+use kho_core::model::{
+    Activity, ApiToken, Dataset, DatasetExtra, Group, GroupExtra, Member, Resource, Tag, User,
+};
 use kho_store::{Store, StoreError};
 
 // ---------------------------------------------------------------- fixtures
@@ -135,6 +137,114 @@ fn keys(group: &Group) -> Vec<(&str, &str)> {
         .iter()
         .map(|e| (e.key.as_str(), e.value.as_str()))
         .collect()
+}
+
+/// A dataset with every optional column set and no extras, tags or resources.
+fn dataset(name: &str, owner_org: Option<&str>) -> Dataset {
+    Dataset {
+        id: new_id(),
+        name: name.to_owned(),
+        title: Some(format!("Dữ liệu {name}")),
+        author: Some("Trần Văn A".to_owned()),
+        author_email: Some("a@example.org".to_owned()),
+        maintainer: Some("Lê Thị B".to_owned()),
+        maintainer_email: Some("b@example.org".to_owned()),
+        license_id: Some("cc-by".to_owned()),
+        notes: Some("Ghi chú\u{0}with NUL".to_owned()),
+        url: Some("https://example.org/source".to_owned()),
+        version: Some("1.0".to_owned()),
+        state: "active".to_owned(),
+        dataset_type: "dataset".to_owned(),
+        owner_org: owner_org.map(str::to_owned),
+        sharing_level: "open".to_owned(),
+        creator_user_id: Some(new_id()),
+        metadata_created: at("2026-02-03T04:05:06.654321"),
+        metadata_modified: at("2026-02-04T04:05:06"),
+        profile: r#"{"tần_suất_cập_nhật":"hàng tháng","lĩnh_vực":["Giáo dục","Y tế"]}"#.to_owned(),
+        plugin_data: Some(r#"{"harvest":{"source":"x"}}"#.to_owned()),
+        extras: Vec::new(),
+        tags: Vec::new(),
+        resources: Vec::new(),
+    }
+}
+
+/// A dataset with only the required columns.
+fn bare_dataset(name: &str) -> Dataset {
+    Dataset {
+        title: None,
+        author: None,
+        author_email: None,
+        maintainer: None,
+        maintainer_email: None,
+        license_id: None,
+        notes: None,
+        url: None,
+        version: None,
+        owner_org: None,
+        creator_user_id: None,
+        plugin_data: None,
+        profile: "{}".to_owned(),
+        ..dataset(name, None)
+    }
+}
+
+fn resource(package_id: &str, position: i64) -> Resource {
+    Resource {
+        id: new_id(),
+        package_id: package_id.to_owned(),
+        url: format!("https://example.org/file-{position}.csv"),
+        format: "CSV".to_owned(),
+        name: Some(format!("Tệp {position}")),
+        description: Some("Mô tả tệp".to_owned()),
+        hash: "sha256:abc".to_owned(),
+        size: Some(1_234_567_890_123),
+        mimetype: Some("text/csv".to_owned()),
+        mimetype_inner: None,
+        cache_url: None,
+        cache_last_updated: Some(at("2026-03-01T00:00:00.000001")),
+        last_modified: None,
+        created: at("2026-02-03T04:05:06.654321"),
+        metadata_modified: at("2026-02-05T01:02:03"),
+        resource_type: None,
+        url_type: Some("upload".to_owned()),
+        position,
+        state: "active".to_owned(),
+        extras: r#"{"ngôn_ngữ":"vi","datastore_active":false}"#.to_owned(),
+    }
+}
+
+fn tag(name: &str, vocabulary_id: Option<&str>) -> Tag {
+    Tag {
+        id: new_id(),
+        name: name.to_owned(),
+        vocabulary_id: vocabulary_id.map(str::to_owned),
+    }
+}
+
+fn dataset_extra(key: &str, value: &str) -> DatasetExtra {
+    DatasetExtra {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    }
+}
+
+async fn insert_datasets(store: &dyn Store, datasets: &[&Dataset]) {
+    let mut tx = store.begin().await.expect("begin");
+    for d in datasets {
+        tx.package_insert(d).await.expect("package_insert");
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// `d` as `package_get` returns it: children sorted, only active resources.
+fn as_stored(d: &Dataset) -> Dataset {
+    let mut d = d.clone();
+    d.extras.sort_by(|a, b| a.key.cmp(&b.key));
+    d.tags
+        .sort_by(|a, b| (&a.name, &a.vocabulary_id).cmp(&(&b.name, &b.vocabulary_id)));
+    d.resources.retain(|r| r.state == "active");
+    d.resources.sort_by_key(|r| r.position);
+    d
 }
 
 // ---------------------------------------------------------------- tests
@@ -834,6 +944,532 @@ async fn two_stores_one_database(url: String) {
     }
 }
 
+// ---------------------------------------------------------------- datasets
+
+async fn dataset_roundtrip(store: Arc<dyn Store>) {
+    let mut full = dataset("full-dataset", Some(&new_id()));
+    let vocabulary = new_id();
+    full.tags = vec![
+        tag("zeta", None),
+        tag("alpha", None),
+        tag("Giáo dục", Some(&vocabulary)),
+    ];
+    full.extras = vec![
+        dataset_extra("z-key", "giá trị"),
+        dataset_extra("a-key", ""),
+    ];
+    let mut bare_resource = resource(&full.id, 0);
+    bare_resource.name = None;
+    bare_resource.description = None;
+    bare_resource.size = None;
+    bare_resource.mimetype = None;
+    bare_resource.cache_last_updated = None;
+    bare_resource.url_type = None;
+    bare_resource.extras = "{}".to_owned();
+    let mut with_everything = resource(&full.id, 2);
+    with_everything.mimetype_inner = Some("text/plain".to_owned());
+    with_everything.cache_url = Some("https://cache.example.org/x".to_owned());
+    with_everything.last_modified = Some(at("2026-04-05T06:07:08.9"));
+    with_everything.resource_type = Some("file".to_owned());
+    full.resources = vec![with_everything, bare_resource, resource(&full.id, 1)];
+    let bare = bare_dataset("bare-dataset");
+    // Shares the free tag "alpha" with `full`: the stored tag row is reused.
+    let mut sharing = bare_dataset("sharing-dataset");
+    sharing.tags = vec![tag("alpha", None), tag("alpha", Some(&vocabulary))];
+    insert_datasets(&*store, &[&full, &bare, &sharing]).await;
+
+    let expected = as_stored(&full);
+    assert_eq!(
+        expected
+            .resources
+            .iter()
+            .map(|r| r.position)
+            .collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.package_get(&full.id).await.expect("get"),
+        Some(expected.clone())
+    );
+    assert_eq!(
+        tx.package_get("full-dataset").await.expect("get"),
+        Some(expected.clone())
+    );
+    assert_eq!(
+        tx.package_get("bare-dataset").await.expect("get"),
+        Some(bare.clone())
+    );
+    assert_eq!(tx.package_get("nothing").await.expect("get"), None);
+
+    let got = tx
+        .package_get("sharing-dataset")
+        .await
+        .expect("get")
+        .expect("sharing");
+    let alpha = full.tags.iter().find(|t| t.name == "alpha").expect("alpha");
+    assert_eq!(got.tags[0], *alpha, "the existing tag row is reused");
+    assert_eq!(
+        got.tags[1].vocabulary_id.as_deref(),
+        Some(vocabulary.as_str())
+    );
+    assert_ne!(got.tags[1].id, alpha.id, "vocabulary tags are distinct");
+
+    for r in &full.resources {
+        assert_eq!(
+            tx.resource_get(&r.id).await.expect("resource"),
+            Some(r.clone())
+        );
+    }
+    assert_eq!(tx.resource_get("no-such").await.expect("resource"), None);
+
+    let missing = new_id();
+    let ids = [bare.id.clone(), missing, full.id.clone(), bare.id.clone()];
+    assert_eq!(
+        tx.packages_by_ids(&ids).await.expect("by ids"),
+        vec![bare.clone(), expected, bare]
+    );
+    assert!(tx.packages_by_ids(&[]).await.expect("by ids").is_empty());
+}
+
+/// The id is looked up before the name, as for users and groups.
+async fn package_get_prefers_id_over_name(store: Arc<dyn Store>) {
+    let first = bare_dataset("first");
+    let mut second = bare_dataset("second");
+    second.name = first.id.clone();
+    insert_datasets(&*store, &[&first, &second]).await;
+    let mut tx = store.read().await.expect("read");
+    let got = tx
+        .package_get(&first.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(got.name, "first");
+}
+
+async fn dataset_update_replaces_children(store: Arc<dyn Store>) {
+    let mut d = dataset("updated", None);
+    d.tags = vec![tag("a", None), tag("b", None)];
+    d.extras = vec![dataset_extra("k1", "v1"), dataset_extra("k2", "v2")];
+    d.resources = (0..3).map(|i| resource(&d.id, i)).collect();
+    insert_datasets(&*store, &[&d]).await;
+
+    let removed = d.resources[1].clone();
+    let mut changed = d.clone();
+    changed.title = None;
+    changed.state = "draft".to_owned();
+    changed.sharing_level = "restricted".to_owned();
+    changed.metadata_modified = at("2026-06-07T08:09:10.111213");
+    changed.profile = r#"{"phạm_vi":"Hà Nội"}"#.to_owned();
+    changed.tags = vec![tag("c", Some("vocab")), d.tags[1].clone()];
+    changed.extras = vec![dataset_extra("k3", "v3"), dataset_extra("k2", "mới")];
+    let mut moved = d.resources[2].clone();
+    moved.position = 1;
+    moved.url = "https://example.org/moved.csv".to_owned();
+    moved.size = None;
+    changed.resources = vec![d.resources[0].clone(), moved, resource(&d.id, 2)];
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_update(&changed).await.expect("update");
+    // Updating a dataset that does not exist is a no-op.
+    tx.package_update(&bare_dataset("never-inserted"))
+        .await
+        .expect("update of nothing");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.package_get(&d.id).await.expect("get"),
+        Some(as_stored(&changed))
+    );
+    assert_eq!(tx.package_get("never-inserted").await.expect("get"), None);
+    let kept = tx
+        .resource_get(&removed.id)
+        .await
+        .expect("resource")
+        .expect("removed resource is kept");
+    assert_eq!(kept.state, "deleted");
+    assert_eq!(kept.url, removed.url);
+    drop(tx);
+
+    // A removed resource can come back.
+    let mut again = changed.clone();
+    let mut revived = removed.clone();
+    revived.position = 3;
+    again.resources.push(revived);
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_update(&again).await.expect("update");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    let got = tx.package_get(&d.id).await.expect("get").expect("found");
+    assert_eq!(got.resources.len(), 4);
+    assert_eq!(got, as_stored(&again));
+    drop(tx);
+
+    // A resource of another dataset cannot be taken over.
+    let mut other = bare_dataset("other");
+    other.resources = vec![d.resources[0].clone()];
+    other.resources[0].package_id = other.id.clone();
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx
+        .package_insert(&other)
+        .await
+        .expect_err("taken resource id");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+}
+
+async fn dataset_rename_frees_name(store: Arc<dyn Store>) {
+    let mut old = dataset("reused-name", None);
+    old.state = "deleted".to_owned();
+    old.resources = vec![resource(&old.id, 0)];
+    insert_datasets(&*store, &[&old]).await;
+
+    let new = dataset("reused-name", None);
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx
+        .package_insert(&new)
+        .await
+        .expect_err("name of a deleted dataset");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+    drop(tx);
+
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_rename(&old.id, &old.id).await.expect("rename");
+    tx.package_insert(&new)
+        .await
+        .expect("insert with the freed name");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.package_get("reused-name").await.expect("get"),
+        Some(new.clone())
+    );
+    let renamed = tx.package_get(&old.id).await.expect("get").expect("old");
+    assert_eq!(renamed.name, old.id);
+    assert_eq!(renamed.state, "deleted");
+    assert_eq!(renamed.resources, old.resources);
+}
+
+async fn dataset_purge_removes_everything(store: Arc<dyn Store>) {
+    let org = group("purge-org", true);
+    insert_groups(&*store, &[&org]).await;
+    let mut d = dataset("purged", Some(&org.id));
+    d.tags = vec![tag("shared", None), tag("own", Some("v"))];
+    d.extras = vec![dataset_extra("k", "v")];
+    d.resources = (0..2).map(|i| resource(&d.id, i)).collect();
+    let mut kept = bare_dataset("kept");
+    // The same tag row as `d`'s (tags are looked up by name and vocabulary).
+    kept.tags = vec![d.tags[0].clone()];
+    kept.resources = vec![resource(&kept.id, 0)];
+    insert_datasets(&*store, &[&d, &kept]).await;
+    let mut tx = store.begin().await.expect("begin");
+    // One resource deleted, so that purge must remove deleted resources too.
+    let mut fewer = d.clone();
+    fewer.resources.truncate(1);
+    tx.package_update(&fewer).await.expect("update");
+    tx.member_upsert(&member(&org.id, &d.id, "package", "organization"))
+        .await
+        .expect("member");
+    tx.member_upsert(&member(&org.id, &kept.id, "package", "organization"))
+        .await
+        .expect("member");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_purge(&d.id).await.expect("purge");
+    tx.package_purge("no-such-dataset")
+        .await
+        .expect("purge nothing");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.package_get(&d.id).await.expect("get"), None);
+    assert_eq!(tx.package_get("purged").await.expect("get"), None);
+    for r in &d.resources {
+        assert_eq!(tx.resource_get(&r.id).await.expect("resource"), None);
+    }
+    assert_eq!(
+        tx.member_get(&org.id, &d.id, "package")
+            .await
+            .expect("member"),
+        None
+    );
+    assert!(tx
+        .package_ids_of_org(&org.id)
+        .await
+        .expect("ids")
+        .is_empty());
+    assert_eq!(tx.tags_in_use(None).await.expect("tags"), ["shared"]);
+    assert!(tx.tags_in_use(Some("v")).await.expect("tags").is_empty());
+    // The other dataset is untouched.
+    assert_eq!(
+        tx.package_get("kept").await.expect("get"),
+        Some(kept.clone())
+    );
+    assert!(tx
+        .member_get(&org.id, &kept.id, "package")
+        .await
+        .expect("member")
+        .is_some());
+    drop(tx);
+
+    // The name is free again.
+    insert_datasets(&*store, &[&dataset("purged", None)]).await;
+}
+
+async fn package_names_lists_open_active(store: Arc<dyn Store>) {
+    let b = dataset("b-open", None);
+    let a = dataset("a-open", None);
+    let f = dataset("f-open", None);
+    let mut restricted = dataset("c-restricted", None);
+    restricted.sharing_level = "restricted".to_owned();
+    let mut shared = dataset("c-shared", None);
+    shared.sharing_level = "shared".to_owned();
+    let mut deleted = dataset("d-deleted", None);
+    deleted.state = "deleted".to_owned();
+    let mut draft = dataset("e-draft", None);
+    draft.state = "draft".to_owned();
+    insert_datasets(
+        &*store,
+        &[&b, &restricted, &a, &shared, &deleted, &draft, &f],
+    )
+    .await;
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.package_names(None, 0).await.expect("names"),
+        ["a-open", "b-open", "f-open"]
+    );
+    assert_eq!(
+        tx.package_names(Some(2), 0).await.expect("names"),
+        ["a-open", "b-open"]
+    );
+    assert_eq!(
+        tx.package_names(Some(2), 2).await.expect("names"),
+        ["f-open"]
+    );
+    assert_eq!(
+        tx.package_names(None, 1).await.expect("names"),
+        ["b-open", "f-open"]
+    );
+    assert!(tx
+        .package_names(Some(0), 0)
+        .await
+        .expect("names")
+        .is_empty());
+    assert!(tx.package_names(None, 3).await.expect("names").is_empty());
+}
+
+async fn package_counts_per_org(store: Arc<dyn Store>) {
+    let (org1, org2) = (new_id(), new_id());
+    let mut in_org1 = Vec::new();
+    for (name, state) in [
+        ("o1-a", "active"),
+        ("o1-b", "active"),
+        ("o1-c", "deleted"),
+        ("o1-d", "draft"),
+    ] {
+        let mut d = dataset(name, Some(&org1));
+        d.state = state.to_owned();
+        in_org1.push(d);
+    }
+    let in_org2 = dataset("o2-a", Some(&org2));
+    let unowned = dataset("no-org", None);
+    let mut all: Vec<&Dataset> = in_org1.iter().collect();
+    all.push(&in_org2);
+    all.push(&unowned);
+    insert_datasets(&*store, &all).await;
+
+    let mut tx = store.read().await.expect("read");
+    let cases: [(&str, &[&str], i64); 7] = [
+        (&org1, &["active"], 2),
+        (&org1, &["active", "draft"], 3),
+        (&org1, &["deleted"], 1),
+        (&org1, &["active", "draft", "deleted"], 4),
+        (&org1, &[], 0),
+        (&org2, &["active"], 1),
+        ("no-such-org", &["active"], 0),
+    ];
+    for (org, states, expected) in cases {
+        assert_eq!(
+            tx.package_count_of_org(org, states).await.expect("count"),
+            expected,
+            "{states:?}"
+        );
+    }
+    let mut ids: Vec<String> = in_org1.iter().map(|d| d.id.clone()).collect();
+    ids.sort();
+    assert_eq!(tx.package_ids_of_org(&org1).await.expect("ids"), ids);
+    assert_eq!(
+        tx.package_ids_of_org(&org2).await.expect("ids"),
+        [in_org2.id.as_str()]
+    );
+    assert!(tx
+        .package_ids_of_org("no-such-org")
+        .await
+        .expect("ids")
+        .is_empty());
+}
+
+async fn tags_in_use_ignores_deleted_datasets(store: Arc<dyn Store>) {
+    let vocabulary = new_id();
+    let mut active = dataset("active-tags", None);
+    active.tags = vec![
+        tag("shared", None),
+        tag("only-active", None),
+        tag("đất đai", Some(&vocabulary)),
+    ];
+    let mut private = dataset("private-tags", None);
+    private.sharing_level = "restricted".to_owned();
+    private.tags = vec![tag("shared", None), tag("from-private", None)];
+    let mut deleted = dataset("deleted-tags", None);
+    deleted.state = "deleted".to_owned();
+    deleted.tags = vec![
+        tag("shared", None),
+        tag("only-deleted", None),
+        tag("deleted-vocab", Some(&vocabulary)),
+    ];
+    insert_datasets(&*store, &[&active, &private, &deleted]).await;
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.tags_in_use(None).await.expect("tags"),
+        ["from-private", "only-active", "shared"]
+    );
+    assert_eq!(
+        tx.tags_in_use(Some(&vocabulary)).await.expect("tags"),
+        ["đất đai"]
+    );
+    assert!(tx
+        .tags_in_use(Some("other"))
+        .await
+        .expect("tags")
+        .is_empty());
+}
+
+/// A large dataset round trips (and `package_get` does not issue a query per resource).
+async fn thousand_resources_round_trip(store: Arc<dyn Store>) {
+    let mut d = dataset("big", None);
+    d.resources = (0..1000).rev().map(|i| resource(&d.id, i)).collect();
+    d.tags = (0..50).map(|i| tag(&format!("tag-{i:03}"), None)).collect();
+    d.extras = (0..50)
+        .map(|i| dataset_extra(&format!("key-{i:03}"), "v"))
+        .collect();
+    insert_datasets(&*store, &[&d]).await;
+    let expected = as_stored(&d);
+
+    let mut tx = store.read().await.expect("read");
+    let got = tx.package_get("big").await.expect("get").expect("found");
+    assert_eq!(got.resources.len(), 1000);
+    assert_eq!(got.resources[999].position, 999);
+    assert_eq!(got, expected);
+    assert_eq!(
+        tx.packages_by_ids(std::slice::from_ref(&d.id))
+            .await
+            .expect("by ids"),
+        [expected]
+    );
+}
+
+/// More ids than one `IN` list takes.
+async fn packages_by_many_ids(store: Arc<dyn Store>) {
+    let datasets: Vec<Dataset> = (0..1100)
+        .map(|i| {
+            let mut d = bare_dataset(&format!("many-{i:04}"));
+            d.resources = vec![resource(&d.id, 0)];
+            d
+        })
+        .collect();
+    insert_datasets(&*store, &datasets.iter().collect::<Vec<_>>()).await;
+    let ids: Vec<String> = datasets.iter().rev().map(|d| d.id.clone()).collect();
+    let mut tx = store.read().await.expect("read");
+    let got = tx.packages_by_ids(&ids).await.expect("by ids");
+    assert_eq!(got.len(), 1100);
+    assert!(got.iter().rev().eq(datasets.iter()));
+}
+
+async fn dataset_rollback_leaves_nothing(store: Arc<dyn Store>) {
+    let mut d = dataset("rolled-back", None);
+    d.tags = vec![tag("ghost-tag", None)];
+    d.extras = vec![dataset_extra("k", "v")];
+    d.resources = vec![resource(&d.id, 0)];
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_insert(&d).await.expect("insert");
+    assert_eq!(
+        tx.package_get("rolled-back").await.expect("get"),
+        Some(d.clone())
+    );
+    drop(tx);
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.package_get("rolled-back").await.expect("get"), None);
+    assert_eq!(
+        tx.resource_get(&d.resources[0].id).await.expect("get"),
+        None
+    );
+    assert!(tx.package_names(None, 0).await.expect("names").is_empty());
+    assert!(tx.tags_in_use(None).await.expect("tags").is_empty());
+    drop(tx);
+
+    // The same rows can now be written.
+    insert_datasets(&*store, &[&d]).await;
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.package_get(&d.id).await.expect("get"), Some(d));
+}
+
+async fn duplicate_dataset_conflicts(store: Arc<dyn Store>) {
+    let taken = dataset("taken", None);
+    let other = dataset("other", None);
+    insert_datasets(&*store, &[&taken, &other]).await;
+
+    let fresh = dataset("fresh", None);
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_insert(&fresh).await.expect("insert fresh");
+    let err = tx
+        .package_insert(&dataset("taken", None))
+        .await
+        .expect_err("duplicate name");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+    let err = tx.package_get("fresh").await.expect_err("aborted");
+    assert!(matches!(err, StoreError::Aborted), "got {err:?}");
+    let err = tx.commit().await.expect_err("commit of an aborted tx");
+    assert!(matches!(err, StoreError::Aborted), "got {err:?}");
+
+    let mut same_id = dataset("same-id", None);
+    same_id.id = taken.id.clone();
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx.package_insert(&same_id).await.expect_err("duplicate id");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+    drop(tx);
+
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx
+        .package_rename(&other.id, "taken")
+        .await
+        .expect_err("rename onto a taken name");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+    drop(tx);
+
+    let mut renamed = other.clone();
+    renamed.name = "taken".to_owned();
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx
+        .package_update(&renamed)
+        .await
+        .expect_err("update onto a taken name");
+    assert!(matches!(err, StoreError::Conflict(_)), "got {err:?}");
+    drop(tx);
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.package_get("fresh").await.expect("get"), None);
+    assert_eq!(tx.package_get("same-id").await.expect("get"), None);
+    assert_eq!(
+        tx.package_names(None, 0).await.expect("names"),
+        ["other", "taken"]
+    );
+    assert_eq!(tx.package_get(&taken.id).await.expect("get"), Some(taken));
+}
+
 // ---------------------------------------------------------------- backends
 
 async fn migrated(url: &str) -> Arc<dyn Store> {
@@ -946,6 +1582,18 @@ store_suite! {
         change_log_sequence,
         dropped_transaction_writes_nothing,
         concurrent_writers,
+        dataset_roundtrip,
+        package_get_prefers_id_over_name,
+        dataset_update_replaces_children,
+        dataset_rename_frees_name,
+        dataset_purge_removes_everything,
+        package_names_lists_open_active,
+        package_counts_per_org,
+        tags_in_use_ignores_deleted_datasets,
+        thousand_resources_round_trip,
+        packages_by_many_ids,
+        dataset_rollback_leaves_nothing,
+        duplicate_dataset_conflicts,
     ],
     concurrent: [
         read_while_writing,

@@ -12,7 +12,10 @@
 //! same on both.
 
 use chrono::NaiveDateTime;
-use kho_core::model::{Activity, ApiToken, Change, Group, GroupExtra, Member, User};
+use kho_core::model::{
+    Activity, ApiToken, Change, Dataset, DatasetExtra, Group, GroupExtra, Member, Resource, Tag,
+    User,
+};
 use kho_core::time;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -32,6 +35,12 @@ pub(super) const MEMBER_COLUMNS: &str = "id, group_id, table_id, table_name, cap
 pub(super) const ACTIVITY_COLUMNS: &str =
     "id, timestamp, user_id, object_id, activity_type, data, permission_labels";
 pub(super) const CHANGE_COLUMNS: &str = "seq, entity_type, entity_id, op, at";
+pub(super) const PACKAGE_COLUMNS: &str = "id, name, title, author, author_email, maintainer, \
+     maintainer_email, license_id, notes, url, version, state, type, owner_org, sharing_level, \
+     creator_user_id, metadata_created, metadata_modified, profile, plugin_data";
+pub(super) const RESOURCE_COLUMNS: &str = "id, package_id, url, format, name, description, \
+     hash, size, mimetype, mimetype_inner, cache_url, cache_last_updated, last_modified, \
+     created, metadata_modified, resource_type, url_type, position, state, extras";
 
 /// A timestamp as stored.
 pub(super) fn ts(at: &NaiveDateTime) -> String {
@@ -240,6 +249,101 @@ pub(super) fn change(row: StoredRow<'_>) -> StoreResult<Change> {
         op: text(row, "op")?,
         at: timestamp(row, "at")?,
     })
+}
+
+/// A dataset without its extras, tags and resources (the caller loads them).
+pub(super) fn package(row: StoredRow<'_>) -> StoreResult<Dataset> {
+    Ok(Dataset {
+        id: text(row, "id")?,
+        name: text(row, "name")?,
+        title: text_opt(row, "title")?,
+        author: text_opt(row, "author")?,
+        author_email: text_opt(row, "author_email")?,
+        maintainer: text_opt(row, "maintainer")?,
+        maintainer_email: text_opt(row, "maintainer_email")?,
+        license_id: text_opt(row, "license_id")?,
+        notes: text_opt(row, "notes")?,
+        url: text_opt(row, "url")?,
+        version: text_opt(row, "version")?,
+        state: text(row, "state")?,
+        dataset_type: text(row, "type")?,
+        owner_org: text_opt(row, "owner_org")?,
+        sharing_level: text(row, "sharing_level")?,
+        creator_user_id: text_opt(row, "creator_user_id")?,
+        metadata_created: timestamp(row, "metadata_created")?,
+        metadata_modified: timestamp(row, "metadata_modified")?,
+        profile: text(row, "profile")?,
+        plugin_data: text_opt(row, "plugin_data")?,
+        extras: Vec::new(),
+        tags: Vec::new(),
+        resources: Vec::new(),
+    })
+}
+
+/// `(package_id, extra)` from `SELECT package_id, key, value`.
+pub(super) fn package_extra(row: StoredRow<'_>) -> StoreResult<(String, DatasetExtra)> {
+    Ok((
+        text(row, "package_id")?,
+        DatasetExtra {
+            key: text(row, "key")?,
+            value: text(row, "value")?,
+        },
+    ))
+}
+
+/// The stored `vocabulary_id` of a tag: `''` stands for none (see the 0002 migration).
+pub(super) fn vocabulary(vocabulary_id: Option<&str>) -> &str {
+    vocabulary_id.unwrap_or("")
+}
+
+/// `(package_id, tag)` from `SELECT package_id, id, name, vocabulary_id`.
+pub(super) fn package_tag(row: StoredRow<'_>) -> StoreResult<(String, Tag)> {
+    let vocabulary_id = text(row, "vocabulary_id")?;
+    Ok((
+        text(row, "package_id")?,
+        Tag {
+            id: text(row, "id")?,
+            name: text(row, "name")?,
+            vocabulary_id: (!vocabulary_id.is_empty()).then_some(vocabulary_id),
+        },
+    ))
+}
+
+pub(super) fn resource(row: StoredRow<'_>) -> StoreResult<Resource> {
+    Ok(Resource {
+        id: text(row, "id")?,
+        package_id: text(row, "package_id")?,
+        url: text(row, "url")?,
+        format: text(row, "format")?,
+        name: text_opt(row, "name")?,
+        description: text_opt(row, "description")?,
+        hash: text(row, "hash")?,
+        size: row
+            .row
+            .try_get::<Option<i64>, _>("size")
+            .map_err(|e| corrupt("size", e))?,
+        mimetype: text_opt(row, "mimetype")?,
+        mimetype_inner: text_opt(row, "mimetype_inner")?,
+        cache_url: text_opt(row, "cache_url")?,
+        cache_last_updated: timestamp_opt(row, "cache_last_updated")?,
+        last_modified: timestamp_opt(row, "last_modified")?,
+        created: timestamp(row, "created")?,
+        metadata_modified: timestamp(row, "metadata_modified")?,
+        resource_type: text_opt(row, "resource_type")?,
+        url_type: text_opt(row, "url_type")?,
+        position: int(row.row, "position")?,
+        state: text(row, "state")?,
+        extras: text(row, "extras")?,
+    })
+}
+
+/// One text column, e.g. `SELECT name`.
+pub(super) fn name(row: StoredRow<'_>) -> StoreResult<String> {
+    text(row, "name")
+}
+
+pub(super) fn id(row: StoredRow<'_>) -> StoreResult<String> {
+    text(row, "id")
 }
 
 /// Decode one row from `backend`.

@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use kho_core::model::{Activity, ApiToken, Change, Group, GroupExtra, Member, User};
+use kho_core::model::{
+    Activity, ApiToken, Change, Dataset, DatasetExtra, Group, GroupExtra, Member, Resource, Tag,
+    User,
+};
 use kho_core::time;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
@@ -12,12 +15,109 @@ use sqlx::{Any, Transaction};
 
 use super::rows::{self, flag, ts, ts_opt};
 use super::rows::{
-    ACTIVITY_COLUMNS, CHANGE_COLUMNS, EXTRA_COLUMNS, GROUP_COLUMNS, MEMBER_COLUMNS, TOKEN_COLUMNS,
-    USER_COLUMNS,
+    ACTIVITY_COLUMNS, CHANGE_COLUMNS, EXTRA_COLUMNS, GROUP_COLUMNS, MEMBER_COLUMNS,
+    PACKAGE_COLUMNS, RESOURCE_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
 use crate::{Backend, StoreError, StoreResult, Tx};
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
+
+/// Ids per `IN (…)` list when loading many datasets: well under the bind-parameter limits
+/// of both backends (SQLite 32,766; Postgres 65,535).
+const IDS_PER_QUERY: usize = 1000;
+
+/// `$first, $first+1, …` (`count` placeholders).
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `col = $n, …` for the columns of `columns` after the first `skip`, numbered from
+/// `skip + 1` (the skipped ones are bound first and used in the WHERE clause).
+fn set_clause(columns: &str, skip: usize) -> String {
+    columns
+        .split(',')
+        .map(str::trim)
+        .enumerate()
+        .skip(skip)
+        .map(|(i, column)| format!("{column} = ${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Bind the columns of [`PACKAGE_COLUMNS`], in order.
+fn bind_package<'q>(backend: Backend, query: AnyQuery<'q>, d: &Dataset) -> AnyQuery<'q> {
+    query
+        .bind(backend.text(&d.id))
+        .bind(backend.text(&d.name))
+        .bind(backend.text_opt(d.title.as_deref()))
+        .bind(backend.text_opt(d.author.as_deref()))
+        .bind(backend.text_opt(d.author_email.as_deref()))
+        .bind(backend.text_opt(d.maintainer.as_deref()))
+        .bind(backend.text_opt(d.maintainer_email.as_deref()))
+        .bind(backend.text_opt(d.license_id.as_deref()))
+        .bind(backend.text_opt(d.notes.as_deref()))
+        .bind(backend.text_opt(d.url.as_deref()))
+        .bind(backend.text_opt(d.version.as_deref()))
+        .bind(backend.text(&d.state))
+        .bind(backend.text(&d.dataset_type))
+        .bind(backend.text_opt(d.owner_org.as_deref()))
+        .bind(backend.text(&d.sharing_level))
+        .bind(backend.text_opt(d.creator_user_id.as_deref()))
+        .bind(ts(&d.metadata_created))
+        .bind(ts(&d.metadata_modified))
+        .bind(backend.text(&d.profile))
+        .bind(backend.text_opt(d.plugin_data.as_deref()))
+}
+
+/// Bind the columns of [`RESOURCE_COLUMNS`], in order; `package_id` is the parent's id
+/// (whatever `r.package_id` says).
+fn bind_resource<'q>(
+    backend: Backend,
+    query: AnyQuery<'q>,
+    package_id: &str,
+    r: &Resource,
+) -> AnyQuery<'q> {
+    query
+        .bind(backend.text(&r.id))
+        .bind(backend.text(package_id))
+        .bind(backend.text(&r.url))
+        .bind(backend.text(&r.format))
+        .bind(backend.text_opt(r.name.as_deref()))
+        .bind(backend.text_opt(r.description.as_deref()))
+        .bind(backend.text(&r.hash))
+        .bind(r.size)
+        .bind(backend.text_opt(r.mimetype.as_deref()))
+        .bind(backend.text_opt(r.mimetype_inner.as_deref()))
+        .bind(backend.text_opt(r.cache_url.as_deref()))
+        .bind(ts_opt(r.cache_last_updated.as_ref()))
+        .bind(ts_opt(r.last_modified.as_ref()))
+        .bind(ts(&r.created))
+        .bind(ts(&r.metadata_modified))
+        .bind(backend.text_opt(r.resource_type.as_deref()))
+        .bind(backend.text_opt(r.url_type.as_deref()))
+        .bind(r.position)
+        .bind(backend.text(&r.state))
+        .bind(backend.text(&r.extras))
+}
+
+/// `sql` with `values` bound in order.
+fn bind_all<'q>(sql: &'q str, values: &[String]) -> AnyQuery<'q> {
+    values
+        .iter()
+        .fold(sqlx::query(sql), |q, value| q.bind(value.clone()))
+}
+
+/// Split `(package_id, item)` pairs (in query order) by package.
+fn by_package<T>(pairs: Vec<(String, T)>) -> HashMap<String, Vec<T>> {
+    let mut map: HashMap<String, Vec<T>> = HashMap::new();
+    for (package_id, item) in pairs {
+        map.entry(package_id).or_default().push(item);
+    }
+    map
+}
 
 /// One transaction. After any database error it is aborted: every further call returns
 /// [`StoreError::Aborted`] and so does `commit`. Postgres behaves so by itself (and would
@@ -99,6 +199,110 @@ impl SqlTx {
             )
             .await?;
         }
+        Ok(())
+    }
+}
+
+/// Datasets.
+impl SqlTx {
+    /// Fill in the extras, tags and active resources of `datasets` (at most
+    /// [`IDS_PER_QUERY`]) with three queries.
+    async fn load_children(&mut self, datasets: &mut [Dataset]) -> StoreResult<()> {
+        if datasets.is_empty() {
+            return Ok(());
+        }
+        let list = placeholders(1, datasets.len());
+        let ids: Vec<String> = datasets.iter().map(|d| self.backend.text(&d.id)).collect();
+
+        let sql = format!(
+            "SELECT package_id, key, value FROM package_extras \
+             WHERE package_id IN ({list}) ORDER BY package_id, key"
+        );
+        let rows = self.all(bind_all(&sql, &ids)).await?;
+        let mut extras: HashMap<String, Vec<DatasetExtra>> =
+            by_package(rows::all(self.backend, &rows, rows::package_extra)?);
+
+        let sql = format!(
+            "SELECT pt.package_id, t.id, t.name, t.vocabulary_id \
+             FROM package_tags pt JOIN tags t ON t.id = pt.tag_id \
+             WHERE pt.package_id IN ({list}) ORDER BY t.name, t.vocabulary_id"
+        );
+        let rows = self.all(bind_all(&sql, &ids)).await?;
+        let mut tags: HashMap<String, Vec<Tag>> =
+            by_package(rows::all(self.backend, &rows, rows::package_tag)?);
+
+        let sql = format!(
+            "SELECT {RESOURCE_COLUMNS} FROM resources \
+             WHERE package_id IN ({list}) AND state = 'active' ORDER BY position, id"
+        );
+        let rows = self.all(bind_all(&sql, &ids)).await?;
+        let mut resources: HashMap<String, Vec<Resource>> = by_package(
+            rows::all(self.backend, &rows, rows::resource)?
+                .into_iter()
+                .map(|r| (r.package_id.clone(), r))
+                .collect(),
+        );
+
+        for d in datasets {
+            d.extras = extras.remove(&d.id).unwrap_or_default();
+            d.tags = tags.remove(&d.id).unwrap_or_default();
+            d.resources = resources.remove(&d.id).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    /// Insert the extras and tag links of `d` (the old ones must be gone).
+    async fn insert_package_children(&mut self, d: &Dataset) -> StoreResult<()> {
+        for extra in &d.extras {
+            self.exec(
+                sqlx::query(
+                    "INSERT INTO package_extras (package_id, key, value) VALUES ($1, $2, $3)",
+                )
+                .bind(self.backend.text(&d.id))
+                .bind(self.backend.text(&extra.key))
+                .bind(self.backend.text(&extra.value)),
+            )
+            .await?;
+        }
+        for tag in &d.tags {
+            let vocabulary = rows::vocabulary(tag.vocabulary_id.as_deref());
+            self.exec(
+                sqlx::query(
+                    "INSERT INTO tags (id, name, vocabulary_id) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name, vocabulary_id) DO NOTHING",
+                )
+                .bind(self.backend.text(&tag.id))
+                .bind(self.backend.text(&tag.name))
+                .bind(self.backend.text(vocabulary)),
+            )
+            .await?;
+            self.exec(
+                sqlx::query(
+                    "INSERT INTO package_tags (package_id, tag_id) \
+                     SELECT $1, id FROM tags WHERE name = $2 AND vocabulary_id = $3 \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(self.backend.text(&d.id))
+                .bind(self.backend.text(&tag.name))
+                .bind(self.backend.text(vocabulary)),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_resource(&mut self, package_id: &str, r: &Resource) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO resources ({RESOURCE_COLUMNS}) VALUES ({})",
+            placeholders(1, 20)
+        );
+        self.exec(bind_resource(
+            self.backend,
+            sqlx::query(&sql),
+            package_id,
+            r,
+        ))
+        .await?;
         Ok(())
     }
 }
@@ -526,6 +730,210 @@ impl Tx for SqlTx {
         )
         .await?;
         Ok(())
+    }
+
+    // ---- datasets
+
+    async fn package_get(&mut self, id_or_name: &str) -> StoreResult<Option<Dataset>> {
+        let sql = format!(
+            "SELECT {PACKAGE_COLUMNS} FROM packages WHERE id = $1 OR name = $1 \
+             ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END LIMIT 1"
+        );
+        let Some(row) = self
+            .optional(sqlx::query(&sql).bind(self.backend.text(id_or_name)))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut datasets = [rows::one(self.backend, &row, rows::package)?];
+        self.load_children(&mut datasets).await?;
+        let [dataset] = datasets;
+        Ok(Some(dataset))
+    }
+
+    async fn packages_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<Dataset>> {
+        let mut found: HashMap<String, Dataset> = HashMap::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let sql = format!(
+                "SELECT {PACKAGE_COLUMNS} FROM packages WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let query = chunk
+                .iter()
+                .fold(sqlx::query(&sql), |q, id| q.bind(self.backend.text(id)));
+            let rows = self.all(query).await?;
+            let mut datasets = rows::all(self.backend, &rows, rows::package)?;
+            self.load_children(&mut datasets).await?;
+            found.extend(datasets.into_iter().map(|d| (d.id.clone(), d)));
+        }
+        // In the order of `ids`; a repeated id is returned once per occurrence.
+        let mut remaining: HashMap<&str, usize> = HashMap::new();
+        for id in ids {
+            *remaining.entry(id.as_str()).or_default() += 1;
+        }
+        let mut out = Vec::with_capacity(found.len());
+        for id in ids {
+            let left = remaining.entry(id.as_str()).or_default();
+            *left -= 1;
+            let dataset = if *left > 0 {
+                found.get(id).cloned()
+            } else {
+                found.remove(id)
+            };
+            out.extend(dataset);
+        }
+        Ok(out)
+    }
+
+    async fn package_insert(&mut self, dataset: &Dataset) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO packages ({PACKAGE_COLUMNS}) VALUES ({})",
+            placeholders(1, 20)
+        );
+        self.exec(bind_package(self.backend, sqlx::query(&sql), dataset))
+            .await?;
+        self.insert_package_children(dataset).await?;
+        for resource in &dataset.resources {
+            self.insert_resource(&dataset.id, resource).await?;
+        }
+        Ok(())
+    }
+
+    async fn package_update(&mut self, dataset: &Dataset) -> StoreResult<()> {
+        let sql = format!(
+            "UPDATE packages SET {} WHERE id = $1",
+            set_clause(PACKAGE_COLUMNS, 1)
+        );
+        let updated = self
+            .exec(bind_package(self.backend, sqlx::query(&sql), dataset))
+            .await?;
+        if updated == 0 {
+            return Ok(());
+        }
+        let id = self.backend.text(&dataset.id);
+        self.exec(sqlx::query("DELETE FROM package_extras WHERE package_id = $1").bind(id.clone()))
+            .await?;
+        self.exec(sqlx::query("DELETE FROM package_tags WHERE package_id = $1").bind(id.clone()))
+            .await?;
+        self.insert_package_children(dataset).await?;
+        self.exec(
+            sqlx::query(
+                "UPDATE resources SET state = 'deleted' \
+                 WHERE package_id = $1 AND state <> 'deleted'",
+            )
+            .bind(id),
+        )
+        .await?;
+        let sql = format!(
+            "UPDATE resources SET {} WHERE id = $1 AND package_id = $2",
+            set_clause(RESOURCE_COLUMNS, 2)
+        );
+        for resource in &dataset.resources {
+            let updated = self
+                .exec(bind_resource(
+                    self.backend,
+                    sqlx::query(&sql),
+                    &dataset.id,
+                    resource,
+                ))
+                .await?;
+            if updated == 0 {
+                self.insert_resource(&dataset.id, resource).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn package_rename(&mut self, id: &str, new_name: &str) -> StoreResult<()> {
+        self.exec(
+            sqlx::query("UPDATE packages SET name = $2 WHERE id = $1")
+                .bind(self.backend.text(id))
+                .bind(self.backend.text(new_name)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn package_purge(&mut self, id: &str) -> StoreResult<()> {
+        let id = self.backend.text(id);
+        for sql in [
+            "DELETE FROM package_extras WHERE package_id = $1",
+            "DELETE FROM package_tags WHERE package_id = $1",
+            "DELETE FROM resources WHERE package_id = $1",
+            "DELETE FROM members WHERE table_id = $1 AND table_name = 'package'",
+            "DELETE FROM packages WHERE id = $1",
+        ] {
+            self.exec(sqlx::query(sql).bind(id.clone())).await?;
+        }
+        Ok(())
+    }
+
+    async fn package_names(&mut self, limit: Option<i64>, offset: i64) -> StoreResult<Vec<String>> {
+        let rows = self
+            .all(
+                sqlx::query(
+                    "SELECT name FROM packages \
+                     WHERE state = 'active' AND sharing_level = 'open' \
+                     ORDER BY name LIMIT $1 OFFSET $2",
+                )
+                .bind(limit.unwrap_or(i64::MAX).max(0))
+                .bind(offset.max(0)),
+            )
+            .await?;
+        rows::all(self.backend, &rows, rows::name)
+    }
+
+    async fn package_ids_of_org(&mut self, org_id: &str) -> StoreResult<Vec<String>> {
+        let rows = self
+            .all(
+                sqlx::query("SELECT id FROM packages WHERE owner_org = $1 ORDER BY id")
+                    .bind(self.backend.text(org_id)),
+            )
+            .await?;
+        rows::all(self.backend, &rows, rows::id)
+    }
+
+    async fn package_count_of_org(&mut self, org_id: &str, states: &[&str]) -> StoreResult<i64> {
+        if states.is_empty() {
+            return Ok(0);
+        }
+        let sql = format!(
+            "SELECT count(*) AS n FROM packages WHERE owner_org = $1 AND state IN ({})",
+            placeholders(2, states.len())
+        );
+        let query = states.iter().fold(
+            sqlx::query(&sql).bind(self.backend.text(org_id)),
+            |q, state| q.bind(self.backend.text(state)),
+        );
+        match self.optional(query).await? {
+            Some(row) => rows::int(&row, "n"),
+            None => Ok(0),
+        }
+    }
+
+    async fn resource_get(&mut self, id: &str) -> StoreResult<Option<Resource>> {
+        let sql = format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE id = $1");
+        let row = self
+            .optional(sqlx::query(&sql).bind(self.backend.text(id)))
+            .await?;
+        row.as_ref()
+            .map(|r| rows::one(self.backend, r, rows::resource))
+            .transpose()
+    }
+
+    async fn tags_in_use(&mut self, vocabulary_id: Option<&str>) -> StoreResult<Vec<String>> {
+        let rows = self
+            .all(
+                sqlx::query(
+                    "SELECT DISTINCT t.name FROM tags t \
+                     JOIN package_tags pt ON pt.tag_id = t.id \
+                     JOIN packages p ON p.id = pt.package_id \
+                     WHERE t.vocabulary_id = $1 AND p.state = 'active' ORDER BY t.name",
+                )
+                .bind(self.backend.text(rows::vocabulary(vocabulary_id))),
+            )
+            .await?;
+        rows::all(self.backend, &rows, rows::name)
     }
 
     // ---- activity
