@@ -5,8 +5,11 @@
 //! be tested without a database or a server.
 
 pub mod authz;
+pub mod dataset;
 pub mod error;
 pub mod fold;
+pub mod format;
+pub mod license;
 pub mod model;
 pub mod params;
 pub mod time;

@@ -1,0 +1,345 @@
+//! `package_show` / `resource_show` dicts, key for key as CKAN 2.12 renders them.
+//!
+//! CKAN runs the dictized package through its show schema, and navl's `unflatten` orders
+//! the result: scalar keys (and dict values such as `organization`) sorted by name, then
+//! non-empty lists of dicts sorted by name (each item's keys sorted), then the empty lists
+//! in the order `package_dictize` created them (`extras, resources, tags, groups,
+//! relationships_as_subject, relationships_as_object`).
+
+use serde_json::{Map, Value};
+
+use crate::format::{clean_format, has_scheme};
+use crate::license::LicenseRegister;
+use crate::model::{Dataset, Group, Resource};
+use crate::time::isoformat;
+
+fn opt(v: &Option<String>) -> Value {
+    v.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+}
+
+fn json_object(text: &str) -> Map<String, Value> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+fn is_dict_list(v: &Value) -> bool {
+    matches!(v, Value::Array(a) if a.first().is_some_and(Value::is_object))
+}
+
+/// Sort the keys of each dict of a list (navl flattens list items key by key).
+fn sorted_items(v: Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|it| match it {
+                    Value::Object(m) => {
+                        let mut kv: Vec<_> = m.into_iter().collect();
+                        kv.sort_by(|a, b| a.0.cmp(&b.0));
+                        Value::Object(kv.into_iter().collect())
+                    }
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// navl's output order for a dict built in `entries` order.
+fn navl_order(entries: Vec<(String, Value)>) -> Map<String, Value> {
+    let mut scalars = Vec::new();
+    let mut lists = Vec::new();
+    let mut empties = Vec::new();
+    for (k, v) in entries {
+        if matches!(&v, Value::Array(a) if a.is_empty()) {
+            empties.push((k, v));
+        } else if is_dict_list(&v) {
+            lists.push((k, sorted_items(v)));
+        } else {
+            scalars.push((k, v));
+        }
+    }
+    scalars.sort_by(|a, b| a.0.cmp(&b.0));
+    lists.sort_by(|a, b| a.0.cmp(&b.0));
+    scalars.into_iter().chain(lists).chain(empties).collect()
+}
+
+/// Options of [`package_dict_with`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PackageDictOptions {
+    /// Add `plugin_data` (sysadmins with `include_plugin_data=true`).
+    pub include_plugin_data: bool,
+}
+
+/// CKAN 2.12's `package_show` result for a dataset. `org` is the active owner
+/// organization (`None` renders `organization: null`), `groups` the dataset's active
+/// groups.
+pub fn package_dict(
+    d: &Dataset,
+    org: Option<&Group>,
+    groups: &[Group],
+    licenses: &LicenseRegister,
+    site_url: &str,
+) -> Map<String, Value> {
+    package_dict_with(
+        d,
+        org,
+        groups,
+        licenses,
+        site_url,
+        PackageDictOptions::default(),
+    )
+}
+
+/// [`package_dict`] with options.
+pub fn package_dict_with(
+    d: &Dataset,
+    org: Option<&Group>,
+    groups: &[Group],
+    licenses: &LicenseRegister,
+    site_url: &str,
+    opts: PackageDictOptions,
+) -> Map<String, Value> {
+    let license_id = d.license_id.as_deref();
+    let title = match d.title.as_deref() {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ => d.name.clone(),
+    };
+    let mut e: Vec<(String, Value)> = vec![
+        ("author".into(), opt(&d.author)),
+        ("author_email".into(), opt(&d.author_email)),
+        ("creator_user_id".into(), opt(&d.creator_user_id)),
+        ("id".into(), d.id.clone().into()),
+        ("isopen".into(), licenses.isopen(license_id).into()),
+        ("license_id".into(), opt(&d.license_id)),
+        ("license_title".into(), licenses.license_title(license_id)),
+        ("maintainer".into(), opt(&d.maintainer)),
+        ("maintainer_email".into(), opt(&d.maintainer_email)),
+        (
+            "metadata_created".into(),
+            isoformat(&d.metadata_created).into(),
+        ),
+        (
+            "metadata_modified".into(),
+            isoformat(&d.metadata_modified).into(),
+        ),
+        ("name".into(), d.name.clone().into()),
+        ("notes".into(), opt(&d.notes)),
+        (
+            "num_resources".into(),
+            d.resources
+                .iter()
+                .filter(|r| r.state != "deleted")
+                .count()
+                .into(),
+        ),
+        ("num_tags".into(), d.tags.len().into()),
+        (
+            "organization".into(),
+            org.map_or(Value::Null, |o| Value::Object(organization_dict(o))),
+        ),
+        ("owner_org".into(), opt(&d.owner_org)),
+        ("private".into(), (d.sharing_level != "open").into()),
+        ("state".into(), d.state.clone().into()),
+        ("title".into(), title.into()),
+        (
+            "type".into(),
+            if d.dataset_type.is_empty() {
+                "dataset".into()
+            } else {
+                d.dataset_type.clone().into()
+            },
+        ),
+        ("url".into(), opt(&d.url)),
+        ("version".into(), opt(&d.version)),
+    ];
+    if let Some(u) = licenses.license_url(license_id) {
+        e.push(("license_url".into(), u.into()));
+    }
+    if opts.include_plugin_data {
+        let pd = d
+            .plugin_data
+            .as_deref()
+            .map_or(Value::Null, |t| Value::Object(json_object(t)));
+        e.push(("plugin_data".into(), pd));
+    }
+    e.push((
+        "extras".into(),
+        d.extras
+            .iter()
+            .map(|x| {
+                let mut m = Map::new();
+                m.insert("key".into(), x.key.clone().into());
+                m.insert("value".into(), x.value.clone().into());
+                Value::Object(m)
+            })
+            .collect(),
+    ));
+    let mut res: Vec<&Resource> = d
+        .resources
+        .iter()
+        .filter(|r| r.state != "deleted")
+        .collect();
+    res.sort_by_key(|r| r.position);
+    e.push((
+        "resources".into(),
+        res.into_iter()
+            .map(|r| Value::Object(resource_dict(r, &d.dataset_type, site_url)))
+            .collect(),
+    ));
+    let mut tags = d.tags.clone();
+    tags.sort_by(|a, b| a.name.cmp(&b.name));
+    e.push((
+        "tags".into(),
+        tags.iter()
+            .map(|t| {
+                let mut m = Map::new();
+                m.insert("display_name".into(), t.name.clone().into());
+                m.insert("id".into(), t.id.clone().into());
+                m.insert("name".into(), t.name.clone().into());
+                m.insert("state".into(), "active".into());
+                m.insert("vocabulary_id".into(), opt(&t.vocabulary_id));
+                Value::Object(m)
+            })
+            .collect(),
+    ));
+    let mut gs: Vec<&Group> = groups.iter().collect();
+    gs.sort_by_key(|g| g.display_name());
+    e.push((
+        "groups".into(),
+        gs.into_iter()
+            .map(|g| Value::Object(package_group_dict(g, site_url)))
+            .collect(),
+    ));
+    e.push(("relationships_as_subject".into(), Value::Array(vec![])));
+    e.push(("relationships_as_object".into(), Value::Array(vec![])));
+    // Profile fields appear as top-level keys; core keys win.
+    for (k, v) in json_object(&d.profile) {
+        if !e.iter().any(|(ek, _)| *ek == k) {
+            e.push((k, v));
+        }
+    }
+    navl_order(e)
+}
+
+/// The `organization` object inside `package_show`: the group row's columns in table
+/// order, nulls kept, no `display_name`.
+pub fn organization_dict(o: &Group) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), o.id.clone().into());
+    m.insert("name".into(), o.name.clone().into());
+    m.insert("title".into(), opt(&o.title));
+    m.insert("type".into(), o.group_type.clone().into());
+    m.insert("description".into(), opt(&o.description));
+    m.insert("image_url".into(), opt(&o.image_url));
+    m.insert("created".into(), isoformat(&o.created).into());
+    m.insert("is_organization".into(), o.is_organization.into());
+    m.insert("approval_status".into(), o.approval_status.clone().into());
+    m.insert("state".into(), o.state.clone().into());
+    m
+}
+
+/// A `groups` entry of `package_show`: `{description, display_name, id,
+/// image_display_url, name, title}` with null values dropped.
+pub fn package_group_dict(g: &Group, site_url: &str) -> Map<String, Value> {
+    let image_display_url = match g.image_url.as_deref() {
+        None => None,
+        Some(u) if u.is_empty() || u.starts_with("http") => Some(u.to_string()),
+        Some(u) => Some(format!("{site_url}/uploads/group/{u}")),
+    };
+    let mut m = Map::new();
+    if let Some(d) = &g.description {
+        m.insert("description".into(), d.clone().into());
+    }
+    m.insert("display_name".into(), g.display_name().into());
+    m.insert("id".into(), g.id.clone().into());
+    if let Some(u) = image_display_url {
+        m.insert("image_display_url".into(), u.into());
+    }
+    m.insert("name".into(), g.name.clone().into());
+    if let Some(t) = &g.title {
+        m.insert("title".into(), t.clone().into());
+    }
+    m
+}
+
+/// CKAN's `munge_filename` for names already munged at upload: the characters kept are
+/// ASCII letters, digits, `_`, `.`, `-` and space (which becomes `-`).
+fn munge_filename(name: &str) -> String {
+    let kept: String = name
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ' ' | '-'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect();
+    let mut out = String::with_capacity(kept.len());
+    for c in kept.chars() {
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The output URL of a resource: uploads get their download URL, link URLs without a
+/// scheme get `http://`.
+pub fn resource_url(r: &Resource, dataset_type: &str, site_url: &str) -> String {
+    if r.url_type.as_deref() == Some("upload") {
+        let file = munge_filename(r.url.rsplit('/').next().unwrap_or(""));
+        let t = if dataset_type.is_empty() {
+            "dataset"
+        } else {
+            dataset_type
+        };
+        format!(
+            "{site_url}/{t}/{}/resource/{}/download/{file}",
+            r.package_id, r.id
+        )
+    } else if !r.url.is_empty() && !has_scheme(&r.url) {
+        format!("http://{}", r.url.trim_start_matches('/'))
+    } else {
+        r.url.clone()
+    }
+}
+
+/// CKAN 2.12's `resource_show` result (also the items of `package_show.resources`):
+/// every key sorted by name, resource extras merged flat.
+pub fn resource_dict(r: &Resource, dataset_type: &str, site_url: &str) -> Map<String, Value> {
+    let ts =
+        |t: &Option<chrono::NaiveDateTime>| t.as_ref().map_or(Value::Null, |t| isoformat(t).into());
+    let mut e: Vec<(String, Value)> = vec![
+        ("cache_last_updated".into(), ts(&r.cache_last_updated)),
+        ("cache_url".into(), opt(&r.cache_url)),
+        ("created".into(), isoformat(&r.created).into()),
+        ("description".into(), opt(&r.description)),
+        ("format".into(), clean_format(&r.format).into()),
+        ("hash".into(), r.hash.clone().into()),
+        ("id".into(), r.id.clone().into()),
+        ("last_modified".into(), ts(&r.last_modified)),
+        (
+            "metadata_modified".into(),
+            isoformat(&r.metadata_modified).into(),
+        ),
+        ("mimetype".into(), opt(&r.mimetype)),
+        ("mimetype_inner".into(), opt(&r.mimetype_inner)),
+        ("name".into(), opt(&r.name)),
+        ("package_id".into(), r.package_id.clone().into()),
+        ("position".into(), r.position.into()),
+        ("resource_type".into(), opt(&r.resource_type)),
+        ("size".into(), r.size.map_or(Value::Null, Value::from)),
+        ("state".into(), r.state.clone().into()),
+        ("url".into(), resource_url(r, dataset_type, site_url).into()),
+        ("url_type".into(), opt(&r.url_type)),
+    ];
+    // `resource.update(extras)`; kho never stores a column name as an extra.
+    for (k, v) in json_object(&r.extras) {
+        if !e.iter().any(|(ek, _)| *ek == k) {
+            e.push((k, v));
+        }
+    }
+    e.sort_by(|a, b| a.0.cmp(&b.0));
+    e.into_iter().collect()
+}
