@@ -162,7 +162,7 @@ pub struct Dataset {
     pub profile: String,
     /// Sysadmin-only `plugin_data` (JSON object text).
     pub plugin_data: Option<String>,
-    /// Active extras, sorted by key.
+    /// Extras, in the order they were given (CKAN 2.12 renders them so).
     pub extras: Vec<DatasetExtra>,
     /// Tags, sorted by name.
     pub tags: Vec<Tag>,

@@ -121,7 +121,7 @@ pub trait Tx: Send {
     async fn member_delete_all_of(&mut self, table_id: &str, table_name: &str) -> StoreResult<()>;
 
     // ---- datasets (CKAN packages)
-    /// By id, else by name, any state, with its extras (sorted by key), tags (sorted by
+    /// By id, else by name, any state, with its extras (in the order given), tags (sorted by
     /// name, then vocabulary) and active resources (sorted by position). Four queries,
     /// however many resources, tags and extras the dataset has.
     async fn package_get(&mut self, id_or_name: &str) -> StoreResult<Option<Dataset>>;

@@ -239,7 +239,7 @@ async fn insert_datasets(store: &dyn Store, datasets: &[&Dataset]) {
 /// `d` as `package_get` returns it: children sorted, only active resources.
 fn as_stored(d: &Dataset) -> Dataset {
     let mut d = d.clone();
-    d.extras.sort_by(|a, b| a.key.cmp(&b.key));
+    // Extras keep the order they were given; tags and resources are sorted.
     d.tags
         .sort_by(|a, b| (&a.name, &a.vocabulary_id).cmp(&(&b.name, &b.vocabulary_id)));
     d.resources.retain(|r| r.state == "active");

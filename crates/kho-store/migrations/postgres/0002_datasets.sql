@@ -34,6 +34,8 @@ CREATE TABLE package_extras (
     package_id TEXT COLLATE "C" NOT NULL REFERENCES packages (id),
     key TEXT COLLATE "C" NOT NULL,
     value TEXT NOT NULL,
+    -- CKAN 2.12 renders extras in the order they were given, not sorted.
+    position BIGINT NOT NULL,
     PRIMARY KEY (package_id, key)
 );
 

@@ -33,6 +33,8 @@ CREATE TABLE package_extras (
     package_id TEXT NOT NULL REFERENCES packages (id),
     key TEXT NOT NULL,
     value TEXT NOT NULL,
+    -- CKAN 2.12 renders extras in the order they were given, not sorted.
+    position INTEGER NOT NULL,
     PRIMARY KEY (package_id, key)
 );
 

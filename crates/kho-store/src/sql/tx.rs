@@ -216,7 +216,7 @@ impl SqlTx {
 
         let sql = format!(
             "SELECT package_id, key, value FROM package_extras \
-             WHERE package_id IN ({list}) ORDER BY package_id, key"
+             WHERE package_id IN ({list}) ORDER BY package_id, position"
         );
         let rows = self.all(bind_all(&sql, &ids)).await?;
         let mut extras: HashMap<String, Vec<DatasetExtra>> =
@@ -253,14 +253,16 @@ impl SqlTx {
 
     /// Insert the extras and tag links of `d` (the old ones must be gone).
     async fn insert_package_children(&mut self, d: &Dataset) -> StoreResult<()> {
-        for extra in &d.extras {
+        for (position, extra) in d.extras.iter().enumerate() {
             self.exec(
                 sqlx::query(
-                    "INSERT INTO package_extras (package_id, key, value) VALUES ($1, $2, $3)",
+                    "INSERT INTO package_extras (package_id, key, value, position) \
+                     VALUES ($1, $2, $3, $4)",
                 )
                 .bind(self.backend.text(&d.id))
                 .bind(self.backend.text(&extra.key))
-                .bind(self.backend.text(&extra.value)),
+                .bind(self.backend.text(&extra.value))
+                .bind(i64::try_from(position).unwrap_or(i64::MAX)),
             )
             .await?;
         }
