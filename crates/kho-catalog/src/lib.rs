@@ -56,6 +56,7 @@ struct Inner {
     config: CatalogConfig,
     registry: Registry,
     translator: Translator,
+    licenses: kho_core::license::LicenseRegister,
 }
 
 impl Catalog {
@@ -75,6 +76,7 @@ impl Catalog {
                 config,
                 registry: actions::registry(),
                 translator,
+                licenses: kho_core::license::LicenseRegister::ckan_default(),
             }),
         }
     }
@@ -85,6 +87,11 @@ impl Catalog {
 
     pub fn config(&self) -> &CatalogConfig {
         &self.inner.config
+    }
+
+    /// The license register (`license_list`, `isopen`, `license_title` of datasets).
+    pub fn licenses(&self) -> &kho_core::license::LicenseRegister {
+        &self.inner.licenses
     }
 
     pub fn registry(&self) -> &Registry {

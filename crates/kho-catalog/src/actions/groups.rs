@@ -3,7 +3,7 @@
 
 use kho_core::authz::{has_permission, Capacity, Permission};
 use kho_core::error::{ErrorDict, Errors, FieldErrors};
-use kho_core::model::{Group, GroupExtra, Member, STATE_ACTIVE, STATE_DELETED};
+use kho_core::model::{Group, GroupExtra, Member, STATE_ACTIVE, STATE_DELETED, STATE_PENDING};
 use kho_core::params::{asbool, opt_list, opt_natural, opt_str, Params};
 use kho_core::{validate, Error, Msg, Result};
 use kho_store::Tx;
@@ -712,7 +712,8 @@ async fn show_dict(
     group: &Group,
     o: &ShowOpts,
 ) -> Result<Value> {
-    let (count, rows) = c.group_datasets(tx, ctx, group, 10).await?;
+    let wanted = if o.datasets { 10 } else { 0 };
+    let (count, rows) = c.group_datasets(tx, ctx, group, wanted).await?;
     let mut m = dictize::group_base(c.config(), group, o.dataset_count.then_some(count));
     if !o.followers {
         m.insert("num_followers".into(), json!(0));
@@ -1162,7 +1163,10 @@ async fn delete(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
     }
     require_perm(tx.as_mut(), ctx, &group, Permission::Admin, template).await?;
     if kind.org {
-        let (n, _) = c.group_datasets(tx.as_mut(), ctx, &group, 0).await?;
+        // Every dataset that is not deleted counts, whoever may see it.
+        let n = tx
+            .package_count_of_org(&group.id, &[STATE_ACTIVE, "draft", STATE_PENDING])
+            .await?;
         if n > 0 {
             return Err(Error::ValidationMessage(Msg::new(
                 "Organization cannot be deleted while it still has datasets",

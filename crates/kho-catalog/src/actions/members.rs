@@ -116,8 +116,12 @@ async fn resolve_object(
             .filter(|g| g.state != STATE_DELETED)
             .map(|g| g.id)
             .ok_or_else(|| Error::not_found("Group was not found.")),
-        // Datasets join with the dataset store; none can be found before it exists.
-        "package" => Err(Error::not_found("Package was not found.")),
+        "package" => tx
+            .package_get(object)
+            .await?
+            .filter(|d| d.state != STATE_DELETED)
+            .map(|d| d.id)
+            .ok_or_else(|| Error::not_found("Package was not found.")),
         other => Err(Error::field(
             "object_type",
             Msg::new("Unknown object type %{t}").arg("t", other),

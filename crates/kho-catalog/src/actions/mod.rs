@@ -1,5 +1,6 @@
 //! The actions of this release, and the helpers they share.
 
+mod datasets;
 mod groups;
 mod members;
 mod misc;
@@ -66,6 +67,7 @@ pub fn registry() -> Registry {
     tokens::register(&mut r);
     groups::register(&mut r);
     members::register(&mut r);
+    datasets::register(&mut r);
     r
 }
 
@@ -165,16 +167,14 @@ pub(crate) fn require_sysadmin(ctx: &Ctx, template: &str) -> Result<()> {
 impl Catalog {
     /// Datasets of an organization or group visible to the caller: `(count, first rows)`.
     ///
-    /// Every reader of dataset counts (show, list, list-for-user, delete) goes through
-    /// here, so the dataset store plugs in at this one place. Until it exists no dataset
-    /// can be created, so every organization and group holds none.
+    /// Every reader of dataset counts (show, list, list-for-user) goes through here.
     pub(crate) async fn group_datasets(
         &self,
-        _tx: &mut dyn Tx,
-        _ctx: &Ctx,
-        _group: &Group,
-        _rows: usize,
+        tx: &mut dyn Tx,
+        ctx: &Ctx,
+        group: &Group,
+        rows: usize,
     ) -> Result<(i64, Vec<Value>)> {
-        Ok((0, Vec::new()))
+        datasets::group_datasets(self, tx, ctx, group, rows).await
     }
 }

@@ -1,0 +1,907 @@
+//! Datasets (CKAN packages): create, show, list, update, patch, delete, purge.
+//!
+//! The pure rules (the default schema, the `package_show` dict) live in
+//! `kho_core::dataset`; this module adds what needs the database: names, owner
+//! organizations, groups, permissions and visibility.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use kho_core::authz::{has_permission, Permission};
+use kho_core::dataset::{
+    package_dict_with, validate_dataset, DatasetCtx, Mode, OwnerOrg, PackageDictOptions,
+    ResourceInput, TagInput,
+};
+use kho_core::error::{ErrorDict, Errors, FieldErrors};
+use kho_core::model::{Dataset, Group, Member, Resource, Tag, STATE_ACTIVE, STATE_DELETED};
+use kho_core::params::{asbool, opt_natural, opt_str, req_str, Params};
+use kho_core::{validate, Error, Msg, Result};
+use kho_store::{StoreError, Tx};
+use serde_json::{json, Map, Value};
+
+use super::{action, capacity_in, load_group, not_authorized, pd, record_activity, require_user};
+use crate::registry::{ParamDoc, Registry};
+use crate::{Catalog, Ctx};
+
+/// `sharing_level` of a dataset CKAN calls public.
+const OPEN: &str = "open";
+/// `sharing_level` kho stores for CKAN's `private: true`.
+const RESTRICTED: &str = "restricted";
+
+const DATASET_PARAMS: &[ParamDoc] = &[
+    pd(
+        "name",
+        "string",
+        true,
+        "2-100 lowercase alphanumeric characters, - and _; unique among datasets",
+    ),
+    pd(
+        "owner_org",
+        "string",
+        true,
+        "id or name of the owner organization",
+    ),
+    pd("title", "string", false, "title (default: the name)"),
+    pd("private", "boolean", false, "default false"),
+    pd("notes", "string", false, "description (Markdown)"),
+    pd("author", "string", false, "author"),
+    pd("author_email", "string", false, "author e-mail"),
+    pd("maintainer", "string", false, "maintainer"),
+    pd("maintainer_email", "string", false, "maintainer e-mail"),
+    pd("license_id", "string", false, "license id (license_list)"),
+    pd("url", "string", false, "source URL"),
+    pd("version", "string", false, "at most 100 characters"),
+    pd(
+        "state",
+        "string",
+        false,
+        "active, draft or deleted (editors and sysadmins)",
+    ),
+    pd(
+        "type",
+        "string",
+        false,
+        "dataset type (default dataset; immutable)",
+    ),
+    pd("tags", "array", false, "list of {name, vocabulary_id}"),
+    pd("tag_string", "string", false, "comma-separated tag names"),
+    pd("extras", "array", false, "list of {key, value}"),
+    pd("resources", "array", false, "list of resource dicts"),
+    pd("groups", "array", false, "list of {id or name}"),
+    pd(
+        "id",
+        "string",
+        false,
+        "create: sysadmin only, a UUID; update: the id or name",
+    ),
+    pd("plugin_data", "object", false, "sysadmin only"),
+    pd(
+        "metadata_modified",
+        "string",
+        false,
+        "sysadmin only: ISO timestamp",
+    ),
+];
+const SHOW_PARAMS: &[ParamDoc] = &[
+    pd("id", "string", true, "id or name"),
+    pd(
+        "include_plugin_data",
+        "boolean",
+        false,
+        "sysadmin only (default false)",
+    ),
+    pd("use_default_schema", "boolean", false, "ignored"),
+];
+const ID_PARAM: &[ParamDoc] = &[pd("id", "string", true, "id or name")];
+const LIST_PARAMS: &[ParamDoc] = &[
+    pd(
+        "limit",
+        "integer",
+        false,
+        "at most this many (0 or absent: all)",
+    ),
+    pd("offset", "integer", false, "skip this many"),
+];
+
+pub fn register(r: &mut Registry) {
+    action!(r, "package_create", false, package_create,
+        "Create a new dataset.\n\n:param name: unique name (2-100 characters: lowercase a-z, 0-9, - and _)\n:param owner_org: id or name of the organization (the caller needs create_dataset in it)\n:param title, notes, author, author_email, maintainer, maintainer_email, license_id, url, version, private, tags, tag_string, extras, resources, groups: optional\n:returns: the dataset, as package_show",
+        DATASET_PARAMS, "package");
+    action!(r, "package_show", true, package_show,
+        "Return the metadata of a dataset and its resources.\n\n:param id: the id or name of the dataset\n:param include_plugin_data: sysadmins only (default false)\n:returns: the dataset",
+        SHOW_PARAMS, "package");
+    action!(r, "package_list", true, package_list,
+        "Return the names of the site's active public datasets, sorted by name.\n\n:param limit: at most this many (optional)\n:param offset: skip this many (optional)\n:rtype: list of strings",
+        LIST_PARAMS, "array");
+    action!(r, "package_update", false, package_update,
+        "Update a dataset: a full replace. Omitted resources, tags, extras and groups are removed and omitted text fields are cleared; omitted name, owner_org, private and state are kept. An update that changes nothing writes nothing.\n\n:param id: the id or name of the dataset\n:returns: the dataset, as package_show",
+        DATASET_PARAMS, "package");
+    action!(r, "package_patch", false, package_patch,
+        "Update part of a dataset: the keys given replace those of package_show (lists as a whole), then package_update runs.\n\n:param id: the id or name of the dataset\n:returns: the dataset, as package_show",
+        DATASET_PARAMS, "package");
+    action!(r, "package_delete", false, package_delete,
+        "Delete a dataset (state deleted; kho bumps metadata_modified). Its group memberships are removed.\n\n:param id: the id or name of the dataset",
+        ID_PARAM, "null");
+    action!(
+        r,
+        "dataset_purge",
+        false,
+        dataset_purge,
+        "Remove a dataset for ever (sysadmin only).\n\n:param id: the id or name of the dataset",
+        ID_PARAM,
+        "null"
+    );
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Does the caller hold `perm` in the organization or group `group_id`?
+async fn has_perm(tx: &mut dyn Tx, ctx: &Ctx, group_id: &str, perm: Permission) -> Result<bool> {
+    if ctx.actor.is_sysadmin() {
+        return Ok(true);
+    }
+    let cap = match ctx.actor.user_id() {
+        Some(uid) => capacity_in(tx, uid, group_id).await?,
+        None => None,
+    };
+    Ok(has_permission(&ctx.actor, cap, perm))
+}
+
+/// May the caller do `perm` (update_dataset, delete_dataset) on this dataset? Unowned
+/// datasets are the sysadmins' (`create_unowned_dataset` is off).
+async fn dataset_perm(tx: &mut dyn Tx, ctx: &Ctx, d: &Dataset, perm: Permission) -> Result<bool> {
+    match &d.owner_org {
+        Some(org) => has_perm(tx, ctx, org, perm).await,
+        None => Ok(ctx.actor.is_sysadmin()),
+    }
+}
+
+/// CKAN's permission labels: active open datasets are public; others need `read` in the
+/// owner organization (any role), or to be their creator when unowned.
+pub(crate) async fn can_read(tx: &mut dyn Tx, ctx: &Ctx, d: &Dataset) -> Result<bool> {
+    if (d.state == STATE_ACTIVE && d.sharing_level == OPEN) || ctx.actor.is_sysadmin() {
+        return Ok(true);
+    }
+    let Some(uid) = ctx.actor.user_id() else {
+        return Ok(false);
+    };
+    match &d.owner_org {
+        Some(org) => Ok(capacity_in(tx, uid, org).await?.is_some()),
+        None => Ok(d.creator_user_id.as_deref() == Some(uid)),
+    }
+}
+
+/// The activity's permission labels, as CKAN's `DefaultPermissionLabels`.
+fn labels(d: &Dataset) -> Vec<String> {
+    if d.state == STATE_ACTIVE && d.sharing_level == OPEN {
+        vec!["public".into()]
+    } else if let Some(org) = &d.owner_org {
+        vec![format!("member-{org}")]
+    } else {
+        vec![format!(
+            "creator-{}",
+            d.creator_user_id.as_deref().unwrap_or_default()
+        )]
+    }
+}
+
+/// The active groups (not organizations) a dataset is a member of.
+async fn dataset_groups(tx: &mut dyn Tx, id: &str) -> Result<Vec<Group>> {
+    let mut out = Vec::new();
+    for m in tx.member_of(id, "package").await? {
+        if let Some(g) = tx
+            .group_get(&m.group_id)
+            .await?
+            .filter(|g| g.state == STATE_ACTIVE && !g.is_organization)
+        {
+            out.push(g);
+        }
+    }
+    Ok(out)
+}
+
+/// The `package_show` dict of a stored dataset.
+pub(crate) async fn dataset_dict(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    d: &Dataset,
+    opts: PackageDictOptions,
+) -> Result<Value> {
+    let org = match &d.owner_org {
+        Some(id) => tx.group_get(id).await?.filter(|g| g.state == STATE_ACTIVE),
+        None => None,
+    };
+    let groups = dataset_groups(tx, &d.id).await?;
+    Ok(Value::Object(package_dict_with(
+        d,
+        org.as_ref(),
+        &groups,
+        c.licenses(),
+        &c.config().site_url,
+        opts,
+    )))
+}
+
+/// Reload a dataset just written (tag ids are the store's) and render it.
+async fn saved_dict(c: &Catalog, tx: &mut dyn Tx, id: &str) -> Result<Value> {
+    let d = tx
+        .package_get(id)
+        .await?
+        .ok_or_else(|| Error::internal(format!("dataset {id} vanished")))?;
+    dataset_dict(c, tx, &d, PackageDictOptions::default()).await
+}
+
+/// A string value as CKAN's `unicode_safe` reads it (null and `""` are none).
+fn text_of(v: Option<&Value>) -> Option<String> {
+    match v {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The `{id}`/`{name}` references of the input's `groups`, as CKAN's `_check_group_auth`
+/// reads them before validation.
+fn raw_group_refs(input: &Map<String, Value>) -> Vec<String> {
+    match input.get("groups") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_object)
+            .filter_map(|g| text_of(g.get("id")).or_else(|| text_of(g.get("name"))))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Resolve the input's groups: unknown → 404 "Group was not found."; a group the dataset
+/// is not yet in needs `manage_group` (403).
+async fn resolve_groups(
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    input: &Map<String, Value>,
+    current: &[Group],
+) -> Result<Vec<Group>> {
+    let mut out: Vec<Group> = Vec::new();
+    for r in raw_group_refs(input) {
+        let g = tx
+            .group_get(&r)
+            .await?
+            .filter(|g| !g.is_organization && g.state == STATE_ACTIVE)
+            .ok_or_else(|| Error::not_found("Group was not found."))?;
+        let known = current.iter().any(|x| x.id == g.id);
+        if !known && !has_perm(tx, ctx, &g.id, Permission::ManageGroup).await? {
+            return Err(not_authorized(
+                ctx,
+                "User %{user} not authorized to edit these groups",
+            ));
+        }
+        if !out.iter().any(|x| x.id == g.id) {
+            out.push(g);
+        }
+    }
+    Ok(out)
+}
+
+/// Add database-checked errors to the schema's errors (schema messages first).
+fn merge_errors(mut into: ErrorDict, extra: Errors) -> ErrorDict {
+    for (k, v) in extra.0 {
+        match (into.get_mut(&k), v) {
+            (Some(FieldErrors::Messages(a)), FieldErrors::Messages(b)) => a.extend(b),
+            (Some(_), _) => {}
+            (None, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+    into
+}
+
+/// Run the schema, then fail with its errors and `db_errors` together.
+fn validated(
+    input: &Map<String, Value>,
+    mode: Mode,
+    dctx: &DatasetCtx<'_>,
+    db_errors: Errors,
+) -> Result<kho_core::dataset::ValidatedDataset> {
+    match validate_dataset(input, mode, dctx) {
+        Ok(v) => {
+            db_errors.into_result()?;
+            Ok(v)
+        }
+        Err(Error::Validation(d)) => Err(Error::Validation(merge_errors(d, db_errors))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Name uniqueness among non-deleted datasets. Returns the id of a deleted dataset that
+/// holds the name (to be renamed to its id, as CKAN's `table_dict_save` does).
+async fn check_name(
+    tx: &mut dyn Tx,
+    input: &Map<String, Value>,
+    own_id: Option<&str>,
+    errors: &mut Errors,
+) -> Result<Option<String>> {
+    let Some(name) = text_of(input.get("name")) else {
+        return Ok(None);
+    };
+    if validate::name(&name).is_err() {
+        return Ok(None);
+    }
+    match tx.package_get(&name).await? {
+        Some(old) if old.name == name && Some(old.id.as_str()) != own_id => {
+            if old.state == STATE_DELETED {
+                Ok(Some(old.id))
+            } else {
+                errors.add("name", "That URL is already in use.");
+                Ok(None)
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Tags without duplicates, reusing the stored ids of tags the dataset already has.
+fn to_tags(input: &[TagInput], old: &[Tag]) -> Vec<Tag> {
+    let mut out: Vec<Tag> = Vec::new();
+    for t in input {
+        if out
+            .iter()
+            .any(|x| x.name == t.name && x.vocabulary_id == t.vocabulary_id)
+        {
+            continue;
+        }
+        let id = old
+            .iter()
+            .find(|x| x.name == t.name && x.vocabulary_id == t.vocabulary_id)
+            .map_or_else(new_id, |x| x.id.clone());
+        out.push(Tag {
+            id,
+            name: t.name.clone(),
+            vocabulary_id: t.vocabulary_id.clone(),
+        });
+    }
+    out.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then(a.vocabulary_id.cmp(&b.vocabulary_id))
+    });
+    out
+}
+
+/// A stored resource from validated input; `old` is the stored resource with the same id.
+fn to_resource(
+    r: &ResourceInput,
+    package_id: &str,
+    now: NaiveDateTime,
+    old: Option<&Resource>,
+) -> Resource {
+    let mut res = Resource {
+        id: r.id.clone().unwrap_or_else(new_id),
+        package_id: package_id.to_string(),
+        url: r.url.clone(),
+        format: r.format.clone(),
+        name: r.name.clone(),
+        description: r.description.clone(),
+        hash: r.hash.clone().unwrap_or_default(),
+        size: r.size,
+        mimetype: r.mimetype.clone(),
+        mimetype_inner: r.mimetype_inner.clone(),
+        cache_url: r.cache_url.clone(),
+        cache_last_updated: r.cache_last_updated,
+        last_modified: r.last_modified,
+        created: r.created.or(old.map(|o| o.created)).unwrap_or(now),
+        metadata_modified: old.map_or(now, |o| o.metadata_modified),
+        resource_type: r.resource_type.clone(),
+        url_type: r.url_type.clone(),
+        position: r.position,
+        state: STATE_ACTIVE.into(),
+        extras: Value::Object(r.extras.clone()).to_string(),
+    };
+    if let Some(o) = old {
+        let mut same = o.clone();
+        same.extras = normalized_json(&same.extras);
+        let mut mine = res.clone();
+        mine.extras = normalized_json(&mine.extras);
+        if same != mine {
+            res.metadata_modified = now;
+        }
+    }
+    res
+}
+
+fn normalized_json(text: &str) -> String {
+    serde_json::from_str::<Value>(text).map_or_else(|_| text.to_string(), |v| v.to_string())
+}
+
+fn conflict_as_name(e: StoreError) -> Error {
+    match e {
+        StoreError::Conflict(_) => Error::field("name", "That URL is already in use."),
+        other => other.into(),
+    }
+}
+
+fn new_package_member(group_id: &str, package_id: &str) -> Member {
+    Member {
+        id: new_id(),
+        group_id: group_id.into(),
+        table_id: package_id.into(),
+        table_name: "package".into(),
+        capacity: "public".into(),
+        state: STATE_ACTIVE.into(),
+    }
+}
+
+/// Has the logged-in user `create_dataset` in some organization?
+async fn can_create_somewhere(tx: &mut dyn Tx, user_id: &str) -> Result<bool> {
+    for org in tx.group_list(true).await? {
+        if org.state != STATE_ACTIVE {
+            continue;
+        }
+        if let Some(cap) = capacity_in(tx, user_id, &org.id).await? {
+            if cap.allows(Permission::CreateDataset) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let denied = || not_authorized(ctx, "User %{user} not authorized to create packages");
+    let me = ctx.actor.user().cloned().ok_or_else(denied)?;
+    let mut tx = c.store().begin().await?;
+    // Authorization first (CKAN runs auth before validation).
+    if !me.sysadmin && !can_create_somewhere(tx.as_mut(), &me.id).await? {
+        return Err(denied());
+    }
+    let groups = resolve_groups(tx.as_mut(), ctx, &p, &[]).await?;
+    let org_ref = text_of(p.get("owner_org"));
+    let org = match &org_ref {
+        Some(r) => load_group(tx.as_mut(), r, true)
+            .await?
+            .filter(|g| g.state == STATE_ACTIVE),
+        None => None,
+    };
+    if let Some(o) = &org {
+        if !has_perm(tx.as_mut(), ctx, &o.id, Permission::CreateDataset).await? {
+            return Err(not_authorized(
+                ctx,
+                "User %{user} not authorized to add dataset to this organization",
+            ));
+        }
+    }
+    // Checks that need the database, reported with the schema's errors.
+    let mut errors = Errors::new();
+    let rename = check_name(tx.as_mut(), &p, None, &mut errors).await?;
+    if org_ref.is_some() && org.is_none() {
+        errors.add("owner_org", "Organization does not exist");
+    }
+    if me.sysadmin {
+        if let Some(id) = text_of(p.get("id")).filter(|id| validate::uuid(id)) {
+            if tx.package_get(&id).await?.is_some_and(|d| d.id == id) {
+                errors.add("id", "Dataset id already exists");
+            }
+        }
+    }
+    let dctx = DatasetCtx {
+        sysadmin: me.sysadmin,
+        can_change_state: false,
+        existing: None,
+        create_unowned_dataset: false,
+    };
+    let v = validated(&p, Mode::Create, &dctx, errors)?;
+    let now = kho_core::time::now_utc();
+    let id = v.id.clone().unwrap_or_else(new_id);
+    let d = Dataset {
+        name: v.name.clone().unwrap_or_default(),
+        title: v.title,
+        author: v.author,
+        author_email: v.author_email,
+        maintainer: v.maintainer,
+        maintainer_email: v.maintainer_email,
+        license_id: v.license_id,
+        notes: v.notes,
+        url: v.url,
+        version: v.version,
+        state: v.state.unwrap_or_else(|| STATE_ACTIVE.into()),
+        dataset_type: v.dataset_type.unwrap_or_else(|| "dataset".into()),
+        owner_org: org.as_ref().map(|o| o.id.clone()),
+        sharing_level: if v.private == Some(true) {
+            RESTRICTED
+        } else {
+            OPEN
+        }
+        .into(),
+        creator_user_id: Some(me.id.clone()),
+        metadata_created: now,
+        metadata_modified: v.metadata_modified.unwrap_or(now),
+        profile: "{}".into(),
+        plugin_data: v.plugin_data.map(|m| Value::Object(m).to_string()),
+        extras: v.extras,
+        tags: to_tags(&v.tags, &[]),
+        resources: v
+            .resources
+            .iter()
+            .map(|r| to_resource(r, &id, now, None))
+            .collect(),
+        id,
+    };
+    if let Some(old) = rename {
+        tx.package_rename(&old, &old).await?;
+    }
+    tx.package_insert(&d).await.map_err(conflict_as_name)?;
+    for g in &groups {
+        tx.member_upsert(&new_package_member(&g.id, &d.id)).await?;
+    }
+    let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
+    record_activity(
+        tx.as_mut(),
+        &me.id,
+        &d.id,
+        "new package",
+        json!({"package": dict, "actor": me.name}),
+        labels(&d),
+    )
+    .await?;
+    tx.change_append("package", &d.id, "create").await?;
+    tx.commit().await?;
+    Ok(dict)
+}
+
+fn read_denied(ctx: &Ctx, d: &Dataset) -> Error {
+    Error::denied(
+        Msg::new("User %{user} not authorized to read package %{id}")
+            .arg("user", ctx.actor.display())
+            .arg("id", &d.id),
+    )
+}
+
+pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let name_or_id = match opt_str(&p, "id")?.filter(|s| !s.is_empty()) {
+        Some(id) => id,
+        None => opt_str(&p, "name")?
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::missing("name_or_id"))?,
+    };
+    let include_plugin_data = asbool(&p, "include_plugin_data", false)?;
+    let mut tx = c.store().read().await?;
+    let d = tx
+        .package_get(&name_or_id)
+        .await?
+        .ok_or(Error::NotFound(None))?;
+    if !can_read(tx.as_mut(), ctx, &d).await? {
+        return Err(read_denied(ctx, &d));
+    }
+    let opts = PackageDictOptions {
+        include_plugin_data: include_plugin_data && ctx.actor.is_sysadmin(),
+    };
+    dataset_dict(c, tx.as_mut(), &d, opts).await
+}
+
+pub(crate) async fn package_list(c: &Catalog, _ctx: &Ctx, p: Params) -> Result<Value> {
+    let limit = opt_natural(&p, "limit")?.filter(|n| *n > 0);
+    let offset = opt_natural(&p, "offset")?.unwrap_or(0);
+    let mut tx = c.store().read().await?;
+    Ok(json!(tx.package_names(limit, offset).await?))
+}
+
+/// `package_update` on a loaded dataset with a full input dict (also `package_patch`'s).
+async fn update_with(
+    c: &Catalog,
+    ctx: &Ctx,
+    mut tx: Box<dyn Tx>,
+    existing: Dataset,
+    input: Map<String, Value>,
+) -> Result<Value> {
+    if !dataset_perm(tx.as_mut(), ctx, &existing, Permission::UpdateDataset).await? {
+        return Err(Error::denied(
+            Msg::new("User %{user} not authorized to edit package %{id}")
+                .arg("user", ctx.actor.display())
+                .arg("id", &existing.id),
+        ));
+    }
+    let current_groups = dataset_groups(tx.as_mut(), &existing.id).await?;
+    let groups = resolve_groups(tx.as_mut(), ctx, &input, &current_groups).await?;
+    let mut errors = Errors::new();
+    let rename = check_name(tx.as_mut(), &input, Some(&existing.id), &mut errors).await?;
+    let mut new_org: Option<Group> = None;
+    if let Some(r) = text_of(input.get("owner_org")) {
+        match load_group(tx.as_mut(), &r, true)
+            .await?
+            .filter(|g| g.state == STATE_ACTIVE)
+        {
+            None => errors.add("owner_org", "Organization does not exist"),
+            Some(g) => {
+                if existing.owner_org.as_deref() != Some(g.id.as_str())
+                    && !has_perm(tx.as_mut(), ctx, &g.id, Permission::CreateDataset).await?
+                {
+                    errors.add("owner_org", "You cannot add a dataset to this organization");
+                }
+                new_org = Some(g);
+            }
+        }
+    }
+    let dctx = DatasetCtx {
+        sysadmin: ctx.actor.is_sysadmin(),
+        can_change_state: true,
+        existing: Some(&existing),
+        create_unowned_dataset: false,
+    };
+    let v = validated(&input, Mode::Update, &dctx, errors)?;
+    let now = kho_core::time::now_utc();
+    let mut d = existing.clone();
+    if let Some(n) = v.name {
+        d.name = n;
+    }
+    d.title = v.title;
+    d.author = v.author;
+    d.author_email = v.author_email;
+    d.maintainer = v.maintainer;
+    d.maintainer_email = v.maintainer_email;
+    d.license_id = v.license_id;
+    d.notes = v.notes;
+    d.url = v.url;
+    d.version = v.version;
+    if let Some(s) = v.state {
+        d.state = s;
+    }
+    match v.owner_org {
+        OwnerOrg::Given(_) => d.owner_org = new_org.map(|g| g.id),
+        OwnerOrg::Unowned => d.owner_org = None,
+        OwnerOrg::Keep => {}
+    }
+    match v.private {
+        Some(false) => d.sharing_level = OPEN.into(),
+        Some(true) if d.sharing_level == OPEN => d.sharing_level = RESTRICTED.into(),
+        _ => {}
+    }
+    if let Some(pd) = v.plugin_data {
+        d.plugin_data = Some(Value::Object(pd).to_string());
+    }
+    d.extras = v.extras;
+    d.tags = to_tags(&v.tags, &existing.tags);
+    let old_res: HashMap<&str, &Resource> = existing
+        .resources
+        .iter()
+        .map(|r| (r.id.as_str(), r))
+        .collect();
+    d.resources = v
+        .resources
+        .iter()
+        .map(|r| {
+            let old = r.id.as_deref().and_then(|id| old_res.get(id).copied());
+            to_resource(r, &d.id, now, old)
+        })
+        .collect();
+    // Groups the caller may not manage stay (CKAN's `package_membership_list_save`).
+    let mut wanted: Vec<Group> = groups;
+    for g in &current_groups {
+        if !wanted.iter().any(|x| x.id == g.id)
+            && !has_perm(tx.as_mut(), ctx, &g.id, Permission::ManageGroup).await?
+        {
+            wanted.push(g.clone());
+        }
+    }
+    let groups_same = wanted.len() == current_groups.len()
+        && wanted
+            .iter()
+            .all(|g| current_groups.iter().any(|x| x.id == g.id));
+    let mut old_sorted = existing.clone();
+    old_sorted.extras.sort_by(|a, b| a.key.cmp(&b.key));
+    old_sorted.tags = to_tags(
+        &existing
+            .tags
+            .iter()
+            .map(|t| TagInput {
+                name: t.name.clone(),
+                vocabulary_id: t.vocabulary_id.clone(),
+            })
+            .collect::<Vec<_>>(),
+        &existing.tags,
+    );
+    let mut new_sorted = d.clone();
+    new_sorted.extras.sort_by(|a, b| a.key.cmp(&b.key));
+    let requested_mm = v.metadata_modified;
+    if groups_same && old_sorted == new_sorted && requested_mm.is_none() && rename.is_none() {
+        // CKAN 2.12: an update that changes nothing is a no-op.
+        return dataset_dict(c, tx.as_mut(), &existing, PackageDictOptions::default()).await;
+    }
+    d.metadata_modified = requested_mm.unwrap_or(now);
+    if let Some(old) = rename {
+        tx.package_rename(&old, &old).await?;
+    }
+    tx.package_update(&d).await.map_err(conflict_as_name)?;
+    for g in &current_groups {
+        if !wanted.iter().any(|x| x.id == g.id) {
+            tx.member_delete(&g.id, &d.id, "package").await?;
+        }
+    }
+    for g in &wanted {
+        if !current_groups.iter().any(|x| x.id == g.id) {
+            tx.member_upsert(&new_package_member(&g.id, &d.id)).await?;
+        }
+    }
+    let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
+    record_activity(
+        tx.as_mut(),
+        ctx.actor.user_id().unwrap_or_default(),
+        &d.id,
+        "changed package",
+        json!({"package": dict, "actor": ctx.actor.display()}),
+        labels(&d),
+    )
+    .await?;
+    tx.change_append("package", &d.id, "update").await?;
+    tx.commit().await?;
+    Ok(dict)
+}
+
+pub(crate) async fn package_update(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let name_or_id = text_of(p.get("id"))
+        .or_else(|| text_of(p.get("name")))
+        .ok_or_else(|| Error::missing("id"))?;
+    let mut tx = c.store().begin().await?;
+    let existing = tx
+        .package_get(&name_or_id)
+        .await?
+        .ok_or_else(|| Error::not_found("Package was not found."))?;
+    update_with(c, ctx, tx, existing, p).await
+}
+
+pub(crate) async fn package_patch(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let id = req_str(&p, "id")?;
+    let mut tx = c.store().begin().await?;
+    let existing = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
+    if !can_read(tx.as_mut(), ctx, &existing).await? {
+        return Err(read_denied(ctx, &existing));
+    }
+    let mut patched =
+        match dataset_dict(c, tx.as_mut(), &existing, PackageDictOptions::default()).await? {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+    // The shown timestamp is not an input: only a caller's own value is.
+    patched.remove("metadata_modified");
+    for (k, v) in p {
+        patched.insert(k, v);
+    }
+    patched.insert("id".into(), Value::String(existing.id.clone()));
+    update_with(c, ctx, tx, existing, patched).await
+}
+
+pub(crate) async fn package_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let id = req_str(&p, "id")?;
+    let mut tx = c.store().begin().await?;
+    let mut d = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
+    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::DeleteDataset).await? {
+        return Err(Error::denied(
+            Msg::new("User %{user} not authorized to delete package %{id}")
+                .arg("user", ctx.actor.display())
+                .arg("id", &d.id),
+        ));
+    }
+    d.state = STATE_DELETED.into();
+    // kho bumps metadata_modified so that incremental harvesters see deletions
+    // (COMPATIBILITY.md).
+    d.metadata_modified = kho_core::time::now_utc();
+    tx.package_update(&d).await?;
+    for g in dataset_groups(tx.as_mut(), &d.id).await? {
+        tx.member_delete(&g.id, &d.id, "package").await?;
+    }
+    let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
+    record_activity(
+        tx.as_mut(),
+        ctx.actor.user_id().unwrap_or_default(),
+        &d.id,
+        "deleted package",
+        json!({"package": dict, "actor": ctx.actor.display()}),
+        labels(&d),
+    )
+    .await?;
+    tx.change_append("package", &d.id, "delete").await?;
+    tx.commit().await?;
+    Ok(Value::Null)
+}
+
+pub(crate) async fn dataset_purge(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let id = req_str(&p, "id")?;
+    require_user(ctx, "dataset_purge")?;
+    if !ctx.actor.is_sysadmin() {
+        return Err(Error::NotAuthorized(None));
+    }
+    let mut tx = c.store().begin().await?;
+    let d = tx
+        .package_get(&id)
+        .await?
+        .ok_or_else(|| Error::not_found("Dataset was not found"))?;
+    tx.package_purge(&d.id).await?;
+    tx.change_append("package", &d.id, "purge").await?;
+    tx.commit().await?;
+    Ok(Value::Null)
+}
+
+/// Datasets of an organization or group visible to the caller: `(count, first rows)`.
+/// Everyone sees active open datasets; members of the organization (any role) and
+/// sysadmins also see private and draft ones. Rows are active datasets, newest
+/// `metadata_modified` first.
+pub(crate) async fn group_datasets(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    group: &Group,
+    rows: usize,
+) -> Result<(i64, Vec<Value>)> {
+    let visible_states = [STATE_ACTIVE, "draft"];
+    let datasets = if group.is_organization {
+        let member = ctx.actor.is_sysadmin()
+            || match ctx.actor.user_id() {
+                Some(uid) => capacity_in(tx, uid, &group.id).await?.is_some(),
+                None => false,
+            };
+        if member && rows == 0 {
+            let n = tx.package_count_of_org(&group.id, &visible_states).await?;
+            return Ok((n, Vec::new()));
+        }
+        let ids = tx.package_ids_of_org(&group.id).await?;
+        tx.packages_by_ids(&ids)
+            .await?
+            .into_iter()
+            .filter(|d| {
+                if member {
+                    visible_states.contains(&d.state.as_str())
+                } else {
+                    d.state == STATE_ACTIVE && d.sharing_level == OPEN
+                }
+            })
+            .collect::<Vec<_>>()
+    } else {
+        let ids: Vec<String> = tx
+            .member_list(&group.id, Some("package"))
+            .await?
+            .into_iter()
+            .map(|m| m.table_id)
+            .collect();
+        let mut out = Vec::new();
+        let mut org_member: HashMap<String, bool> = HashMap::new();
+        for d in tx.packages_by_ids(&ids).await? {
+            if !visible_states.contains(&d.state.as_str()) {
+                continue;
+            }
+            let ok = if d.state == STATE_ACTIVE && d.sharing_level == OPEN {
+                true
+            } else if let Some(org) = d.owner_org.clone() {
+                match org_member.get(&org) {
+                    Some(b) => *b,
+                    None => {
+                        let b = can_read(tx, ctx, &d).await?;
+                        org_member.insert(org, b);
+                        b
+                    }
+                }
+            } else {
+                can_read(tx, ctx, &d).await?
+            };
+            if ok {
+                out.push(d);
+            }
+        }
+        out
+    };
+    let count = datasets.len() as i64;
+    let mut active: Vec<Dataset> = datasets
+        .into_iter()
+        .filter(|d| d.state == STATE_ACTIVE)
+        .collect();
+    active.sort_by(|a, b| {
+        b.metadata_modified
+            .cmp(&a.metadata_modified)
+            .then(a.name.cmp(&b.name))
+    });
+    let mut dicts = Vec::new();
+    for d in active.into_iter().take(rows) {
+        dicts.push(dataset_dict(c, tx, &d, PackageDictOptions::default()).await?);
+    }
+    Ok((count, dicts))
+}
