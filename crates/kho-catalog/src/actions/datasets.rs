@@ -151,7 +151,12 @@ async fn has_perm(tx: &mut dyn Tx, ctx: &Ctx, group_id: &str, perm: Permission) 
 
 /// May the caller do `perm` (update_dataset, delete_dataset) on this dataset? Unowned
 /// datasets are the sysadmins' (`create_unowned_dataset` is off).
-async fn dataset_perm(tx: &mut dyn Tx, ctx: &Ctx, d: &Dataset, perm: Permission) -> Result<bool> {
+pub(crate) async fn dataset_perm(
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    d: &Dataset,
+    perm: Permission,
+) -> Result<bool> {
     match &d.owner_org {
         Some(org) => has_perm(tx, ctx, org, perm).await,
         None => Ok(ctx.actor.is_sysadmin()),
@@ -234,7 +239,7 @@ async fn saved_dict(c: &Catalog, tx: &mut dyn Tx, id: &str) -> Result<Value> {
 }
 
 /// A string value as CKAN's `unicode_safe` reads it (null and `""` are none).
-fn text_of(v: Option<&Value>) -> Option<String> {
+pub(crate) fn text_of(v: Option<&Value>) -> Option<String> {
     match v {
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -550,7 +555,7 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
     Ok(dict)
 }
 
-fn read_denied(ctx: &Ctx, d: &Dataset) -> Error {
+pub(crate) fn read_denied(ctx: &Ctx, d: &Dataset) -> Error {
     Error::denied(
         Msg::new("User %{user} not authorized to read package %{id}")
             .arg("user", ctx.actor.display())
@@ -588,7 +593,7 @@ pub(crate) async fn package_list(c: &Catalog, _ctx: &Ctx, p: Params) -> Result<V
 }
 
 /// `package_update` on a loaded dataset with a full input dict (also `package_patch`'s).
-async fn update_with(
+pub(crate) async fn update_with(
     c: &Catalog,
     ctx: &Ctx,
     mut tx: Box<dyn Tx>,

@@ -4,6 +4,7 @@ mod datasets;
 mod groups;
 mod members;
 mod misc;
+mod resources;
 mod tokens;
 mod users;
 
@@ -68,6 +69,7 @@ pub fn registry() -> Registry {
     groups::register(&mut r);
     members::register(&mut r);
     datasets::register(&mut r);
+    resources::register(&mut r);
     r
 }
 

@@ -1,0 +1,406 @@
+//! Resources: show, create, update, patch, delete, reorder, and (empty) view lists.
+//!
+//! As in CKAN, every write is the parent dataset's `package_show` dict with the resource
+//! list changed, saved through `package_update` (`datasets::update_with`): one
+//! transaction, the dataset's `metadata_modified` bumped, a "changed package" activity and
+//! a change-log row. Permissions are the dataset's: reads need to see it, create and
+//! update need `update_dataset`, delete needs `delete_dataset`.
+
+use kho_core::authz::Permission;
+use kho_core::dataset::PackageDictOptions;
+use kho_core::error::{ErrorDict, FieldErrors};
+use kho_core::model::{Dataset, Resource};
+use kho_core::params::{req_str, Params};
+use kho_core::{Error, Msg, Result};
+use kho_store::Tx;
+use serde_json::{json, Map, Value};
+
+use super::datasets::{can_read, dataset_dict, dataset_perm, read_denied, text_of, update_with};
+use super::{action, pd};
+use crate::registry::{ParamDoc, Registry};
+use crate::{Catalog, Ctx};
+
+const CREATE_PARAMS: &[ParamDoc] = &[
+    pd("package_id", "string", true, "id or name of the dataset"),
+    pd("id", "string", false, "a UUID (default: a new one)"),
+    pd("url", "string", false, "the link (default \"\")"),
+    pd("name", "string", false, "name"),
+    pd("description", "string", false, "description"),
+    pd(
+        "format",
+        "string",
+        false,
+        "format; normalised (csv → CSV), guessed from the URL when empty",
+    ),
+    pd("hash", "string", false, "hash"),
+    pd("resource_type", "string", false, "resource type"),
+    pd("mimetype", "string", false, "MIME type"),
+    pd("mimetype_inner", "string", false, "inner MIME type"),
+    pd("cache_url", "string", false, "cache URL"),
+    pd("size", "integer", false, "size in bytes"),
+    pd("created", "string", false, "ISO timestamp"),
+    pd("last_modified", "string", false, "ISO timestamp"),
+    pd("cache_last_updated", "string", false, "ISO timestamp"),
+    pd(
+        "upload",
+        "string",
+        false,
+        "file uploads are not supported yet (409)",
+    ),
+];
+const UPDATE_PARAMS: &[ParamDoc] = &[
+    pd("id", "string", true, "the resource id"),
+    pd("url", "string", false, "the link (default \"\")"),
+    pd("name", "string", false, "name"),
+    pd("description", "string", false, "description"),
+    pd("format", "string", false, "format; normalised (csv → CSV)"),
+    pd("hash", "string", false, "hash"),
+    pd("resource_type", "string", false, "resource type"),
+    pd("mimetype", "string", false, "MIME type"),
+    pd("mimetype_inner", "string", false, "inner MIME type"),
+    pd("cache_url", "string", false, "cache URL"),
+    pd("size", "integer", false, "size in bytes"),
+    pd("created", "string", false, "ISO timestamp"),
+    pd("last_modified", "string", false, "ISO timestamp"),
+    pd("cache_last_updated", "string", false, "ISO timestamp"),
+    pd(
+        "upload",
+        "string",
+        false,
+        "file uploads are not supported yet (409)",
+    ),
+];
+const ID_PARAM: &[ParamDoc] = &[pd("id", "string", true, "the resource id")];
+
+pub fn register(r: &mut Registry) {
+    action!(r, "resource_show", true, resource_show,
+        "Return the metadata of a resource, as in its dataset's package_show.\n\n:param id: the id of the resource\n:rtype: dictionary",
+        ID_PARAM, "resource");
+    action!(r, "resource_create", false, resource_create,
+        "Append a new link resource to a dataset (file uploads are not supported yet).\n\n:param package_id: id or name of the dataset\n:param url, name, description, format, hash, resource_type, mimetype, mimetype_inner, cache_url, size, created, last_modified, cache_last_updated: optional\n:returns: the new resource",
+        CREATE_PARAMS, "resource");
+    action!(r, "resource_update", false, resource_update,
+        "Update a resource: a full replace of its fields (omitted ones are cleared); it keeps its position.\n\n:param id: the id of the resource\n:returns: the updated resource",
+        UPDATE_PARAMS, "resource");
+    action!(r, "resource_patch", false, resource_patch,
+        "Update part of a resource: the keys given replace those of resource_show, then resource_update runs.\n\n:param id: the id of the resource\n:returns: the updated resource",
+        UPDATE_PARAMS, "resource");
+    action!(r, "resource_delete", false, resource_delete,
+        "Delete a resource from its dataset (state deleted; it leaves package_show).\n\n:param id: the id of the resource",
+        ID_PARAM, "null");
+    action!(r, "package_resource_reorder", false, package_resource_reorder,
+        "Reorder the resources of a dataset. Resources not in `order` follow, in their current order.\n\n:param id: the id or name of the dataset\n:param order: a list of resource ids in the order needed\n:returns: {id, order}",
+        [("id", "string", true, "id or name of the dataset"),
+         ("order", "array", true, "resource ids, first to last")], "object");
+    action!(r, "resource_view_list", true, resource_view_list,
+        "Return the views of a resource (kho has no resource views yet: always empty).\n\n:param id: the id of the resource\n:rtype: list of dictionaries",
+        ID_PARAM, "array");
+}
+
+/// The `id` parameter, then the resource and its dataset. A missing resource is
+/// `not_found` (CKAN's message differs between actions).
+async fn load(
+    tx: &mut dyn Tx,
+    p: &Params,
+    not_found: fn() -> Error,
+) -> Result<(Resource, Dataset)> {
+    let id = req_str(p, "id")?;
+    let r = tx.resource_get(&id).await?.ok_or_else(not_found)?;
+    let d = tx.package_get(&r.package_id).await?.ok_or_else(|| {
+        Error::not_found("No package found for this resource, cannot check auth.")
+    })?;
+    Ok((r, d))
+}
+
+fn plain_not_found() -> Error {
+    Error::NotFound(None)
+}
+
+fn resource_not_found() -> Error {
+    Error::not_found("Resource was not found.")
+}
+
+fn denied(ctx: &Ctx, template: &str, id: &str) -> Error {
+    Error::denied(
+        Msg::new(template)
+            .arg("user", ctx.actor.display())
+            .arg("id", id),
+    )
+}
+
+/// File uploads are a later feature: say so instead of storing a link to nothing.
+/// `upload` and `clear_upload` never become resource extras (CKAN's uploader pops them).
+fn take_upload(p: &mut Params) -> Result<()> {
+    p.remove("clear_upload");
+    match p.remove("upload") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(s)) if s.is_empty() => Ok(()),
+        Some(_) => Err(Error::field("upload", "File uploads are not supported yet")),
+    }
+}
+
+/// The parent's `package_show` dict as `package_update` input (CKAN pops
+/// `metadata_modified` so that the update may bump it).
+async fn dataset_input(c: &Catalog, tx: &mut dyn Tx, d: &Dataset) -> Result<Map<String, Value>> {
+    let mut m = match dataset_dict(c, tx, d, PackageDictOptions::default()).await? {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    m.remove("metadata_modified");
+    Ok(m)
+}
+
+fn resources_of(m: &Map<String, Value>) -> Vec<Value> {
+    match m.get("resources") {
+        Some(Value::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// CKAN re-raises `package_update`'s errors of the resource at `index` as its own.
+fn resource_errors(e: Error, index: Option<usize>) -> Error {
+    match e {
+        Error::Validation(mut d) => {
+            let picked: Option<ErrorDict> = match d.remove("resources") {
+                Some(FieldErrors::Items(items)) => {
+                    let i = index.unwrap_or(items.len().saturating_sub(1));
+                    items.into_iter().nth(i)
+                }
+                Some(other) => {
+                    d.insert("resources".into(), other);
+                    None
+                }
+                None => None,
+            };
+            match picked {
+                Some(r) if !r.is_empty() => Error::Validation(r),
+                _ => Error::Validation(d),
+            }
+        }
+        other => other,
+    }
+}
+
+fn nth_resource(dict: &Value, index: usize) -> Result<Value> {
+    dict["resources"]
+        .get(index)
+        .cloned()
+        .ok_or_else(|| Error::internal("saved resource vanished"))
+}
+
+pub(crate) async fn resource_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let mut tx = c.store().read().await?;
+    let (r, d) = load(tx.as_mut(), &p, plain_not_found).await?;
+    if !can_read(tx.as_mut(), ctx, &d).await? {
+        return Err(denied(
+            ctx,
+            "User %{user} not authorized to read resource %{id}",
+            &r.id,
+        ));
+    }
+    let dict = dataset_dict(c, tx.as_mut(), &d, PackageDictOptions::default()).await?;
+    dict["resources"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == json!(r.id)))
+        .cloned()
+        .ok_or_else(resource_not_found)
+}
+
+pub(crate) async fn resource_create(c: &Catalog, ctx: &Ctx, mut p: Params) -> Result<Value> {
+    let package_id = req_str(&p, "package_id")?;
+    take_upload(&mut p)?;
+    if text_of(p.get("url")).is_none() {
+        p.insert("url".into(), Value::String(String::new()));
+    }
+    let mut tx = c.store().begin().await?;
+    let d = tx
+        .package_get(&package_id)
+        .await?
+        .ok_or(Error::NotFound(None))?;
+    if !can_read(tx.as_mut(), ctx, &d).await? {
+        return Err(read_denied(ctx, &d));
+    }
+    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
+        return Err(denied(
+            ctx,
+            "User %{user} not authorized to create resources on dataset %{id}",
+            &package_id,
+        ));
+    }
+    // CKAN's `resource_id_does_not_exist`; kho also refuses ids of deleted resources of
+    // other datasets and of this dataset's active ones (the store keeps them all).
+    if let Some(rid) = text_of(p.get("id")) {
+        if let Some(old) = tx.resource_get(&rid).await? {
+            if old.package_id != d.id || old.state != kho_core::model::STATE_DELETED {
+                return Err(Error::field("id", "Resource id already exists."));
+            }
+        }
+    }
+    let mut input = dataset_input(c, tx.as_mut(), &d).await?;
+    let mut resources = resources_of(&input);
+    resources.push(Value::Object(p));
+    let index = resources.len() - 1;
+    input.insert("resources".into(), Value::Array(resources));
+    let dict = update_with(c, ctx, tx, d, input)
+        .await
+        .map_err(|e| resource_errors(e, Some(index)))?;
+    nth_resource(&dict, index)
+}
+
+/// `resource_update` with its input ready (`resource_patch` merges first).
+async fn update_resource(
+    c: &Catalog,
+    ctx: &Ctx,
+    mut tx: Box<dyn Tx>,
+    r: Resource,
+    d: Dataset,
+    mut p: Params,
+) -> Result<Value> {
+    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
+        return Err(denied(
+            ctx,
+            "User %{user} not authorized to edit resource %{id}",
+            &r.id,
+        ));
+    }
+    if !can_read(tx.as_mut(), ctx, &d).await? {
+        return Err(read_denied(ctx, &d));
+    }
+    let mut input = dataset_input(c, tx.as_mut(), &d).await?;
+    let mut resources = resources_of(&input);
+    let index = usize::try_from(r.position).map_err(|_| resource_not_found())?;
+    if resources.get(index).map(|x| &x["id"]) != Some(&json!(r.id)) {
+        return Err(resource_not_found());
+    }
+    p.insert("id".into(), Value::String(r.id.clone()));
+    if text_of(p.get("url")).is_none() {
+        p.insert("url".into(), Value::String(String::new()));
+    }
+    resources[index] = Value::Object(p);
+    input.insert("resources".into(), Value::Array(resources));
+    let dict = update_with(c, ctx, tx, d, input)
+        .await
+        .map_err(|e| resource_errors(e, Some(index)))?;
+    nth_resource(&dict, index)
+}
+
+pub(crate) async fn resource_update(c: &Catalog, ctx: &Ctx, mut p: Params) -> Result<Value> {
+    req_str(&p, "id")?;
+    take_upload(&mut p)?;
+    let mut tx = c.store().begin().await?;
+    let (r, d) = load(tx.as_mut(), &p, resource_not_found).await?;
+    update_resource(c, ctx, tx, r, d, p).await
+}
+
+pub(crate) async fn resource_patch(c: &Catalog, ctx: &Ctx, mut p: Params) -> Result<Value> {
+    req_str(&p, "id")?;
+    take_upload(&mut p)?;
+    let mut tx = c.store().begin().await?;
+    let (r, d) = load(tx.as_mut(), &p, resource_not_found).await?;
+    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
+        return Err(denied(
+            ctx,
+            "User %{user} not authorized to edit resource %{id}",
+            &r.id,
+        ));
+    }
+    let shown = dataset_input(c, tx.as_mut(), &d).await?;
+    let current = usize::try_from(r.position)
+        .ok()
+        .and_then(|i| resources_of(&shown).get(i).cloned())
+        .filter(|x| x["id"] == json!(r.id))
+        .ok_or_else(resource_not_found)?;
+    let mut patched = match current {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    patched.remove("metadata_modified");
+    for (k, v) in p {
+        patched.insert(k, v);
+    }
+    update_resource(c, ctx, tx, r, d, patched).await
+}
+
+pub(crate) async fn resource_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let mut tx = c.store().begin().await?;
+    let (r, d) = load(tx.as_mut(), &p, plain_not_found).await?;
+    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::DeleteDataset).await? {
+        return Err(denied(
+            ctx,
+            "User %{user} not authorized to delete resource %{id}",
+            &r.id,
+        ));
+    }
+    if !can_read(tx.as_mut(), ctx, &d).await? {
+        return Err(read_denied(ctx, &d));
+    }
+    let mut input = dataset_input(c, tx.as_mut(), &d).await?;
+    let resources: Vec<Value> = resources_of(&input)
+        .into_iter()
+        .filter(|x| x["id"] != json!(r.id))
+        .collect();
+    input.insert("resources".into(), Value::Array(resources));
+    update_with(c, ctx, tx, d, input)
+        .await
+        .map_err(|e| resource_errors(e, None))?;
+    Ok(Value::Null)
+}
+
+pub(crate) async fn package_resource_reorder(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let id = req_str(&p, "id")?;
+    let order = match p.get("order") {
+        None => return Err(Error::missing("order")),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return Err(Error::field("order", "Must be a list of resource")),
+    };
+    if order
+        .iter()
+        .enumerate()
+        .any(|(i, x)| order[..i].contains(x))
+    {
+        return Err(Error::field("order", "Must supply unique resource_ids"));
+    }
+    let mut tx = c.store().begin().await?;
+    let d = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
+    if !can_read(tx.as_mut(), ctx, &d).await? {
+        return Err(read_denied(ctx, &d));
+    }
+    let mut input = dataset_input(c, tx.as_mut(), &d).await?;
+    let mut rest = resources_of(&input);
+    let mut ordered = Vec::new();
+    for rid in &order {
+        match rest.iter().position(|x| &x["id"] == rid) {
+            Some(i) => ordered.push(rest.remove(i)),
+            None => {
+                let shown = match rid {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                return Err(Error::field(
+                    "order",
+                    Msg::new("resource_id %{id} can not be found").arg("id", shown),
+                ));
+            }
+        }
+    }
+    ordered.extend(rest);
+    let ids: Vec<Value> = ordered.iter().map(|x| x["id"].clone()).collect();
+    input.insert("resources".into(), Value::Array(ordered));
+    update_with(c, ctx, tx, d, input)
+        .await
+        .map_err(|e| resource_errors(e, None))?;
+    Ok(json!({"id": id, "order": ids}))
+}
+
+pub(crate) async fn resource_view_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    let mut tx = c.store().read().await?;
+    let (r, d) = load(tx.as_mut(), &p, plain_not_found).await?;
+    if !can_read(tx.as_mut(), ctx, &d).await? {
+        return Err(denied(
+            ctx,
+            "User %{user} not authorized to read resource %{id}",
+            &r.id,
+        ));
+    }
+    Ok(json!([]))
+}
