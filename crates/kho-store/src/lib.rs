@@ -16,6 +16,33 @@ pub use sql::{Backend, SqlStore};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Which datasets [`Tx::package_count`] and [`Tx::package_page`] select: those matching
+/// every condition given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatasetFilter {
+    /// Only datasets owned by this organization.
+    pub owner_org: Option<String>,
+    /// Only datasets that are active members of this group (`members` rows with
+    /// `table_name = 'package'`).
+    pub group_id: Option<String>,
+    /// Only datasets whose state is one of these (none at all if empty).
+    pub states: Vec<String>,
+    /// `None`: whatever their visibility (a sysadmin); `Some(reader)`: only the datasets
+    /// `reader` may read.
+    pub readable_by: Option<Reader>,
+}
+
+/// What a caller who is not a sysadmin may read, as CKAN's permission labels: active open
+/// datasets (`public`), every dataset owned by one of `orgs` (`member-<org>`), and the
+/// unowned datasets created by `creator_user_id` (`creator-<user>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reader {
+    /// Organizations whose datasets are readable whatever their state and sharing level.
+    pub orgs: Vec<String>,
+    /// The caller's user id (`None` when anonymous).
+    pub creator_user_id: Option<String>,
+}
+
 /// The store. Cheap to share (`Arc<dyn Store>`).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -125,9 +152,6 @@ pub trait Tx: Send {
     /// name, then vocabulary) and active resources (sorted by position). Four queries,
     /// however many resources, tags and extras the dataset has.
     async fn package_get(&mut self, id_or_name: &str) -> StoreResult<Option<Dataset>>;
-    /// Datasets with these ids (any state, loaded as by `package_get`), in the order of
-    /// `ids`; unknown ids are skipped. Four queries per 1,000 ids.
-    async fn packages_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<Dataset>>;
     /// Insert the dataset, its extras, tag links and resources. Tags are looked up by
     /// (`name`, `vocabulary_id`) and created (with the given `id`) only if missing, so the
     /// stored tag id may differ from `tags[i].id`. A name or id already taken (deleted
@@ -146,8 +170,17 @@ pub trait Tx: Send {
     /// Names of active datasets with `sharing_level = 'open'`, sorted by name, skipping
     /// `offset` and returning at most `limit` (all if `None`): CKAN's `package_list`.
     async fn package_names(&mut self, limit: Option<i64>, offset: i64) -> StoreResult<Vec<String>>;
-    /// Ids of the datasets owned by an organization, any state, sorted.
-    async fn package_ids_of_org(&mut self, org_id: &str) -> StoreResult<Vec<String>>;
+    /// Number of datasets that match `filter` (one query).
+    async fn package_count(&mut self, filter: &DatasetFilter) -> StoreResult<i64>;
+    /// Datasets that match `filter` (loaded as by `package_get`), newest
+    /// `metadata_modified` first, then by name, skipping `offset` and returning at most
+    /// `limit`. One query for the rows, then three per 1,000 rows for their children.
+    async fn package_page(
+        &mut self,
+        filter: &DatasetFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<Dataset>>;
     /// Number of datasets owned by an organization whose state is one of `states`
     /// (0 if `states` is empty).
     async fn package_count_of_org(&mut self, org_id: &str, states: &[&str]) -> StoreResult<i64>;

@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     Activity, ApiToken, Dataset, DatasetExtra, Group, GroupExtra, Member, Resource, Tag, User,
 };
-use kho_store::{Store, StoreError};
+use kho_store::{DatasetFilter, Reader, Store, StoreError};
 
 // ---------------------------------------------------------------- fixtures
 
@@ -1022,14 +1022,6 @@ async fn dataset_roundtrip(store: Arc<dyn Store>) {
         );
     }
     assert_eq!(tx.resource_get("no-such").await.expect("resource"), None);
-
-    let missing = new_id();
-    let ids = [bare.id.clone(), missing, full.id.clone(), bare.id.clone()];
-    assert_eq!(
-        tx.packages_by_ids(&ids).await.expect("by ids"),
-        vec![bare.clone(), expected, bare]
-    );
-    assert!(tx.packages_by_ids(&[]).await.expect("by ids").is_empty());
 }
 
 /// The id is looked up before the name, as for users and groups.
@@ -1194,11 +1186,12 @@ async fn dataset_purge_removes_everything(store: Arc<dyn Store>) {
             .expect("member"),
         None
     );
-    assert!(tx
-        .package_ids_of_org(&org.id)
-        .await
-        .expect("ids")
-        .is_empty());
+    let of_org = DatasetFilter {
+        owner_org: Some(org.id.clone()),
+        states: strings(&["active", "draft", "deleted"]),
+        ..DatasetFilter::default()
+    };
+    assert_eq!(tx.package_count(&of_org).await.expect("count"), 0);
     assert_eq!(tx.tags_in_use(None).await.expect("tags"), ["shared"]);
     assert!(tx.tags_in_use(Some("v")).await.expect("tags").is_empty());
     // The other dataset is untouched.
@@ -1297,18 +1290,314 @@ async fn package_counts_per_org(store: Arc<dyn Store>) {
             "{states:?}"
         );
     }
-    let mut ids: Vec<String> = in_org1.iter().map(|d| d.id.clone()).collect();
-    ids.sort();
-    assert_eq!(tx.package_ids_of_org(&org1).await.expect("ids"), ids);
-    assert_eq!(
-        tx.package_ids_of_org(&org2).await.expect("ids"),
-        [in_org2.id.as_str()]
+}
+
+fn dataset_names(datasets: &[Dataset]) -> Vec<&str> {
+    datasets.iter().map(|d| d.name.as_str()).collect()
+}
+
+fn strings(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| (*v).to_owned()).collect()
+}
+
+/// `package_count` and `package_page` agree on what a filter selects, on every backend.
+async fn package_filter_counts_and_pages(store: Arc<dyn Store>) {
+    let (org1, org2, grp, other_grp) = (new_id(), new_id(), new_id(), new_id());
+    let (alice, bob) = (new_id(), new_id());
+    // (name, owner, state, sharing level, creator, metadata_modified)
+    type Spec<'a> = (
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        &'a str,
     );
-    assert!(tx
-        .package_ids_of_org("no-such-org")
+    let specs: [Spec; 11] = [
+        (
+            "o1-a",
+            Some(&org1),
+            "active",
+            "open",
+            None,
+            "2026-01-05T00:00:00",
+        ),
+        (
+            "o1-b",
+            Some(&org1),
+            "active",
+            "restricted",
+            None,
+            "2026-01-04T00:00:00",
+        ),
+        (
+            "o1-c",
+            Some(&org1),
+            "draft",
+            "open",
+            None,
+            "2026-01-03T00:00:00",
+        ),
+        (
+            "o1-d",
+            Some(&org1),
+            "draft",
+            "restricted",
+            None,
+            "2026-01-02T00:00:00",
+        ),
+        (
+            "o1-e",
+            Some(&org1),
+            "deleted",
+            "open",
+            None,
+            "2026-01-06T00:00:00",
+        ),
+        // Same timestamp as o1-a: ties are broken by name.
+        (
+            "o1-f",
+            Some(&org1),
+            "active",
+            "open",
+            None,
+            "2026-01-05T00:00:00",
+        ),
+        (
+            "o2-g",
+            Some(&org2),
+            "active",
+            "open",
+            None,
+            "2026-01-01T00:00:00.000001",
+        ),
+        (
+            "o2-h",
+            Some(&org2),
+            "active",
+            "restricted",
+            None,
+            "2026-01-07T00:00:00",
+        ),
+        (
+            "u-1",
+            None,
+            "active",
+            "restricted",
+            Some(&alice),
+            "2026-01-08T00:00:00",
+        ),
+        (
+            "u-2",
+            None,
+            "draft",
+            "open",
+            Some(&bob),
+            "2026-01-09T00:00:00",
+        ),
+        ("u-3", None, "active", "open", None, "2026-01-10T00:00:00.5"),
+    ];
+    let datasets: Vec<Dataset> = specs
+        .iter()
+        .map(|(name, owner, state, sharing, creator, modified)| {
+            let mut d = dataset(name, *owner);
+            d.state = (*state).to_owned();
+            d.sharing_level = (*sharing).to_owned();
+            d.creator_user_id = creator.map(str::to_owned);
+            d.metadata_modified = at(modified);
+            if *name == "o1-a" {
+                d.tags = vec![tag("giáo-dục", None)];
+                d.extras = vec![dataset_extra("k", "v")];
+                d.resources = vec![resource(&d.id, 0)];
+            }
+            d
+        })
+        .collect();
+    insert_datasets(&*store, &datasets.iter().collect::<Vec<_>>()).await;
+    let id = |name: &str| {
+        datasets
+            .iter()
+            .find(|d| d.name == name)
+            .map(|d| d.id.clone())
+            .expect("fixture")
+    };
+    let mut tx = store.begin().await.expect("begin");
+    for name in ["o1-a", "o1-b", "o1-e", "o2-h", "u-1"] {
+        tx.member_upsert(&member(&grp, &id(name), "package", "public"))
+            .await
+            .expect("member");
+    }
+    // Not counted: a deleted membership, another table, another group.
+    let mut gone = member(&grp, &id("o1-f"), "package", "public");
+    gone.state = "deleted".to_owned();
+    tx.member_upsert(&gone).await.expect("member");
+    tx.member_upsert(&member(&grp, &id("o1-c"), "user", "member"))
         .await
-        .expect("ids")
-        .is_empty());
+        .expect("member");
+    tx.member_upsert(&member(&other_grp, &id("o1-d"), "package", "public"))
+        .await
+        .expect("member");
+    tx.commit().await.expect("commit");
+
+    let live = strings(&["active", "draft"]);
+    let anyone = Reader::default();
+    let in_org1 = |states: &[String], readable_by: Option<Reader>| DatasetFilter {
+        owner_org: Some(org1.clone()),
+        states: states.to_vec(),
+        readable_by,
+        ..DatasetFilter::default()
+    };
+    let in_grp = |readable_by: Option<Reader>| DatasetFilter {
+        group_id: Some(grp.clone()),
+        states: live.clone(),
+        readable_by,
+        ..DatasetFilter::default()
+    };
+    let everywhere = |readable_by: Option<Reader>| DatasetFilter {
+        states: live.clone(),
+        readable_by,
+        ..DatasetFilter::default()
+    };
+    let reader = |orgs: &[&str], creator: Option<&str>| {
+        Some(Reader {
+            orgs: strings(orgs),
+            creator_user_id: creator.map(str::to_owned),
+        })
+    };
+    let cases: Vec<(DatasetFilter, Vec<&str>)> = vec![
+        (
+            in_org1(&live, None),
+            vec!["o1-a", "o1-f", "o1-b", "o1-c", "o1-d"],
+        ),
+        (in_org1(&live, Some(anyone.clone())), vec!["o1-a", "o1-f"]),
+        (
+            in_org1(&live, reader(&[&org1], None)),
+            vec!["o1-a", "o1-f", "o1-b", "o1-c", "o1-d"],
+        ),
+        (
+            in_org1(&live, reader(&[&org2], Some(&alice))),
+            vec!["o1-a", "o1-f"],
+        ),
+        (
+            in_org1(&strings(&["active"]), None),
+            vec!["o1-a", "o1-f", "o1-b"],
+        ),
+        (in_org1(&[], None), vec![]),
+        (in_org1(&strings(&["deleted"]), None), vec!["o1-e"]),
+        (
+            in_org1(&strings(&["deleted"]), Some(anyone.clone())),
+            vec![],
+        ),
+        (
+            in_org1(&strings(&["deleted"]), reader(&[&org1], None)),
+            vec!["o1-e"],
+        ),
+        (
+            everywhere(Some(anyone.clone())),
+            vec!["u-3", "o1-a", "o1-f", "o2-g"],
+        ),
+        (
+            everywhere(reader(&[&org2], Some(&alice))),
+            vec!["u-3", "u-1", "o2-h", "o1-a", "o1-f", "o2-g"],
+        ),
+        (
+            everywhere(reader(&[], Some(&bob))),
+            vec!["u-3", "u-2", "o1-a", "o1-f", "o2-g"],
+        ),
+        (in_grp(None), vec!["u-1", "o2-h", "o1-a", "o1-b"]),
+        (in_grp(Some(anyone.clone())), vec!["o1-a"]),
+        (in_grp(reader(&[&org1], None)), vec!["o1-a", "o1-b"]),
+        (
+            in_grp(reader(&[&org2], Some(&alice))),
+            vec!["u-1", "o2-h", "o1-a"],
+        ),
+        (
+            DatasetFilter {
+                owner_org: Some(org2.clone()),
+                ..in_grp(None)
+            },
+            vec!["o2-h"],
+        ),
+        (
+            DatasetFilter {
+                group_id: Some(new_id()),
+                ..in_grp(None)
+            },
+            vec![],
+        ),
+    ];
+    let mut tx = store.read().await.expect("read");
+    for (filter, expected) in &cases {
+        assert_eq!(
+            tx.package_count(filter).await.expect("count"),
+            expected.len() as i64,
+            "{filter:?}"
+        );
+        let page = tx.package_page(filter, 100, 0).await.expect("page");
+        assert_eq!(dataset_names(&page), *expected, "{filter:?}");
+    }
+
+    // Limit and offset.
+    let all = in_org1(&live, None);
+    for (limit, offset, expected) in [
+        (2, 0, &["o1-a", "o1-f"][..]),
+        (2, 2, &["o1-b", "o1-c"]),
+        (2, 4, &["o1-d"]),
+        (2, 5, &[]),
+        (0, 0, &[]),
+        (1, -3, &["o1-a"]),
+    ] {
+        let page = tx.package_page(&all, limit, offset).await.expect("page");
+        assert_eq!(
+            dataset_names(&page),
+            expected,
+            "limit {limit} offset {offset}"
+        );
+    }
+    // Rows are loaded as by `package_get`, children included.
+    let page = tx.package_page(&all, 1, 0).await.expect("page");
+    assert_eq!(page, [as_stored(&datasets[0])]);
+    assert_eq!(
+        Some(&page[0]),
+        tx.package_get("o1-a").await.expect("get").as_ref()
+    );
+}
+
+/// A page of more rows than one `IN` list takes loads every row's children.
+async fn package_page_of_many(store: Arc<dyn Store>) {
+    let org = new_id();
+    let datasets: Vec<Dataset> = (0..1100)
+        .map(|i| {
+            let mut d = bare_dataset(&format!("many-{i:04}"));
+            d.owner_org = Some(org.clone());
+            d.metadata_modified = at(&format!("2026-01-01T00:{:02}:{:02}", i / 60, i % 60));
+            d.resources = vec![resource(&d.id, 0)];
+            d
+        })
+        .collect();
+    insert_datasets(&*store, &datasets.iter().collect::<Vec<_>>()).await;
+    let filter = DatasetFilter {
+        owner_org: Some(org),
+        states: strings(&["active"]),
+        readable_by: Some(Reader::default()),
+        ..DatasetFilter::default()
+    };
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.package_count(&filter).await.expect("count"), 1100);
+    let got = tx.package_page(&filter, 2000, 0).await.expect("page");
+    assert_eq!(got.len(), 1100);
+    assert!(got.iter().rev().eq(datasets.iter()));
+    let got = tx.package_page(&filter, 10, 1095).await.expect("page");
+    assert_eq!(
+        dataset_names(&got),
+        [
+            "many-0004",
+            "many-0003",
+            "many-0002",
+            "many-0001",
+            "many-0000"
+        ]
+    );
 }
 
 async fn tags_in_use_ignores_deleted_datasets(store: Arc<dyn Store>) {
@@ -1363,29 +1652,14 @@ async fn thousand_resources_round_trip(store: Arc<dyn Store>) {
     assert_eq!(got.resources.len(), 1000);
     assert_eq!(got.resources[999].position, 999);
     assert_eq!(got, expected);
+    let every = DatasetFilter {
+        states: strings(&["active"]),
+        ..DatasetFilter::default()
+    };
     assert_eq!(
-        tx.packages_by_ids(std::slice::from_ref(&d.id))
-            .await
-            .expect("by ids"),
+        tx.package_page(&every, 10, 0).await.expect("page"),
         [expected]
     );
-}
-
-/// More ids than one `IN` list takes.
-async fn packages_by_many_ids(store: Arc<dyn Store>) {
-    let datasets: Vec<Dataset> = (0..1100)
-        .map(|i| {
-            let mut d = bare_dataset(&format!("many-{i:04}"));
-            d.resources = vec![resource(&d.id, 0)];
-            d
-        })
-        .collect();
-    insert_datasets(&*store, &datasets.iter().collect::<Vec<_>>()).await;
-    let ids: Vec<String> = datasets.iter().rev().map(|d| d.id.clone()).collect();
-    let mut tx = store.read().await.expect("read");
-    let got = tx.packages_by_ids(&ids).await.expect("by ids");
-    assert_eq!(got.len(), 1100);
-    assert!(got.iter().rev().eq(datasets.iter()));
 }
 
 async fn dataset_rollback_leaves_nothing(store: Arc<dyn Store>) {
@@ -1589,9 +1863,10 @@ store_suite! {
         dataset_purge_removes_everything,
         package_names_lists_open_active,
         package_counts_per_org,
+        package_filter_counts_and_pages,
+        package_page_of_many,
         tags_in_use_ignores_deleted_datasets,
         thousand_resources_round_trip,
-        packages_by_many_ids,
         dataset_rollback_leaves_nothing,
         duplicate_dataset_conflicts,
     ],

@@ -9,10 +9,11 @@ mod tokens;
 mod users;
 
 use kho_core::authz::{ActorUser, Capacity};
+use kho_core::dataset::PackageDictOptions;
 use kho_core::model::{Activity, Group, STATE_ACTIVE};
 use kho_core::params::Params;
 use kho_core::{Error, Msg, Result};
-use kho_store::Tx;
+use kho_store::{DatasetFilter, Reader, Tx};
 use serde_json::Value;
 
 use crate::registry::{ParamDoc, Registry};
@@ -127,6 +128,34 @@ pub(crate) async fn capacity_in(
     Ok(best)
 }
 
+/// Every group (organizations included) in which the user has a capacity, as
+/// [`capacity_in`] decides for each: their active memberships, and every group below one
+/// where they are admin.
+pub(crate) async fn groups_with_capacity(tx: &mut dyn Tx, user_id: &str) -> Result<Vec<String>> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut frontier = Vec::new();
+    for m in tx.member_of(user_id, "user").await? {
+        match Capacity::parse(&m.capacity) {
+            Some(Capacity::Admin) => frontier.push(m.group_id.clone()),
+            Some(_) => {}
+            None => continue,
+        }
+        out.insert(m.group_id);
+    }
+    // Walk down the hierarchy from the groups they administer (cycles ignored).
+    let mut seen = std::collections::HashSet::new();
+    while let Some(g) = frontier.pop() {
+        if !seen.insert(g.clone()) {
+            continue;
+        }
+        for child in tx.member_list(&g, Some("group")).await? {
+            out.insert(child.table_id.clone());
+            frontier.push(child.table_id);
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
 /// Look up an active-or-deleted group of the right kind; the wrong kind is "Not found".
 pub(crate) async fn load_group(tx: &mut dyn Tx, id: &str, is_org: bool) -> Result<Option<Group>> {
     Ok(tx
@@ -177,6 +206,49 @@ impl Catalog {
         group: &Group,
         rows: usize,
     ) -> Result<(i64, Vec<Value>)> {
-        datasets::group_datasets(self, tx, ctx, group, rows).await
+        // Everyone reads active open datasets; sysadmins everything; members of the owner
+        // organization (any role) its private and draft ones too, as do the creators of
+        // unowned datasets. The store applies this in its queries.
+        let readable_by = if ctx.actor.is_sysadmin() {
+            None
+        } else {
+            let uid = ctx.actor.user_id();
+            let orgs = match uid {
+                None => Vec::new(),
+                Some(uid) if group.is_organization => {
+                    match capacity_in(tx, uid, &group.id).await? {
+                        Some(_) => vec![group.id.clone()],
+                        None => Vec::new(),
+                    }
+                }
+                Some(uid) => groups_with_capacity(tx, uid).await?,
+            };
+            Some(Reader {
+                orgs,
+                creator_user_id: uid.map(str::to_owned),
+            })
+        };
+        let mut filter = DatasetFilter {
+            states: vec![STATE_ACTIVE.to_owned(), "draft".to_owned()],
+            readable_by,
+            ..DatasetFilter::default()
+        };
+        if group.is_organization {
+            filter.owner_org = Some(group.id.clone());
+        } else {
+            filter.group_id = Some(group.id.clone());
+        }
+        let count = tx.package_count(&filter).await?;
+        if rows == 0 {
+            return Ok((count, Vec::new()));
+        }
+        // The rows are active datasets only, newest `metadata_modified` first.
+        filter.states = vec![STATE_ACTIVE.to_owned()];
+        let limit = i64::try_from(rows).unwrap_or(i64::MAX);
+        let mut dicts = Vec::new();
+        for d in tx.package_page(&filter, limit, 0).await? {
+            dicts.push(datasets::dataset_dict(self, tx, &d, PackageDictOptions::default()).await?);
+        }
+        Ok((count, dicts))
     }
 }

@@ -342,10 +342,6 @@ pub(super) fn name(row: StoredRow<'_>) -> StoreResult<String> {
     text(row, "name")
 }
 
-pub(super) fn id(row: StoredRow<'_>) -> StoreResult<String> {
-    text(row, "id")
-}
-
 /// Decode one row from `backend`.
 pub(super) fn one<T>(
     backend: Backend,

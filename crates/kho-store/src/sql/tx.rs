@@ -18,7 +18,7 @@ use super::rows::{
     ACTIVITY_COLUMNS, CHANGE_COLUMNS, EXTRA_COLUMNS, GROUP_COLUMNS, MEMBER_COLUMNS,
     PACKAGE_COLUMNS, RESOURCE_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
-use crate::{Backend, StoreError, StoreResult, Tx};
+use crate::{Backend, DatasetFilter, StoreError, StoreResult, Tx};
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -45,6 +45,49 @@ fn set_clause(columns: &str, skip: usize) -> String {
         .map(|(i, column)| format!("{column} = ${}", i + 1))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The `WHERE` condition of `filter` over `packages p` and its text parameters, numbered
+/// from `$1`; `None` if nothing can match (no states).
+fn dataset_condition(backend: Backend, filter: &DatasetFilter) -> Option<(String, Vec<String>)> {
+    if filter.states.is_empty() {
+        return None;
+    }
+    let mut params: Vec<String> = Vec::new();
+    let list = |values: &[String], params: &mut Vec<String>| {
+        let first = params.len() + 1;
+        params.extend(values.iter().map(|v| backend.text(v)));
+        placeholders(first, values.len())
+    };
+    let mut sql = format!("p.state IN ({})", list(&filter.states, &mut params));
+    if let Some(org) = &filter.owner_org {
+        params.push(backend.text(org));
+        sql.push_str(&format!(" AND p.owner_org = ${}", params.len()));
+    }
+    if let Some(group) = &filter.group_id {
+        params.push(backend.text(group));
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM members m WHERE m.group_id = ${} \
+             AND m.table_id = p.id AND m.table_name = 'package' AND m.state = 'active')",
+            params.len()
+        ));
+    }
+    if let Some(reader) = &filter.readable_by {
+        sql.push_str(" AND ((p.state = 'active' AND p.sharing_level = 'open')");
+        if !reader.orgs.is_empty() {
+            let orgs = list(&reader.orgs, &mut params);
+            sql.push_str(&format!(" OR p.owner_org IN ({orgs})"));
+        }
+        if let Some(user) = &reader.creator_user_id {
+            params.push(backend.text(user));
+            sql.push_str(&format!(
+                " OR (p.owner_org IS NULL AND p.creator_user_id = ${})",
+                params.len()
+            ));
+        }
+        sql.push(')');
+    }
+    Some((sql, params))
 }
 
 /// Bind the columns of [`PACKAGE_COLUMNS`], in order.
@@ -753,40 +796,6 @@ impl Tx for SqlTx {
         Ok(Some(dataset))
     }
 
-    async fn packages_by_ids(&mut self, ids: &[String]) -> StoreResult<Vec<Dataset>> {
-        let mut found: HashMap<String, Dataset> = HashMap::new();
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            let sql = format!(
-                "SELECT {PACKAGE_COLUMNS} FROM packages WHERE id IN ({})",
-                placeholders(1, chunk.len())
-            );
-            let query = chunk
-                .iter()
-                .fold(sqlx::query(&sql), |q, id| q.bind(self.backend.text(id)));
-            let rows = self.all(query).await?;
-            let mut datasets = rows::all(self.backend, &rows, rows::package)?;
-            self.load_children(&mut datasets).await?;
-            found.extend(datasets.into_iter().map(|d| (d.id.clone(), d)));
-        }
-        // In the order of `ids`; a repeated id is returned once per occurrence.
-        let mut remaining: HashMap<&str, usize> = HashMap::new();
-        for id in ids {
-            *remaining.entry(id.as_str()).or_default() += 1;
-        }
-        let mut out = Vec::with_capacity(found.len());
-        for id in ids {
-            let left = remaining.entry(id.as_str()).or_default();
-            *left -= 1;
-            let dataset = if *left > 0 {
-                found.get(id).cloned()
-            } else {
-                found.remove(id)
-            };
-            out.extend(dataset);
-        }
-        Ok(out)
-    }
-
     async fn package_insert(&mut self, dataset: &Dataset) -> StoreResult<()> {
         let sql = format!(
             "INSERT INTO packages ({PACKAGE_COLUMNS}) VALUES ({})",
@@ -885,14 +894,42 @@ impl Tx for SqlTx {
         rows::all(self.backend, &rows, rows::name)
     }
 
-    async fn package_ids_of_org(&mut self, org_id: &str) -> StoreResult<Vec<String>> {
-        let rows = self
-            .all(
-                sqlx::query("SELECT id FROM packages WHERE owner_org = $1 ORDER BY id")
-                    .bind(self.backend.text(org_id)),
-            )
-            .await?;
-        rows::all(self.backend, &rows, rows::id)
+    async fn package_count(&mut self, filter: &DatasetFilter) -> StoreResult<i64> {
+        let Some((condition, params)) = dataset_condition(self.backend, filter) else {
+            return Ok(0);
+        };
+        let sql = format!("SELECT count(*) AS n FROM packages p WHERE {condition}");
+        match self.optional(bind_all(&sql, &params)).await? {
+            Some(row) => rows::int(&row, "n"),
+            None => Ok(0),
+        }
+    }
+
+    async fn package_page(
+        &mut self,
+        filter: &DatasetFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<Dataset>> {
+        let Some((condition, params)) = dataset_condition(self.backend, filter) else {
+            return Ok(Vec::new());
+        };
+        if limit <= 0 {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {PACKAGE_COLUMNS} FROM packages p WHERE {condition} \
+             ORDER BY p.metadata_modified DESC, p.name LIMIT ${} OFFSET ${}",
+            params.len() + 1,
+            params.len() + 2
+        );
+        let query = bind_all(&sql, &params).bind(limit).bind(offset.max(0));
+        let rows = self.all(query).await?;
+        let mut datasets = rows::all(self.backend, &rows, rows::package)?;
+        for chunk in datasets.chunks_mut(IDS_PER_QUERY) {
+            self.load_children(chunk).await?;
+        }
+        Ok(datasets)
     }
 
     async fn package_count_of_org(&mut self, org_id: &str, states: &[&str]) -> StoreResult<i64> {
