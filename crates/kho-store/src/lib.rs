@@ -9,7 +9,7 @@ mod sql;
 
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use kho_core::model::{Activity, ApiToken, Change, Dataset, Group, Member, Resource, User};
+use kho_core::model::{Activity, ApiToken, Change, Dataset, Group, Member, Resource, Tag, User};
 
 pub use error::StoreError;
 pub use sql::{Backend, SqlStore};
@@ -216,9 +216,71 @@ pub trait Tx: Send {
     ) -> StoreResult<i64>;
     /// Changes with `seq > after`, oldest first, at most `limit`.
     async fn changes_since(&mut self, after: i64, limit: i64) -> StoreResult<Vec<Change>>;
+
+    // ---- tags, formats and autocomplete (public catalogue views)
+    /// Tags of one vocabulary (free tags if `None`) linked to at least one active dataset
+    /// with `sharing_level = 'open'`, sorted by name, then id, without duplicates.
+    async fn tags_public(&mut self, vocabulary_id: Option<&str>) -> StoreResult<Vec<Tag>>;
+    /// Active open datasets linked to the tag with this id (loaded as by `package_get`),
+    /// sorted by name, at most `limit`.
+    async fn tag_datasets_public(&mut self, tag_id: &str, limit: i64) -> StoreResult<Vec<Dataset>>;
+    /// `(name, title)` of every dataset that matches `filter`, sorted by name (one query,
+    /// no children loaded): the candidates of `package_autocomplete`.
+    async fn package_names_titles(
+        &mut self,
+        filter: &DatasetFilter,
+    ) -> StoreResult<Vec<(String, Option<String>)>>;
+    /// `(format, number of resources)` of the active resources with a non-empty format of
+    /// active open datasets, grouped by the exact stored format, sorted by format.
+    async fn resource_formats_public(&mut self) -> StoreResult<Vec<(String, i64)>>;
+
+    // ---- activity lists (kho-catalog's activity actions)
+    /// The activity with this id.
+    async fn activity_get(&mut self, id: &str) -> StoreResult<Option<Activity>>;
+    /// The activities `query` selects, newest first (by timestamp, then id, descending), or
+    /// oldest first when `query.oldest_first`, skipping `query.offset` and returning at
+    /// most `query.limit`.
+    async fn activity_query(&mut self, query: &ActivityQuery) -> StoreResult<Vec<Activity>>;
 }
 
 /// Open a store from a URL: `postgres://…` selects Postgres, `sqlite://…` SQLite.
 pub async fn connect(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
     Ok(std::sync::Arc::new(SqlStore::connect(url).await?))
+}
+
+/// Whose activities [`Tx::activity_query`] selects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ActivityScope {
+    /// Every activity.
+    #[default]
+    All,
+    /// The activities of one object (dataset, group, organization or user id).
+    Object(String),
+    /// The activities done by a user (`user_id`) or about them (`object_id`).
+    User(String),
+    /// The activities of an organization and of the datasets it owns (any state).
+    Organization(String),
+    /// The activities of a group and of its active member datasets.
+    Group(String),
+}
+
+/// Which activities [`Tx::activity_query`] selects: those matching every condition given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActivityQuery {
+    pub scope: ActivityScope,
+    /// Only activities of these types (any type if empty).
+    pub types: Vec<String>,
+    /// No activity of these types.
+    pub exclude_types: Vec<String>,
+    /// Only activities strictly after this time.
+    pub after: Option<NaiveDateTime>,
+    /// Only activities strictly before this time.
+    pub before: Option<NaiveDateTime>,
+    /// `None`: whatever their permission labels (a sysadmin); `Some(labels)`: only the
+    /// activities without labels or with at least one of these.
+    pub labels: Option<Vec<String>>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
+    pub offset: i64,
+    pub limit: i64,
 }

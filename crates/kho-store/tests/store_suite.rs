@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     Activity, ApiToken, Dataset, DatasetExtra, Group, GroupExtra, Member, Resource, Tag, User,
 };
-use kho_store::{DatasetFilter, Reader, Store, StoreError};
+use kho_store::{ActivityQuery, ActivityScope, DatasetFilter, Reader, Store, StoreError};
 
 // ---------------------------------------------------------------- fixtures
 
@@ -1744,6 +1744,98 @@ async fn duplicate_dataset_conflicts(store: Arc<dyn Store>) {
     assert_eq!(tx.package_get(&taken.id).await.expect("get"), Some(taken));
 }
 
+/// Tags, tagged datasets and formats seen by everyone come from active open datasets only;
+/// `package_names_titles` applies the reader filter.
+async fn public_tags_formats_and_names(store: Arc<dyn Store>) {
+    let vocabulary = new_id();
+    let mut open = dataset("open-tags", Some("org-a"));
+    open.tags = vec![
+        tag("shared", None),
+        tag("Đất đai", None),
+        tag("vocab", Some(&vocabulary)),
+    ];
+    open.resources = vec![resource(&open.id, 0), resource(&open.id, 1)];
+    open.resources[1].format = "csv".to_owned();
+    let mut open2 = bare_dataset("b-open");
+    open2.tags = vec![tag("shared", None)];
+    open2.resources = vec![resource(&open2.id, 0)];
+    open2.resources[0].format = "JSON".to_owned();
+    let mut private = dataset("private-tags", Some("org-a"));
+    private.sharing_level = "restricted".to_owned();
+    private.tags = vec![tag("shared", None), tag("bí-mật", None)];
+    private.resources = vec![resource(&private.id, 0)];
+    private.resources[0].format = "SECRET".to_owned();
+    let mut deleted = dataset("deleted-tags", None);
+    deleted.state = "deleted".to_owned();
+    deleted.tags = vec![tag("only-deleted", None)];
+    deleted.resources = vec![resource(&deleted.id, 0)];
+    deleted.resources[0].format = "XLS".to_owned();
+    insert_datasets(&*store, &[&open, &open2, &private, &deleted]).await;
+
+    let mut tx = store.read().await.expect("read");
+    let tags = tx.tags_public(None).await.expect("tags");
+    let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["shared", "Đất đai"]);
+    assert!(tags.iter().all(|t| t.vocabulary_id.is_none()));
+    let vocab = tx.tags_public(Some(&vocabulary)).await.expect("tags");
+    assert_eq!(vocab.len(), 1);
+    assert_eq!(vocab[0].vocabulary_id.as_deref(), Some(vocabulary.as_str()));
+
+    let shared = &tags[0];
+    let tagged = tx
+        .tag_datasets_public(&shared.id, 1000)
+        .await
+        .expect("tagged");
+    assert_eq!(dataset_names(&tagged), ["b-open", "open-tags"]);
+    assert_eq!(tagged[1].tags.len(), 3);
+    assert_eq!(tagged[1].resources.len(), 2);
+    let one = tx.tag_datasets_public(&shared.id, 1).await.expect("tagged");
+    assert_eq!(dataset_names(&one), ["b-open"]);
+    assert!(tx
+        .tag_datasets_public(&shared.id, 0)
+        .await
+        .expect("none")
+        .is_empty());
+
+    assert_eq!(
+        tx.resource_formats_public().await.expect("formats"),
+        [
+            ("CSV".to_owned(), 1),
+            ("JSON".to_owned(), 1),
+            ("csv".to_owned(), 1)
+        ]
+    );
+
+    let filter = |readable_by: Option<Reader>| DatasetFilter {
+        states: strings(&["active", "draft"]),
+        readable_by,
+        ..DatasetFilter::default()
+    };
+    let anonymous = tx
+        .package_names_titles(&filter(Some(Reader::default())))
+        .await
+        .expect("names");
+    assert_eq!(
+        anonymous,
+        [
+            ("b-open".to_owned(), None),
+            ("open-tags".to_owned(), Some("Dữ liệu open-tags".to_owned()))
+        ]
+    );
+    let member = Reader {
+        orgs: strings(&["org-a"]),
+        creator_user_id: None,
+    };
+    let seen = tx
+        .package_names_titles(&filter(Some(member)))
+        .await
+        .expect("names");
+    let seen: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(seen, ["b-open", "open-tags", "private-tags"]);
+    let all = tx.package_names_titles(&filter(None)).await.expect("names");
+    assert_eq!(all.len(), 3);
+}
+
 // ---------------------------------------------------------------- backends
 
 async fn migrated(url: &str) -> Arc<dyn Store> {
@@ -1770,6 +1862,103 @@ async fn postgres() -> Arc<dyn Store> {
     let store = migrated(&kho_test_support::postgres_url().await).await;
     assert_eq!(store.backend(), kho_store::Backend::Postgres);
     store
+}
+
+async fn activity_query_filters(store: Arc<dyn Store>) {
+    let labelled = |object_id: &str, stamp: &str, kind: &str, labels: &[&str]| Activity {
+        activity_type: kind.to_owned(),
+        permission_labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+        ..activity(object_id, stamp)
+    };
+    let acts = [
+        labelled("q-1", "2026-03-01T00:00:00", "new package", &["public"]),
+        labelled(
+            "q-1",
+            "2026-03-02T00:00:00",
+            "changed package",
+            &["member-o1"],
+        ),
+        labelled(
+            "q-1",
+            "2026-03-03T00:00:00",
+            "changed package",
+            &["public", "public"],
+        ),
+        labelled(
+            "q-1",
+            "2026-03-04T00:00:00",
+            "deleted package",
+            &["member-o2"],
+        ),
+        labelled("q-g", "2026-03-05T00:00:00", "changed group", &[]),
+    ];
+    let mut tx = store.begin().await.expect("begin");
+    for a in &acts {
+        tx.activity_insert(a).await.expect("insert");
+    }
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    let ids = |list: Vec<Activity>| -> Vec<String> { list.into_iter().map(|a| a.id).collect() };
+    let want = |idx: &[usize]| -> Vec<String> { idx.iter().map(|&i| acts[i].id.clone()).collect() };
+    let base = ActivityQuery {
+        scope: ActivityScope::Object("q-1".to_owned()),
+        limit: 100,
+        ..ActivityQuery::default()
+    };
+    assert_eq!(
+        ids(tx.activity_query(&base).await.expect("q")),
+        want(&[3, 2, 1, 0])
+    );
+    // Labels: any one in common; an activity without labels is everyone's.
+    let q = ActivityQuery {
+        labels: Some(vec!["public".to_owned(), "member-o1".to_owned()]),
+        ..base.clone()
+    };
+    assert_eq!(
+        ids(tx.activity_query(&q).await.expect("q")),
+        want(&[2, 1, 0])
+    );
+    let q = ActivityQuery {
+        scope: ActivityScope::All,
+        labels: Some(Vec::new()),
+        ..base.clone()
+    };
+    let all_unlabelled = ids(tx.activity_query(&q).await.expect("q"));
+    assert!(all_unlabelled.contains(&acts[4].id));
+    assert!(!all_unlabelled.contains(&acts[0].id));
+    // Types, times, order, paging.
+    let q = ActivityQuery {
+        types: vec!["changed package".to_owned()],
+        ..base.clone()
+    };
+    assert_eq!(ids(tx.activity_query(&q).await.expect("q")), want(&[2, 1]));
+    let q = ActivityQuery {
+        exclude_types: vec!["changed package".to_owned()],
+        ..base.clone()
+    };
+    assert_eq!(ids(tx.activity_query(&q).await.expect("q")), want(&[3, 0]));
+    let q = ActivityQuery {
+        after: Some(at("2026-03-01T00:00:00")),
+        before: Some(at("2026-03-04T00:00:00")),
+        ..base.clone()
+    };
+    assert_eq!(ids(tx.activity_query(&q).await.expect("q")), want(&[2, 1]));
+    let q = ActivityQuery {
+        oldest_first: true,
+        offset: 1,
+        limit: 2,
+        ..base.clone()
+    };
+    assert_eq!(ids(tx.activity_query(&q).await.expect("q")), want(&[1, 2]));
+    // The stored labels round-trip as given.
+    let got = tx
+        .activity_get(&acts[2].id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(got, acts[2]);
+    assert!(tx.activity_get("nothing").await.expect("get").is_none());
 }
 
 /// `store_suite!(every: [..], concurrent: [..], by_url: [..])`: every test runs on the
@@ -1869,6 +2058,8 @@ store_suite! {
         thousand_resources_round_trip,
         dataset_rollback_leaves_nothing,
         duplicate_dataset_conflicts,
+        public_tags_formats_and_names,
+        activity_query_filters,
     ],
     concurrent: [
         read_while_writing,

@@ -1,10 +1,12 @@
 //! The actions of this release, and the helpers they share.
 
+mod activity;
 mod datasets;
 mod groups;
 mod members;
 mod misc;
 mod resources;
+mod tags;
 mod tokens;
 mod users;
 
@@ -71,6 +73,8 @@ pub fn registry() -> Registry {
     members::register(&mut r);
     datasets::register(&mut r);
     resources::register(&mut r);
+    activity::register(&mut r);
+    tags::register(&mut r);
     r
 }
 

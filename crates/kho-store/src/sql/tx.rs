@@ -11,14 +11,14 @@ use kho_core::model::{
 use kho_core::time;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 use super::rows::{self, flag, ts, ts_opt};
 use super::rows::{
     ACTIVITY_COLUMNS, CHANGE_COLUMNS, EXTRA_COLUMNS, GROUP_COLUMNS, MEMBER_COLUMNS,
     PACKAGE_COLUMNS, RESOURCE_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
-use crate::{Backend, DatasetFilter, StoreError, StoreResult, Tx};
+use crate::{ActivityQuery, ActivityScope, Backend, DatasetFilter, StoreError, StoreResult, Tx};
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -993,6 +993,16 @@ impl Tx for SqlTx {
                 .bind(labels),
         )
         .await?;
+        let distinct: std::collections::BTreeSet<&String> =
+            activity.permission_labels.iter().collect();
+        for label in distinct {
+            self.exec(
+                sqlx::query("INSERT INTO activity_labels (activity_id, label) VALUES ($1, $2)")
+                    .bind(self.backend.text(&activity.id))
+                    .bind(self.backend.text(label)),
+            )
+            .await?;
+        }
         Ok(())
     }
 
@@ -1061,4 +1071,199 @@ impl Tx for SqlTx {
             .await?;
         rows::all(self.backend, &rows, rows::change)
     }
+
+    // ---- tags, formats and autocomplete
+
+    async fn tags_public(&mut self, vocabulary_id: Option<&str>) -> StoreResult<Vec<Tag>> {
+        let rows = self
+            .all(
+                sqlx::query(
+                    "SELECT DISTINCT t.id AS package_id, t.id, t.name, t.vocabulary_id \
+                     FROM tags t \
+                     JOIN package_tags pt ON pt.tag_id = t.id \
+                     JOIN packages p ON p.id = pt.package_id \
+                     WHERE t.vocabulary_id = $1 AND p.state = 'active' \
+                     AND p.sharing_level = 'open' ORDER BY t.name, t.id",
+                )
+                .bind(self.backend.text(rows::vocabulary(vocabulary_id))),
+            )
+            .await?;
+        Ok(rows::all(self.backend, &rows, rows::package_tag)?
+            .into_iter()
+            .map(|(_, tag)| tag)
+            .collect())
+    }
+
+    async fn tag_datasets_public(&mut self, tag_id: &str, limit: i64) -> StoreResult<Vec<Dataset>> {
+        if limit <= 0 {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {PACKAGE_COLUMNS} FROM packages p \
+             WHERE p.state = 'active' AND p.sharing_level = 'open' \
+             AND EXISTS (SELECT 1 FROM package_tags pt WHERE pt.package_id = p.id \
+             AND pt.tag_id = $1) ORDER BY p.name LIMIT $2"
+        );
+        let rows = self
+            .all(
+                sqlx::query(&sql)
+                    .bind(self.backend.text(tag_id))
+                    .bind(limit),
+            )
+            .await?;
+        let mut datasets = rows::all(self.backend, &rows, rows::package)?;
+        for chunk in datasets.chunks_mut(IDS_PER_QUERY) {
+            self.load_children(chunk).await?;
+        }
+        Ok(datasets)
+    }
+
+    async fn package_names_titles(
+        &mut self,
+        filter: &DatasetFilter,
+    ) -> StoreResult<Vec<(String, Option<String>)>> {
+        let Some((condition, params)) = dataset_condition(self.backend, filter) else {
+            return Ok(Vec::new());
+        };
+        let sql =
+            format!("SELECT p.name, p.title FROM packages p WHERE {condition} ORDER BY p.name");
+        let rows = self.all(bind_all(&sql, &params)).await?;
+        let backend = self.backend;
+        rows.iter()
+            .map(|row| {
+                let name = row
+                    .try_get::<String, _>("name")
+                    .map_err(|e| StoreError::Corrupt(format!("column name: {e}")))?;
+                let title = row
+                    .try_get::<Option<String>, _>("title")
+                    .map_err(|e| StoreError::Corrupt(format!("column title: {e}")))?;
+                Ok((backend.untext(name), title.map(|t| backend.untext(t))))
+            })
+            .collect()
+    }
+
+    async fn resource_formats_public(&mut self) -> StoreResult<Vec<(String, i64)>> {
+        let rows = self
+            .all(sqlx::query(
+                "SELECT r.format, count(*) AS n FROM resources r \
+                 JOIN packages p ON p.id = r.package_id \
+                 WHERE r.state = 'active' AND r.format <> '' \
+                 AND p.state = 'active' AND p.sharing_level = 'open' \
+                 GROUP BY r.format ORDER BY r.format",
+            ))
+            .await?;
+        let backend = self.backend;
+        rows.iter()
+            .map(|row| {
+                let format = row
+                    .try_get::<String, _>("format")
+                    .map_err(|e| StoreError::Corrupt(format!("column format: {e}")))?;
+                Ok((backend.untext(format), rows::int(row, "n")?))
+            })
+            .collect()
+    }
+
+    // ---- activity lists
+
+    async fn activity_get(&mut self, id: &str) -> StoreResult<Option<Activity>> {
+        let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activity WHERE id = $1");
+        self.optional(sqlx::query(&sql).bind(self.backend.text(id)))
+            .await?
+            .map(|row| rows::one(self.backend, &row, rows::activity))
+            .transpose()
+    }
+
+    async fn activity_query(&mut self, query: &ActivityQuery) -> StoreResult<Vec<Activity>> {
+        let (condition, params) = activity_condition(self.backend, query);
+        let order = if query.oldest_first { "ASC" } else { "DESC" };
+        let sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activity a WHERE {condition} \
+             ORDER BY a.timestamp {order}, a.id {order} LIMIT ${} OFFSET ${}",
+            params.len() + 1,
+            params.len() + 2
+        );
+        let mut q = sqlx::query(&sql);
+        for p in params {
+            q = q.bind(p);
+        }
+        let rows = self
+            .all(q.bind(query.limit.max(0)).bind(query.offset.max(0)))
+            .await?;
+        rows::all(self.backend, &rows, rows::activity)
+    }
+}
+
+/// The `WHERE` condition of `query` over `activity a` and its text parameters, numbered
+/// from `$1`.
+fn activity_condition(backend: Backend, query: &ActivityQuery) -> (String, Vec<String>) {
+    let mut params: Vec<String> = Vec::new();
+    let next = |value: &str, params: &mut Vec<String>| {
+        params.push(backend.text(value));
+        format!("${}", params.len())
+    };
+    let mut parts: Vec<String> = Vec::new();
+    match &query.scope {
+        ActivityScope::All => {}
+        ActivityScope::Object(id) => parts.push(format!("a.object_id = {}", next(id, &mut params))),
+        ActivityScope::User(id) => {
+            let n = next(id, &mut params);
+            parts.push(format!("(a.user_id = {n} OR a.object_id = {n})"));
+        }
+        ActivityScope::Organization(id) => {
+            let n = next(id, &mut params);
+            parts.push(format!(
+                "(a.object_id = {n} OR a.object_id IN \
+                 (SELECT p.id FROM packages p WHERE p.owner_org = {n}))"
+            ));
+        }
+        ActivityScope::Group(id) => {
+            let n = next(id, &mut params);
+            parts.push(format!(
+                "(a.object_id = {n} OR a.object_id IN \
+                 (SELECT m.table_id FROM members m WHERE m.group_id = {n} \
+                 AND m.table_name = 'package' AND m.state = 'active'))"
+            ));
+        }
+    }
+    let list = |values: &[String], params: &mut Vec<String>| {
+        let first = params.len() + 1;
+        params.extend(values.iter().map(|v| backend.text(v)));
+        placeholders(first, values.len())
+    };
+    if !query.types.is_empty() {
+        parts.push(format!(
+            "a.activity_type IN ({})",
+            list(&query.types, &mut params)
+        ));
+    }
+    if !query.exclude_types.is_empty() {
+        parts.push(format!(
+            "a.activity_type NOT IN ({})",
+            list(&query.exclude_types, &mut params)
+        ));
+    }
+    if let Some(after) = &query.after {
+        parts.push(format!("a.timestamp > {}", next(&ts(after), &mut params)));
+    }
+    if let Some(before) = &query.before {
+        parts.push(format!("a.timestamp < {}", next(&ts(before), &mut params)));
+    }
+    if let Some(labels) = &query.labels {
+        let mut cond = String::from(
+            "(NOT EXISTS (SELECT 1 FROM activity_labels l WHERE l.activity_id = a.id)",
+        );
+        if !labels.is_empty() {
+            cond.push_str(&format!(
+                " OR EXISTS (SELECT 1 FROM activity_labels l WHERE l.activity_id = a.id \
+                 AND l.label IN ({}))",
+                list(labels, &mut params)
+            ));
+        }
+        cond.push(')');
+        parts.push(cond);
+    }
+    if parts.is_empty() {
+        parts.push("1 = 1".to_owned());
+    }
+    (parts.join(" AND "), params)
 }
