@@ -20,56 +20,35 @@ use super::{action, pd};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
-const CREATE_PARAMS: &[ParamDoc] = &[
+/// The parameter table of a resource write: the given leading entries, then the fields
+/// every resource takes.
+macro_rules! resource_params {
+    ($($head:expr),* $(,)?) => {
+        &[
+            $($head,)*
+            pd("url", "string", false, "the link (default \"\")"),
+            pd("name", "string", false, "name"),
+            pd("description", "string", false, "description"),
+            pd("format", "string", false, "format; normalised (csv → CSV), guessed from the URL when empty on create"),
+            pd("hash", "string", false, "hash"),
+            pd("resource_type", "string", false, "resource type"),
+            pd("mimetype", "string", false, "MIME type"),
+            pd("mimetype_inner", "string", false, "inner MIME type"),
+            pd("cache_url", "string", false, "cache URL"),
+            pd("size", "integer", false, "size in bytes"),
+            pd("created", "string", false, "ISO timestamp"),
+            pd("last_modified", "string", false, "ISO timestamp"),
+            pd("cache_last_updated", "string", false, "ISO timestamp"),
+            pd("upload", "string", false, "file uploads are not supported yet (409)"),
+        ]
+    };
+}
+
+const CREATE_PARAMS: &[ParamDoc] = resource_params!(
     pd("package_id", "string", true, "id or name of the dataset"),
     pd("id", "string", false, "a UUID (default: a new one)"),
-    pd("url", "string", false, "the link (default \"\")"),
-    pd("name", "string", false, "name"),
-    pd("description", "string", false, "description"),
-    pd(
-        "format",
-        "string",
-        false,
-        "format; normalised (csv → CSV), guessed from the URL when empty",
-    ),
-    pd("hash", "string", false, "hash"),
-    pd("resource_type", "string", false, "resource type"),
-    pd("mimetype", "string", false, "MIME type"),
-    pd("mimetype_inner", "string", false, "inner MIME type"),
-    pd("cache_url", "string", false, "cache URL"),
-    pd("size", "integer", false, "size in bytes"),
-    pd("created", "string", false, "ISO timestamp"),
-    pd("last_modified", "string", false, "ISO timestamp"),
-    pd("cache_last_updated", "string", false, "ISO timestamp"),
-    pd(
-        "upload",
-        "string",
-        false,
-        "file uploads are not supported yet (409)",
-    ),
-];
-const UPDATE_PARAMS: &[ParamDoc] = &[
-    pd("id", "string", true, "the resource id"),
-    pd("url", "string", false, "the link (default \"\")"),
-    pd("name", "string", false, "name"),
-    pd("description", "string", false, "description"),
-    pd("format", "string", false, "format; normalised (csv → CSV)"),
-    pd("hash", "string", false, "hash"),
-    pd("resource_type", "string", false, "resource type"),
-    pd("mimetype", "string", false, "MIME type"),
-    pd("mimetype_inner", "string", false, "inner MIME type"),
-    pd("cache_url", "string", false, "cache URL"),
-    pd("size", "integer", false, "size in bytes"),
-    pd("created", "string", false, "ISO timestamp"),
-    pd("last_modified", "string", false, "ISO timestamp"),
-    pd("cache_last_updated", "string", false, "ISO timestamp"),
-    pd(
-        "upload",
-        "string",
-        false,
-        "file uploads are not supported yet (409)",
-    ),
-];
+);
+const UPDATE_PARAMS: &[ParamDoc] = resource_params!(pd("id", "string", true, "the resource id"));
 const ID_PARAM: &[ParamDoc] = &[pd("id", "string", true, "the resource id")];
 
 pub fn register(r: &mut Registry) {
