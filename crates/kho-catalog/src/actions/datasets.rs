@@ -24,9 +24,9 @@ use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
 /// `sharing_level` of a dataset CKAN calls public.
-const OPEN: &str = "open";
+pub(crate) const OPEN: &str = "open";
 /// `sharing_level` kho stores for CKAN's `private: true`.
-const RESTRICTED: &str = "restricted";
+pub(crate) const RESTRICTED: &str = "restricted";
 
 const DATASET_PARAMS: &[ParamDoc] = &[
     pd(
@@ -138,7 +138,12 @@ fn new_id() -> String {
 }
 
 /// Does the caller hold `perm` in the organization or group `group_id`?
-async fn has_perm(tx: &mut dyn Tx, ctx: &Ctx, group_id: &str, perm: Permission) -> Result<bool> {
+pub(crate) async fn has_perm(
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    group_id: &str,
+    perm: Permission,
+) -> Result<bool> {
     if ctx.actor.is_sysadmin() {
         return Ok(true);
     }
@@ -179,7 +184,7 @@ pub(crate) async fn can_read(tx: &mut dyn Tx, ctx: &Ctx, d: &Dataset) -> Result<
 }
 
 /// The activity's permission labels, as CKAN's `DefaultPermissionLabels`.
-fn labels(d: &Dataset) -> Vec<String> {
+pub(crate) fn labels(d: &Dataset) -> Vec<String> {
     if d.state == STATE_ACTIVE && d.sharing_level == OPEN {
         vec!["public".into()]
     } else if let Some(org) = &d.owner_org {

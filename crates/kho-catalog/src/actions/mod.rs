@@ -1,6 +1,7 @@
 //! The actions of this release, and the helpers they share.
 
 mod activity;
+mod dataset_lists;
 mod datasets;
 mod groups;
 mod members;
@@ -75,6 +76,7 @@ pub fn registry() -> Registry {
     resources::register(&mut r);
     activity::register(&mut r);
     tags::register(&mut r);
+    dataset_lists::register(&mut r);
     r
 }
 
