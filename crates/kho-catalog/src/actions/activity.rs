@@ -16,7 +16,7 @@ use kho_store::{ActivityQuery, ActivityScope, Tx};
 use serde_json::{json, Map, Value};
 
 use super::datasets::{can_read, read_denied};
-use super::{action, groups_with_capacity, id_param, load_group, pd};
+use super::{action, caller_reader, id_param, load_group, pd};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
@@ -141,19 +141,17 @@ pub(crate) fn activity_dict(a: &Activity) -> Value {
     })
 }
 
-/// The caller's permission labels, `None` for a sysadmin (everything).
+/// The caller's permission labels, `None` for a sysadmin (everything): CKAN's labels of
+/// the same reader the dataset queries use.
 async fn caller_labels(tx: &mut dyn Tx, ctx: &Ctx) -> Result<Option<Vec<String>>> {
-    if ctx.actor.is_sysadmin() {
-        return Ok(None);
-    }
-    let mut labels = vec!["public".to_owned()];
-    if let Some(uid) = ctx.actor.user_id() {
-        for g in groups_with_capacity(tx, uid).await? {
-            labels.push(format!("member-{g}"));
+    Ok(caller_reader(tx, ctx).await?.map(|reader| {
+        let mut labels = vec!["public".to_owned()];
+        labels.extend(reader.orgs.iter().map(|g| format!("member-{g}")));
+        if let Some(uid) = reader.creator_user_id {
+            labels.push(format!("creator-{uid}"));
         }
-        labels.push(format!("creator-{uid}"));
-    }
-    Ok(Some(labels))
+        labels
+    }))
 }
 
 /// May a caller with `labels` read this activity?

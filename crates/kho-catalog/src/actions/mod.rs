@@ -134,6 +134,24 @@ pub(crate) async fn capacity_in(
     Ok(best)
 }
 
+/// What the caller may read, for the store's dataset filter (`None`: everything):
+/// sysadmins everything; others active open datasets, every dataset of an organization
+/// where they hold any capacity, and the unowned datasets they created.
+pub(crate) async fn caller_reader(tx: &mut dyn Tx, ctx: &Ctx) -> Result<Option<Reader>> {
+    if ctx.actor.is_sysadmin() {
+        return Ok(None);
+    }
+    let uid = ctx.actor.user_id();
+    let orgs = match uid {
+        Some(uid) => groups_with_capacity(tx, uid).await?,
+        None => Vec::new(),
+    };
+    Ok(Some(Reader {
+        orgs,
+        creator_user_id: uid.map(str::to_owned),
+    }))
+}
+
 /// Every group (organizations included) in which the user has a capacity, as
 /// [`capacity_in`] decides for each: their active memberships, and every group below one
 /// where they are admin.
@@ -212,28 +230,8 @@ impl Catalog {
         group: &Group,
         rows: usize,
     ) -> Result<(i64, Vec<Value>)> {
-        // Everyone reads active open datasets; sysadmins everything; members of the owner
-        // organization (any role) its private and draft ones too, as do the creators of
-        // unowned datasets. The store applies this in its queries.
-        let readable_by = if ctx.actor.is_sysadmin() {
-            None
-        } else {
-            let uid = ctx.actor.user_id();
-            let orgs = match uid {
-                None => Vec::new(),
-                Some(uid) if group.is_organization => {
-                    match capacity_in(tx, uid, &group.id).await? {
-                        Some(_) => vec![group.id.clone()],
-                        None => Vec::new(),
-                    }
-                }
-                Some(uid) => groups_with_capacity(tx, uid).await?,
-            };
-            Some(Reader {
-                orgs,
-                creator_user_id: uid.map(str::to_owned),
-            })
-        };
+        // The store applies the caller's visibility in its queries.
+        let readable_by = caller_reader(tx, ctx).await?;
         let mut filter = DatasetFilter {
             states: vec![STATE_ACTIVE.to_owned(), "draft".to_owned()],
             readable_by,

@@ -10,10 +10,10 @@ use kho_core::fold::fold;
 use kho_core::model::{Tag, STATE_ACTIVE};
 use kho_core::params::{asbool, opt_natural, opt_str, req_str, Params};
 use kho_core::{Error, Result};
-use kho_store::{DatasetFilter, Reader, Tx};
+use kho_store::DatasetFilter;
 use serde_json::{json, Map, Value};
 
-use super::{action, datasets, groups_with_capacity, pd};
+use super::{action, caller_reader, datasets, pd};
 use crate::registry::Registry;
 use crate::{Catalog, Ctx};
 
@@ -123,22 +123,6 @@ pub(crate) async fn tag_show(c: &Catalog, _ctx: &Ctx, p: Params) -> Result<Value
     Ok(Value::Object(m))
 }
 
-/// What the caller may read, for the store's dataset filter (`None`: everything).
-async fn reader(tx: &mut dyn Tx, ctx: &Ctx) -> Result<Option<Reader>> {
-    if ctx.actor.is_sysadmin() {
-        return Ok(None);
-    }
-    let uid = ctx.actor.user_id();
-    let orgs = match uid {
-        Some(uid) => groups_with_capacity(tx, uid).await?,
-        None => Vec::new(),
-    };
-    Ok(Some(Reader {
-        orgs,
-        creator_user_id: uid.map(str::to_owned),
-    }))
-}
-
 /// A `limit` parameter: a natural number, `default` when absent.
 fn limit(p: &Params, default: i64) -> Result<usize> {
     let n = opt_natural(p, "limit")?.unwrap_or(default);
@@ -154,7 +138,7 @@ pub(crate) async fn package_autocomplete(c: &Catalog, ctx: &Ctx, p: Params) -> R
     // Active datasets only, as in the search index.
     let filter = DatasetFilter {
         states: vec![STATE_ACTIVE.to_owned()],
-        readable_by: reader(tx.as_mut(), ctx).await?,
+        readable_by: caller_reader(tx.as_mut(), ctx).await?,
         ..DatasetFilter::default()
     };
     let candidates = tx.package_names_titles(&filter).await?;
