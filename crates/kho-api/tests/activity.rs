@@ -107,9 +107,15 @@ async fn private_activity_only_for_readers(backend: Backend) {
             let org = app
                 .ok("organization_show", json!({"id": "so-a"}), None)
                 .await;
+            // CKAN's labels (the organization's members, and the dataset's collaborators
+            // as with collaborators enabled) plus kho's grant label.
             assert_eq!(
                 a["permission_labels"],
-                json!([format!("member-{}", org["id"].as_str().unwrap())])
+                json!([
+                    format!("member-{rieng}"),
+                    format!("member-{}", org["id"].as_str().unwrap()),
+                    format!("grant-{rieng}"),
+                ])
             );
             let again = app.ok("activity_show", json!({"id": a["id"]}), tok).await;
             assert_eq!(&again, a);

@@ -29,6 +29,14 @@ pub struct CatalogConfig {
     pub group_list_all_fields_max: i64,
     /// Sort of `organization_list`/`group_list` (`ckan.default_group_sort`).
     pub default_group_sort: String,
+    /// Dataset collaborators (`ckan.auth.allow_dataset_collaborators`).
+    pub allow_dataset_collaborators: bool,
+    /// Collaborators may be `admin` and then manage the other collaborators
+    /// (`ckan.auth.allow_admin_collaborators`).
+    pub allow_admin_collaborators: bool,
+    /// Editor collaborators may move the dataset to another organization where they may
+    /// create datasets (`ckan.auth.allow_collaborators_to_change_owner_org`).
+    pub allow_collaborators_to_change_owner_org: bool,
 }
 
 impl Default for CatalogConfig {
@@ -48,6 +56,9 @@ impl Default for CatalogConfig {
             group_list_max: 1000,
             group_list_all_fields_max: 25,
             default_group_sort: "title".into(),
+            allow_dataset_collaborators: false,
+            allow_admin_collaborators: false,
+            allow_collaborators_to_change_owner_org: false,
         }
     }
 }

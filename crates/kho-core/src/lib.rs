@@ -14,6 +14,7 @@ pub mod model;
 pub mod params;
 pub mod time;
 pub mod validate;
+pub mod visibility;
 
 pub use authz::{Actor, Capacity};
 pub use error::{Error, ErrorDict, FieldErrors, Msg, Result};

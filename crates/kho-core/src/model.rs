@@ -210,3 +210,61 @@ pub struct Resource {
     /// Extra keys (JSON object text).
     pub extras: String,
 }
+
+/// A collaborator on a dataset (CKAN's `package_member`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collaborator {
+    pub package_id: String,
+    pub user_id: String,
+    /// `member`, `editor` or `admin`.
+    pub capacity: String,
+    pub modified: NaiveDateTime,
+}
+
+/// Who an access grant is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grantee {
+    User,
+    Organization,
+}
+
+impl Grantee {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grantee::User => "user",
+            Grantee::Organization => "organization",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user" => Some(Grantee::User),
+            "organization" => Some(Grantee::Organization),
+            _ => None,
+        }
+    }
+}
+
+/// Read access to a non-open dataset, granted to a user or to every member of an
+/// organization ("sharing on special request").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessGrant {
+    pub id: String,
+    pub package_id: String,
+    pub grantee_type: Grantee,
+    pub grantee_id: String,
+    pub reason: String,
+    /// After this moment (UTC) the grant no longer works.
+    pub expires: Option<NaiveDateTime>,
+    pub created: NaiveDateTime,
+    /// The user id of whoever granted it.
+    pub created_by: String,
+}
+
+impl AccessGrant {
+    /// Does the grant still work at `now`?
+    pub fn is_live(&self, now: NaiveDateTime) -> bool {
+        self.expires.is_none_or(|e| e > now)
+    }
+}

@@ -26,6 +26,21 @@ pub fn req_str(p: &Params, key: &str) -> Result<String> {
     opt_str(p, key)?.ok_or_else(|| Error::missing(key))
 }
 
+/// Several required string parameters at once: every missing one is reported together, as
+/// CKAN's `_get_or_bust` with a list of keys does.
+pub fn req_strs<const N: usize>(p: &Params, keys: [&str; N]) -> Result<[String; N]> {
+    let mut missing = crate::error::Errors::new();
+    let mut out: [String; N] = std::array::from_fn(|_| String::new());
+    for (slot, key) in out.iter_mut().zip(keys) {
+        match opt_str(p, key)? {
+            Some(v) => *slot = v,
+            None => missing.add(key, "Missing value"),
+        }
+    }
+    missing.into_result()?;
+    Ok(out)
+}
+
 /// Like [`req_str`] but reporting the missing key under another name (e.g. `name_or_id`).
 pub fn req_str_as(p: &Params, key: &str, report_as: &str) -> Result<String> {
     opt_str(p, key)?.ok_or_else(|| Error::missing(report_as))

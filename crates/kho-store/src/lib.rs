@@ -9,7 +9,10 @@ mod sql;
 
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use kho_core::model::{Activity, ApiToken, Change, Dataset, Group, Member, Resource, Tag, User};
+use kho_core::model::{
+    AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, Grantee, Group, Member,
+    Resource, Tag, User,
+};
 
 pub use error::StoreError;
 pub use sql::{Backend, SqlStore};
@@ -27,20 +30,10 @@ pub struct DatasetFilter {
     pub group_id: Option<String>,
     /// Only datasets whose state is one of these (none at all if empty).
     pub states: Vec<String>,
-    /// `None`: whatever their visibility (a sysadmin); `Some(reader)`: only the datasets
-    /// `reader` may read.
-    pub readable_by: Option<Reader>,
-}
-
-/// What a caller who is not a sysadmin may read, as CKAN's permission labels: active open
-/// datasets (`public`), every dataset owned by one of `orgs` (`member-<org>`), and the
-/// unowned datasets created by `creator_user_id` (`creator-<user>`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Reader {
-    /// Organizations whose datasets are readable whatever their state and sharing level.
-    pub orgs: Vec<String>,
-    /// The caller's user id (`None` when anonymous).
-    pub creator_user_id: Option<String>,
+    /// `None`: whatever their visibility (a sysadmin); `Some(labels)`: only the datasets
+    /// with at least one of these permission labels (the caller's labels, from
+    /// `kho_core::visibility::caller_labels`).
+    pub readable_by: Option<Vec<String>>,
 }
 
 /// The store. Cheap to share (`Arc<dyn Store>`).
@@ -189,6 +182,47 @@ pub trait Tx: Send {
     /// Names of the tags of one vocabulary (free tags if `None`) that are linked to at
     /// least one active dataset, sorted, without duplicates.
     async fn tags_in_use(&mut self, vocabulary_id: Option<&str>) -> StoreResult<Vec<String>>;
+
+    // ---- collaborators and access grants
+    /// Insert the collaborator or replace the capacity and `modified` of an existing one.
+    async fn collaborator_upsert(&mut self, c: &Collaborator) -> StoreResult<()>;
+    /// The collaborator row of (dataset, user).
+    async fn collaborator_get(
+        &mut self,
+        package_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<Collaborator>>;
+    /// Remove the collaborator; false if there was none.
+    async fn collaborator_delete(&mut self, package_id: &str, user_id: &str) -> StoreResult<bool>;
+    /// Collaborators of a dataset, oldest `modified` first, then by user id.
+    async fn collaborators_of_package(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<Collaborator>>;
+    /// Datasets a user collaborates on, oldest `modified` first, then by dataset id.
+    async fn collaborations_of_user(&mut self, user_id: &str) -> StoreResult<Vec<Collaborator>>;
+    /// Insert the grant, replacing any grant of the same dataset to the same grantee
+    /// (which keeps its id).
+    async fn grant_upsert(&mut self, grant: &AccessGrant) -> StoreResult<()>;
+    /// Remove the grant of a dataset to a grantee; false if there was none.
+    async fn grant_delete(
+        &mut self,
+        package_id: &str,
+        grantee_type: Grantee,
+        grantee_id: &str,
+    ) -> StoreResult<bool>;
+    /// Grants of a dataset (expired ones included), oldest first, then by id.
+    async fn grants_of_package(&mut self, package_id: &str) -> StoreResult<Vec<AccessGrant>>;
+    /// Ids of the datasets with a grant that is still live at `now` to the user or to one
+    /// of `org_ids`, sorted, without duplicates.
+    async fn granted_package_ids(
+        &mut self,
+        user_id: &str,
+        org_ids: &[String],
+        now: NaiveDateTime,
+    ) -> StoreResult<Vec<String>>;
+    /// Does the user hold an active membership of an active organization?
+    async fn user_in_active_organization(&mut self, user_id: &str) -> StoreResult<bool>;
 
     // ---- activity
     async fn activity_insert(&mut self, activity: &Activity) -> StoreResult<()>;

@@ -13,7 +13,8 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     Activity, ApiToken, Dataset, DatasetExtra, Group, GroupExtra, Member, Resource, Tag, User,
 };
-use kho_store::{ActivityQuery, ActivityScope, DatasetFilter, Reader, Store, StoreError};
+use kho_core::visibility::{caller_labels, CallerFacts};
+use kho_store::{ActivityQuery, ActivityScope, DatasetFilter, Store, StoreError};
 
 // ---------------------------------------------------------------- fixtures
 
@@ -1440,29 +1441,31 @@ async fn package_filter_counts_and_pages(store: Arc<dyn Store>) {
     tx.commit().await.expect("commit");
 
     let live = strings(&["active", "draft"]);
-    let anyone = Reader::default();
-    let in_org1 = |states: &[String], readable_by: Option<Reader>| DatasetFilter {
+    let anyone = caller_labels(false, None).expect("labels");
+    let in_org1 = |states: &[String], readable_by: Option<Vec<String>>| DatasetFilter {
         owner_org: Some(org1.clone()),
         states: states.to_vec(),
         readable_by,
         ..DatasetFilter::default()
     };
-    let in_grp = |readable_by: Option<Reader>| DatasetFilter {
+    let in_grp = |readable_by: Option<Vec<String>>| DatasetFilter {
         group_id: Some(grp.clone()),
         states: live.clone(),
         readable_by,
         ..DatasetFilter::default()
     };
-    let everywhere = |readable_by: Option<Reader>| DatasetFilter {
+    let everywhere = |readable_by: Option<Vec<String>>| DatasetFilter {
         states: live.clone(),
         readable_by,
         ..DatasetFilter::default()
     };
     let reader = |orgs: &[&str], creator: Option<&str>| {
-        Some(Reader {
-            orgs: strings(orgs),
-            creator_user_id: creator.map(str::to_owned),
-        })
+        let facts = CallerFacts {
+            user_id: creator.unwrap_or("nobody").to_owned(),
+            groups: strings(orgs),
+            ..CallerFacts::default()
+        };
+        caller_labels(false, Some(&facts))
     };
     let cases: Vec<(DatasetFilter, Vec<&str>)> = vec![
         (
@@ -1579,7 +1582,7 @@ async fn package_page_of_many(store: Arc<dyn Store>) {
     let filter = DatasetFilter {
         owner_org: Some(org),
         states: strings(&["active"]),
-        readable_by: Some(Reader::default()),
+        readable_by: caller_labels(false, None),
         ..DatasetFilter::default()
     };
     let mut tx = store.read().await.expect("read");
@@ -1806,13 +1809,13 @@ async fn public_tags_formats_and_names(store: Arc<dyn Store>) {
         ]
     );
 
-    let filter = |readable_by: Option<Reader>| DatasetFilter {
+    let filter = |readable_by: Option<Vec<String>>| DatasetFilter {
         states: strings(&["active", "draft"]),
         readable_by,
         ..DatasetFilter::default()
     };
     let anonymous = tx
-        .package_names_titles(&filter(Some(Reader::default())))
+        .package_names_titles(&filter(caller_labels(false, None)))
         .await
         .expect("names");
     assert_eq!(
@@ -1822,12 +1825,13 @@ async fn public_tags_formats_and_names(store: Arc<dyn Store>) {
             ("open-tags".to_owned(), Some("Dữ liệu open-tags".to_owned()))
         ]
     );
-    let member = Reader {
-        orgs: strings(&["org-a"]),
-        creator_user_id: None,
+    let member = CallerFacts {
+        user_id: "nobody".to_owned(),
+        groups: strings(&["org-a"]),
+        ..CallerFacts::default()
     };
     let seen = tx
-        .package_names_titles(&filter(Some(member)))
+        .package_names_titles(&filter(caller_labels(false, Some(&member))))
         .await
         .expect("names");
     let seen: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();

@@ -62,6 +62,12 @@ pub struct Config {
     pub group_list_max: i64,
     /// Cap of those lists with `all_fields`. Default 25.
     pub group_list_all_fields_max: i64,
+    /// Dataset collaborators (CKAN's `ckan.auth.allow_dataset_collaborators`). Default false.
+    pub allow_dataset_collaborators: bool,
+    /// Collaborators may have the `admin` capacity. Default false.
+    pub allow_admin_collaborators: bool,
+    /// Editor collaborators may move a dataset to another organization. Default false.
+    pub allow_collaborators_to_change_owner_org: bool,
     /// Create a sysadmin and print a one-time token on the first `serve` of an empty store.
     pub bootstrap_admin: bool,
 }
@@ -88,6 +94,9 @@ impl Default for Config {
             public_user_details: true,
             group_list_max: 1000,
             group_list_all_fields_max: 25,
+            allow_dataset_collaborators: false,
+            allow_admin_collaborators: false,
+            allow_collaborators_to_change_owner_org: false,
             bootstrap_admin: true,
         }
     }
@@ -179,6 +188,9 @@ impl Config {
             public_user_details: self.public_user_details,
             group_list_max: self.group_list_max,
             group_list_all_fields_max: self.group_list_all_fields_max,
+            allow_dataset_collaborators: self.allow_dataset_collaborators,
+            allow_admin_collaborators: self.allow_admin_collaborators,
+            allow_collaborators_to_change_owner_org: self.allow_collaborators_to_change_owner_org,
             ..kho_catalog::CatalogConfig::default()
         }
     }

@@ -16,7 +16,7 @@ use kho_store::{ActivityQuery, ActivityScope, Tx};
 use serde_json::{json, Map, Value};
 
 use super::datasets::{can_read, read_denied};
-use super::{action, caller_reader, id_param, load_group, pd};
+use super::{action, caller_labels, id_param, load_group, pd};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
@@ -141,27 +141,9 @@ pub(crate) fn activity_dict(a: &Activity) -> Value {
     })
 }
 
-/// The caller's permission labels, `None` for a sysadmin (everything): CKAN's labels of
-/// the same reader the dataset queries use.
-async fn caller_labels(tx: &mut dyn Tx, ctx: &Ctx) -> Result<Option<Vec<String>>> {
-    Ok(caller_reader(tx, ctx).await?.map(|reader| {
-        let mut labels = vec!["public".to_owned()];
-        labels.extend(reader.orgs.iter().map(|g| format!("member-{g}")));
-        if let Some(uid) = reader.creator_user_id {
-            labels.push(format!("creator-{uid}"));
-        }
-        labels
-    }))
-}
-
 /// May a caller with `labels` read this activity?
 fn visible(labels: Option<&[String]>, a: &Activity) -> bool {
-    match labels {
-        None => true,
-        Some(mine) => {
-            a.permission_labels.is_empty() || a.permission_labels.iter().any(|l| mine.contains(l))
-        }
-    }
+    kho_core::visibility::may_read(labels, &a.permission_labels)
 }
 
 /// `datetime_from_timestamp_validator` (UTC).
@@ -214,8 +196,8 @@ fn list_query(p: &Params, scope: ActivityScope, types: bool) -> Result<ActivityQ
 }
 
 /// Run a list query with the caller's labels and dictize the result, newest first.
-async fn run_list(tx: &mut dyn Tx, ctx: &Ctx, mut q: ActivityQuery) -> Result<Value> {
-    q.labels = caller_labels(tx, ctx).await?;
+async fn run_list(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, mut q: ActivityQuery) -> Result<Value> {
+    q.labels = caller_labels(c, tx, ctx).await?;
     let mut acts = tx.activity_query(&q).await?;
     if q.oldest_first {
         acts.reverse();
@@ -228,10 +210,10 @@ pub(crate) async fn package_activity_list(c: &Catalog, ctx: &Ctx, p: Params) -> 
     let mut tx = c.store().read().await?;
     let d = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
     let q = list_query(&p, ActivityScope::Object(d.id.clone()), true)?;
-    if !can_read(tx.as_mut(), ctx, &d).await? {
+    if !can_read(c, tx.as_mut(), ctx, &d).await? {
         return Err(read_denied(ctx, &d));
     }
-    run_list(tx.as_mut(), ctx, q).await
+    run_list(c, tx.as_mut(), ctx, q).await
 }
 
 async fn group_list(c: &Catalog, ctx: &Ctx, p: Params, is_org: bool) -> Result<Value> {
@@ -253,7 +235,7 @@ async fn group_list(c: &Catalog, ctx: &Ctx, p: Params, is_org: bool) -> Result<V
         ActivityScope::Group(g.id)
     };
     let q = list_query(&p, scope, true)?;
-    run_list(tx.as_mut(), ctx, q).await
+    run_list(c, tx.as_mut(), ctx, q).await
 }
 
 pub(crate) async fn organization_activity_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
@@ -269,7 +251,7 @@ pub(crate) async fn user_activity_list(c: &Catalog, ctx: &Ctx, p: Params) -> Res
     let mut tx = c.store().read().await?;
     let u = tx.user_get(&id).await?.ok_or(Error::NotFound(None))?;
     let q = list_query(&p, ActivityScope::User(u.id), false)?;
-    run_list(tx.as_mut(), ctx, q).await
+    run_list(c, tx.as_mut(), ctx, q).await
 }
 
 pub(crate) async fn recently_changed_packages_activity_list(
@@ -280,18 +262,19 @@ pub(crate) async fn recently_changed_packages_activity_list(
     let mut q = list_query(&p, ActivityScope::All, false)?;
     q.types = PACKAGE_TYPES.iter().map(|t| (*t).to_owned()).collect();
     let mut tx = c.store().read().await?;
-    run_list(tx.as_mut(), ctx, q).await
+    run_list(c, tx.as_mut(), ctx, q).await
 }
 
 /// The activity `id` names, if the caller may read it (`activity_show`'s authorization).
 async fn load_visible(
+    c: &Catalog,
     tx: &mut dyn Tx,
     ctx: &Ctx,
     p: &Params,
 ) -> Result<(Activity, Option<Vec<String>>)> {
     let id = id_param(p, "id")?;
     let a = tx.activity_get(&id).await?.ok_or(Error::NotFound(None))?;
-    let labels = caller_labels(tx, ctx).await?;
+    let labels = caller_labels(c, tx, ctx).await?;
     if !visible(labels.as_deref(), &a) {
         return Err(Error::denied(Msg::new(
             "Unauthorized to view activity data",
@@ -302,14 +285,14 @@ async fn load_visible(
 
 pub(crate) async fn activity_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let mut tx = c.store().read().await?;
-    let (a, _) = load_visible(tx.as_mut(), ctx, &p).await?;
+    let (a, _) = load_visible(c, tx.as_mut(), ctx, &p).await?;
     Ok(activity_dict(&a))
 }
 
 pub(crate) async fn activity_data_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let object_type = opt_str(&p, "object_type")?.filter(|s| !s.is_empty());
     let mut tx = c.store().read().await?;
-    let (a, _) = load_visible(tx.as_mut(), ctx, &p).await?;
+    let (a, _) = load_visible(c, tx.as_mut(), ctx, &p).await?;
     let data: Value = serde_json::from_str(&a.data).unwrap_or(Value::Null);
     match object_type {
         None => Ok(data),
@@ -329,7 +312,7 @@ pub(crate) async fn activity_diff(c: &Catalog, ctx: &Ctx, p: Params) -> Result<V
         return Err(Error::field("message", "diff_type not recognized"));
     }
     let mut tx = c.store().read().await?;
-    let (a, labels) = load_visible(tx.as_mut(), ctx, &p).await?;
+    let (a, labels) = load_visible(c, tx.as_mut(), ctx, &p).await?;
     // The previous activity of the same object that the caller may read.
     let prev = tx
         .activity_query(&ActivityQuery {

@@ -7,10 +7,10 @@ use kho_core::dataset::PackageDictOptions;
 use kho_core::model::{Dataset, STATE_ACTIVE, STATE_DELETED};
 use kho_core::params::{opt_int, opt_list, opt_natural, Params};
 use kho_core::{Error, Msg, Result};
-use kho_store::{DatasetFilter, Reader, Tx};
+use kho_store::{DatasetFilter, Tx};
 use serde_json::{json, Value};
 
-use super::datasets::{dataset_dict, has_perm, labels, text_of, OPEN, RESTRICTED};
+use super::datasets::{dataset_dict, has_perm, text_of, OPEN, RESTRICTED};
 use super::{action, capacity_in, id_param, pd, record_activity, require_user};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
@@ -106,8 +106,8 @@ async fn page_dicts(
 }
 
 /// Active public datasets only (`package_search` without `include_private`).
-fn public_only() -> Option<Reader> {
-    Some(Reader::default())
+fn public_only() -> Option<Vec<String>> {
+    kho_core::visibility::caller_labels(false, None)
 }
 
 pub(crate) async fn current_package_list_with_resources(
@@ -198,7 +198,7 @@ async fn save_changed(
         &d.id,
         activity_type,
         json!({"package": dict, "actor": ctx.actor.display()}),
-        labels(d),
+        kho_core::visibility::dataset_labels(d),
     )
     .await?;
     Ok(())

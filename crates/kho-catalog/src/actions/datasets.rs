@@ -15,11 +15,15 @@ use kho_core::dataset::{
 use kho_core::error::{ErrorDict, Errors, FieldErrors};
 use kho_core::model::{Dataset, Group, Member, Resource, Tag, STATE_ACTIVE, STATE_DELETED};
 use kho_core::params::{asbool, opt_natural, opt_str, req_str, Params};
+use kho_core::visibility::{dataset_labels, may_read, PUBLIC_LABEL};
 use kho_core::{validate, Error, Msg, Result};
 use kho_store::{StoreError, Tx};
 use serde_json::{json, Map, Value};
 
-use super::{action, capacity_in, load_group, not_authorized, pd, record_activity, require_user};
+use super::{
+    action, caller_labels, capacity_in, load_group, not_authorized, pd, record_activity,
+    require_user,
+};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
@@ -155,46 +159,84 @@ pub(crate) async fn has_perm(
 }
 
 /// May the caller do `perm` (update_dataset, delete_dataset) on this dataset? Unowned
-/// datasets are the sysadmins' (`create_unowned_dataset` is off).
+/// datasets are the sysadmins' (`create_unowned_dataset` is off). When collaborators are
+/// enabled, the dataset's `editor` and `admin` collaborators may update and delete it
+/// (CKAN's `package_update` auth, which `package_delete` defers to).
 pub(crate) async fn dataset_perm(
+    c: &Catalog,
     tx: &mut dyn Tx,
     ctx: &Ctx,
     d: &Dataset,
     perm: Permission,
 ) -> Result<bool> {
-    match &d.owner_org {
-        Some(org) => has_perm(tx, ctx, org, perm).await,
-        None => Ok(ctx.actor.is_sysadmin()),
+    let by_org = match &d.owner_org {
+        Some(org) => has_perm(tx, ctx, org, perm).await?,
+        None => ctx.actor.is_sysadmin(),
+    };
+    if by_org {
+        return Ok(true);
     }
+    if matches!(perm, Permission::UpdateDataset | Permission::DeleteDataset) {
+        return is_collaborator(c, tx, ctx, &d.id, &["admin", "editor"]).await;
+    }
+    Ok(false)
 }
 
-/// CKAN's permission labels: active open datasets are public; others need `read` in the
-/// owner organization (any role), or to be their creator when unowned.
-pub(crate) async fn can_read(tx: &mut dyn Tx, ctx: &Ctx, d: &Dataset) -> Result<bool> {
-    if (d.state == STATE_ACTIVE && d.sharing_level == OPEN) || ctx.actor.is_sysadmin() {
-        return Ok(true);
+/// CKAN's `owner_org_validator` rule: an editor or admin collaborator who may not update
+/// datasets of the current organization may not move the dataset elsewhere, unless
+/// `allow_collaborators_to_change_owner_org`.
+async fn collaborator_may_not_move(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    d: &Dataset,
+) -> Result<bool> {
+    if c.config().allow_collaborators_to_change_owner_org || ctx.actor.is_sysadmin() {
+        return Ok(false);
+    }
+    if !is_collaborator(c, tx, ctx, &d.id, &["admin", "editor"]).await? {
+        return Ok(false);
+    }
+    let org_editor = match &d.owner_org {
+        Some(org) => has_perm(tx, ctx, org, Permission::UpdateDataset).await?,
+        None => false,
+    };
+    Ok(!org_editor)
+}
+
+/// Is the caller a collaborator on the dataset with one of `capacities` (and are
+/// collaborators enabled)?
+pub(crate) async fn is_collaborator(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    dataset_id: &str,
+    capacities: &[&str],
+) -> Result<bool> {
+    if !c.config().allow_dataset_collaborators {
+        return Ok(false);
     }
     let Some(uid) = ctx.actor.user_id() else {
         return Ok(false);
     };
-    match &d.owner_org {
-        Some(org) => Ok(capacity_in(tx, uid, org).await?.is_some()),
-        None => Ok(d.creator_user_id.as_deref() == Some(uid)),
-    }
+    Ok(tx
+        .collaborator_get(dataset_id, uid)
+        .await?
+        .is_some_and(|m| capacities.contains(&m.capacity.as_str())))
 }
 
-/// The activity's permission labels, as CKAN's `DefaultPermissionLabels`.
-pub(crate) fn labels(d: &Dataset) -> Vec<String> {
-    if d.state == STATE_ACTIVE && d.sharing_level == OPEN {
-        vec!["public".into()]
-    } else if let Some(org) = &d.owner_org {
-        vec![format!("member-{org}")]
-    } else {
-        vec![format!(
-            "creator-{}",
-            d.creator_user_id.as_deref().unwrap_or_default()
-        )]
+/// May the caller read this dataset? The caller's labels against the dataset's
+/// (`kho_core::visibility`), as CKAN's `package_show` auth.
+pub(crate) async fn can_read(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, d: &Dataset) -> Result<bool> {
+    if ctx.actor.is_sysadmin() {
+        return Ok(true);
     }
+    let labels = dataset_labels(d);
+    if may_read(Some(&[PUBLIC_LABEL.to_owned()]), &labels) {
+        return Ok(true);
+    }
+    let mine = caller_labels(c, tx, ctx).await?;
+    Ok(may_read(mine.as_deref(), &labels))
 }
 
 /// The active groups (not organizations) a dataset is a member of.
@@ -552,7 +594,7 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         &d.id,
         "new package",
         json!({"package": dict, "actor": me.name}),
-        labels(&d),
+        dataset_labels(&d),
     )
     .await?;
     tx.change_append("package", &d.id, "create").await?;
@@ -581,7 +623,7 @@ pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Va
         .package_get(&name_or_id)
         .await?
         .ok_or(Error::NotFound(None))?;
-    if !can_read(tx.as_mut(), ctx, &d).await? {
+    if !can_read(c, tx.as_mut(), ctx, &d).await? {
         return Err(read_denied(ctx, &d));
     }
     let opts = PackageDictOptions {
@@ -605,7 +647,7 @@ pub(crate) async fn update_with(
     existing: Dataset,
     input: Map<String, Value>,
 ) -> Result<Value> {
-    if !dataset_perm(tx.as_mut(), ctx, &existing, Permission::UpdateDataset).await? {
+    if !dataset_perm(c, tx.as_mut(), ctx, &existing, Permission::UpdateDataset).await? {
         return Err(Error::denied(
             Msg::new("User %{user} not authorized to edit package %{id}")
                 .arg("user", ctx.actor.display())
@@ -618,18 +660,26 @@ pub(crate) async fn update_with(
     let rename = check_name(tx.as_mut(), &input, Some(&existing.id), &mut errors).await?;
     let mut new_org: Option<Group> = None;
     if let Some(r) = text_of(input.get("owner_org")) {
-        match load_group(tx.as_mut(), &r, true)
+        let found = load_group(tx.as_mut(), &r, true)
             .await?
-            .filter(|g| g.state == STATE_ACTIVE)
-        {
-            None => errors.add("owner_org", "Organization does not exist"),
-            Some(g) => {
-                if existing.owner_org.as_deref() != Some(g.id.as_str())
-                    && !has_perm(tx.as_mut(), ctx, &g.id, Permission::CreateDataset).await?
-                {
-                    errors.add("owner_org", "You cannot add a dataset to this organization");
+            .filter(|g| g.state == STATE_ACTIVE);
+        let moving = found.as_ref().map(|g| g.id.as_str()) != existing.owner_org.as_deref();
+        if moving && collaborator_may_not_move(c, tx.as_mut(), ctx, &existing).await? {
+            errors.add(
+                "owner_org",
+                "You cannot move this dataset to another organization",
+            );
+        } else {
+            match found {
+                None => errors.add("owner_org", "Organization does not exist"),
+                Some(g) => {
+                    if existing.owner_org.as_deref() != Some(g.id.as_str())
+                        && !has_perm(tx.as_mut(), ctx, &g.id, Permission::CreateDataset).await?
+                    {
+                        errors.add("owner_org", "You cannot add a dataset to this organization");
+                    }
+                    new_org = Some(g);
                 }
-                new_org = Some(g);
             }
         }
     }
@@ -740,7 +790,7 @@ pub(crate) async fn update_with(
         &d.id,
         "changed package",
         json!({"package": dict, "actor": ctx.actor.display()}),
-        labels(&d),
+        dataset_labels(&d),
     )
     .await?;
     tx.change_append("package", &d.id, "update").await?;
@@ -764,7 +814,7 @@ pub(crate) async fn package_patch(c: &Catalog, ctx: &Ctx, p: Params) -> Result<V
     let id = req_str(&p, "id")?;
     let mut tx = c.store().begin().await?;
     let existing = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
-    if !can_read(tx.as_mut(), ctx, &existing).await? {
+    if !can_read(c, tx.as_mut(), ctx, &existing).await? {
         return Err(read_denied(ctx, &existing));
     }
     let mut patched =
@@ -785,7 +835,7 @@ pub(crate) async fn package_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
     let id = req_str(&p, "id")?;
     let mut tx = c.store().begin().await?;
     let mut d = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
-    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::DeleteDataset).await? {
+    if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::DeleteDataset).await? {
         return Err(Error::denied(
             Msg::new("User %{user} not authorized to delete package %{id}")
                 .arg("user", ctx.actor.display())
@@ -807,7 +857,7 @@ pub(crate) async fn package_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         &d.id,
         "deleted package",
         json!({"package": dict, "actor": ctx.actor.display()}),
-        labels(&d),
+        dataset_labels(&d),
     )
     .await?;
     tx.change_append("package", &d.id, "delete").await?;

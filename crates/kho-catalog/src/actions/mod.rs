@@ -1,8 +1,10 @@
 //! The actions of this release, and the helpers they share.
 
 mod activity;
+mod collaborators;
 mod dataset_lists;
 mod datasets;
+mod grants;
 mod groups;
 mod members;
 mod misc;
@@ -15,8 +17,9 @@ use kho_core::authz::{ActorUser, Capacity};
 use kho_core::dataset::PackageDictOptions;
 use kho_core::model::{Activity, Group, STATE_ACTIVE};
 use kho_core::params::Params;
+use kho_core::visibility::{caller_labels as caller_labels_of, CallerFacts};
 use kho_core::{Error, Msg, Result};
-use kho_store::{DatasetFilter, Reader, Tx};
+use kho_store::{DatasetFilter, Tx};
 use serde_json::Value;
 
 use crate::registry::{ParamDoc, Registry};
@@ -77,6 +80,8 @@ pub fn registry() -> Registry {
     activity::register(&mut r);
     tags::register(&mut r);
     dataset_lists::register(&mut r);
+    collaborators::register(&mut r);
+    grants::register(&mut r);
     r
 }
 
@@ -134,22 +139,42 @@ pub(crate) async fn capacity_in(
     Ok(best)
 }
 
-/// What the caller may read, for the store's dataset filter (`None`: everything):
-/// sysadmins everything; others active open datasets, every dataset of an organization
-/// where they hold any capacity, and the unowned datasets they created.
-pub(crate) async fn caller_reader(tx: &mut dyn Tx, ctx: &Ctx) -> Result<Option<Reader>> {
+/// The caller's permission labels (`kho_core::visibility`), `None` for a sysadmin: what
+/// every read path passes to the store's dataset filter, matches against activity labels
+/// and compares with a dataset's labels.
+pub(crate) async fn caller_labels(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+) -> Result<Option<Vec<String>>> {
     if ctx.actor.is_sysadmin() {
         return Ok(None);
     }
-    let uid = ctx.actor.user_id();
-    let orgs = match uid {
-        Some(uid) => groups_with_capacity(tx, uid).await?,
-        None => Vec::new(),
+    let Some(uid) = ctx.actor.user_id() else {
+        return Ok(caller_labels_of(false, None));
     };
-    Ok(Some(Reader {
-        orgs,
-        creator_user_id: uid.map(str::to_owned),
-    }))
+    let groups = groups_with_capacity(tx, uid).await?;
+    let government = tx.user_in_active_organization(uid).await?;
+    let granted = tx
+        .granted_package_ids(uid, &groups, kho_core::time::now_utc())
+        .await?;
+    let collaborations = if c.config().allow_dataset_collaborators {
+        tx.collaborations_of_user(uid)
+            .await?
+            .into_iter()
+            .map(|c| c.package_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let facts = CallerFacts {
+        user_id: uid.to_owned(),
+        groups,
+        government,
+        granted,
+        collaborations,
+    };
+    Ok(caller_labels_of(false, Some(&facts)))
 }
 
 /// Every group (organizations included) in which the user has a capacity, as
@@ -231,7 +256,7 @@ impl Catalog {
         rows: usize,
     ) -> Result<(i64, Vec<Value>)> {
         // The store applies the caller's visibility in its queries.
-        let readable_by = caller_reader(tx, ctx).await?;
+        let readable_by = caller_labels(self, tx, ctx).await?;
         let mut filter = DatasetFilter {
             states: vec![STATE_ACTIVE.to_owned(), "draft".to_owned()],
             readable_by,

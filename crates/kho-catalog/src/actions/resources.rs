@@ -170,7 +170,7 @@ fn nth_resource(dict: &Value, index: usize) -> Result<Value> {
 pub(crate) async fn resource_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let mut tx = c.store().read().await?;
     let (r, d) = load(tx.as_mut(), &p, plain_not_found).await?;
-    if !can_read(tx.as_mut(), ctx, &d).await? {
+    if !can_read(c, tx.as_mut(), ctx, &d).await? {
         return Err(denied(
             ctx,
             "User %{user} not authorized to read resource %{id}",
@@ -196,10 +196,10 @@ pub(crate) async fn resource_create(c: &Catalog, ctx: &Ctx, mut p: Params) -> Re
         .package_get(&package_id)
         .await?
         .ok_or(Error::NotFound(None))?;
-    if !can_read(tx.as_mut(), ctx, &d).await? {
+    if !can_read(c, tx.as_mut(), ctx, &d).await? {
         return Err(read_denied(ctx, &d));
     }
-    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
+    if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
         return Err(denied(
             ctx,
             "User %{user} not authorized to create resources on dataset %{id}",
@@ -235,14 +235,14 @@ async fn update_resource(
     d: Dataset,
     mut p: Params,
 ) -> Result<Value> {
-    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
+    if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
         return Err(denied(
             ctx,
             "User %{user} not authorized to edit resource %{id}",
             &r.id,
         ));
     }
-    if !can_read(tx.as_mut(), ctx, &d).await? {
+    if !can_read(c, tx.as_mut(), ctx, &d).await? {
         return Err(read_denied(ctx, &d));
     }
     let mut input = dataset_input(c, tx.as_mut(), &d).await?;
@@ -276,7 +276,7 @@ pub(crate) async fn resource_patch(c: &Catalog, ctx: &Ctx, mut p: Params) -> Res
     take_upload(&mut p)?;
     let mut tx = c.store().begin().await?;
     let (r, d) = load(tx.as_mut(), &p, resource_not_found).await?;
-    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
+    if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
         return Err(denied(
             ctx,
             "User %{user} not authorized to edit resource %{id}",
@@ -303,14 +303,14 @@ pub(crate) async fn resource_patch(c: &Catalog, ctx: &Ctx, mut p: Params) -> Res
 pub(crate) async fn resource_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let mut tx = c.store().begin().await?;
     let (r, d) = load(tx.as_mut(), &p, plain_not_found).await?;
-    if !dataset_perm(tx.as_mut(), ctx, &d, Permission::DeleteDataset).await? {
+    if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::DeleteDataset).await? {
         return Err(denied(
             ctx,
             "User %{user} not authorized to delete resource %{id}",
             &r.id,
         ));
     }
-    if !can_read(tx.as_mut(), ctx, &d).await? {
+    if !can_read(c, tx.as_mut(), ctx, &d).await? {
         return Err(read_denied(ctx, &d));
     }
     let mut input = dataset_input(c, tx.as_mut(), &d).await?;
@@ -341,7 +341,7 @@ pub(crate) async fn package_resource_reorder(c: &Catalog, ctx: &Ctx, p: Params) 
     }
     let mut tx = c.store().begin().await?;
     let d = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
-    if !can_read(tx.as_mut(), ctx, &d).await? {
+    if !can_read(c, tx.as_mut(), ctx, &d).await? {
         return Err(read_denied(ctx, &d));
     }
     let mut input = dataset_input(c, tx.as_mut(), &d).await?;
@@ -374,7 +374,7 @@ pub(crate) async fn package_resource_reorder(c: &Catalog, ctx: &Ctx, p: Params) 
 pub(crate) async fn resource_view_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let mut tx = c.store().read().await?;
     let (r, d) = load(tx.as_mut(), &p, plain_not_found).await?;
-    if !can_read(tx.as_mut(), ctx, &d).await? {
+    if !can_read(c, tx.as_mut(), ctx, &d).await? {
         return Err(denied(
             ctx,
             "User %{user} not authorized to read resource %{id}",

@@ -13,7 +13,7 @@ use kho_core::{Error, Result};
 use kho_store::DatasetFilter;
 use serde_json::{json, Map, Value};
 
-use super::{action, caller_reader, datasets, pd};
+use super::{action, caller_labels, datasets, pd};
 use crate::registry::Registry;
 use crate::{Catalog, Ctx};
 
@@ -138,7 +138,7 @@ pub(crate) async fn package_autocomplete(c: &Catalog, ctx: &Ctx, p: Params) -> R
     // Active datasets only, as in the search index.
     let filter = DatasetFilter {
         states: vec![STATE_ACTIVE.to_owned()],
-        readable_by: caller_reader(tx.as_mut(), ctx).await?,
+        readable_by: caller_labels(c, tx.as_mut(), ctx).await?,
         ..DatasetFilter::default()
     };
     let candidates = tx.package_names_titles(&filter).await?;

@@ -13,8 +13,8 @@
 
 use chrono::NaiveDateTime;
 use kho_core::model::{
-    Activity, ApiToken, Change, Dataset, DatasetExtra, Group, GroupExtra, Member, Resource, Tag,
-    User,
+    AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, DatasetExtra, Grantee, Group,
+    GroupExtra, Member, Resource, Tag, User,
 };
 use kho_core::time;
 use sqlx::any::AnyRow;
@@ -34,6 +34,9 @@ pub(super) const EXTRA_COLUMNS: &str = "id, group_id, key, value, state";
 pub(super) const MEMBER_COLUMNS: &str = "id, group_id, table_id, table_name, capacity, state";
 pub(super) const ACTIVITY_COLUMNS: &str =
     "id, timestamp, user_id, object_id, activity_type, data, permission_labels";
+pub(super) const COLLABORATOR_COLUMNS: &str = "package_id, user_id, capacity, modified";
+pub(super) const GRANT_COLUMNS: &str =
+    "id, package_id, grantee_type, grantee_id, reason, expires, created, created_by";
 pub(super) const CHANGE_COLUMNS: &str = "seq, entity_type, entity_id, op, at";
 pub(super) const PACKAGE_COLUMNS: &str = "id, name, title, author, author_email, maintainer, \
      maintainer_email, license_id, notes, url, version, state, type, owner_org, sharing_level, \
@@ -340,6 +343,34 @@ pub(super) fn resource(row: StoredRow<'_>) -> StoreResult<Resource> {
 /// One text column, e.g. `SELECT name`.
 pub(super) fn name(row: StoredRow<'_>) -> StoreResult<String> {
     text(row, "name")
+}
+
+pub(super) fn package_id(row: StoredRow<'_>) -> StoreResult<String> {
+    text(row, "package_id")
+}
+
+pub(super) fn collaborator(row: StoredRow<'_>) -> StoreResult<Collaborator> {
+    Ok(Collaborator {
+        package_id: text(row, "package_id")?,
+        user_id: text(row, "user_id")?,
+        capacity: text(row, "capacity")?,
+        modified: timestamp(row, "modified")?,
+    })
+}
+
+pub(super) fn grant(row: StoredRow<'_>) -> StoreResult<AccessGrant> {
+    let grantee_type = text(row, "grantee_type")?;
+    Ok(AccessGrant {
+        id: text(row, "id")?,
+        package_id: text(row, "package_id")?,
+        grantee_type: Grantee::parse(&grantee_type)
+            .ok_or_else(|| corrupt("grantee_type", grantee_type))?,
+        grantee_id: text(row, "grantee_id")?,
+        reason: text(row, "reason")?,
+        expires: timestamp_opt(row, "expires")?,
+        created: timestamp(row, "created")?,
+        created_by: text(row, "created_by")?,
+    })
 }
 
 /// Decode one row from `backend`.

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use kho_core::model::{
-    Activity, ApiToken, Change, Dataset, DatasetExtra, Group, GroupExtra, Member, Resource, Tag,
-    User,
+    AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, DatasetExtra, Grantee, Group,
+    GroupExtra, Member, Resource, Tag, User,
 };
 use kho_core::time;
 use sqlx::any::{AnyArguments, AnyRow};
@@ -19,6 +19,8 @@ use super::rows::{
     PACKAGE_COLUMNS, RESOURCE_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
 use crate::{ActivityQuery, ActivityScope, Backend, DatasetFilter, StoreError, StoreResult, Tx};
+
+mod access;
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -72,20 +74,15 @@ fn dataset_condition(backend: Backend, filter: &DatasetFilter) -> Option<(String
             params.len()
         ));
     }
-    if let Some(reader) = &filter.readable_by {
-        sql.push_str(" AND ((p.state = 'active' AND p.sharing_level = 'open')");
-        if !reader.orgs.is_empty() {
-            let orgs = list(&reader.orgs, &mut params);
-            sql.push_str(&format!(" OR p.owner_org IN ({orgs})"));
+    if let Some(labels) = &filter.readable_by {
+        if labels.is_empty() {
+            return None;
         }
-        if let Some(user) = &reader.creator_user_id {
-            params.push(backend.text(user));
-            sql.push_str(&format!(
-                " OR (p.owner_org IS NULL AND p.creator_user_id = ${})",
-                params.len()
-            ));
-        }
-        sql.push(')');
+        let labels = list(labels, &mut params);
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM package_labels l \
+             WHERE l.package_id = p.id AND l.label IN ({labels}))"
+        ));
     }
     Some((sql, params))
 }
@@ -654,6 +651,14 @@ impl Tx for SqlTx {
             .bind(self.backend.text(id)),
         )
         .await?;
+        self.exec(
+            sqlx::query(
+                "DELETE FROM access_grants \
+                 WHERE grantee_type = 'organization' AND grantee_id = $1",
+            )
+            .bind(self.backend.text(id)),
+        )
+        .await?;
         self.exec(sqlx::query("DELETE FROM groups WHERE id = $1").bind(self.backend.text(id)))
             .await?;
         Ok(())
@@ -807,7 +812,7 @@ impl Tx for SqlTx {
         for resource in &dataset.resources {
             self.insert_resource(&dataset.id, resource).await?;
         }
-        Ok(())
+        self.write_package_labels(dataset).await
     }
 
     async fn package_update(&mut self, dataset: &Dataset) -> StoreResult<()> {
@@ -827,6 +832,7 @@ impl Tx for SqlTx {
         self.exec(sqlx::query("DELETE FROM package_tags WHERE package_id = $1").bind(id.clone()))
             .await?;
         self.insert_package_children(dataset).await?;
+        self.write_package_labels(dataset).await?;
         self.exec(
             sqlx::query(
                 "UPDATE resources SET state = 'deleted' \
@@ -872,6 +878,9 @@ impl Tx for SqlTx {
             "DELETE FROM package_tags WHERE package_id = $1",
             "DELETE FROM resources WHERE package_id = $1",
             "DELETE FROM members WHERE table_id = $1 AND table_name = 'package'",
+            "DELETE FROM package_labels WHERE package_id = $1",
+            "DELETE FROM package_collaborators WHERE package_id = $1",
+            "DELETE FROM access_grants WHERE package_id = $1",
             "DELETE FROM packages WHERE id = $1",
         ] {
             self.exec(sqlx::query(sql).bind(id.clone())).await?;
@@ -976,6 +985,66 @@ impl Tx for SqlTx {
     }
 
     // ---- activity
+
+    async fn collaborator_upsert(&mut self, c: &Collaborator) -> StoreResult<()> {
+        self.do_collaborator_upsert(c).await
+    }
+
+    async fn collaborator_get(
+        &mut self,
+        package_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<Collaborator>> {
+        self.do_collaborator_get(package_id, user_id).await
+    }
+
+    async fn collaborator_delete(&mut self, package_id: &str, user_id: &str) -> StoreResult<bool> {
+        self.do_collaborator_delete(package_id, user_id).await
+    }
+
+    async fn collaborators_of_package(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<Collaborator>> {
+        self.collaborators_where("package_id", package_id, "user_id")
+            .await
+    }
+
+    async fn collaborations_of_user(&mut self, user_id: &str) -> StoreResult<Vec<Collaborator>> {
+        self.collaborators_where("user_id", user_id, "package_id")
+            .await
+    }
+
+    async fn grant_upsert(&mut self, grant: &AccessGrant) -> StoreResult<()> {
+        self.do_grant_upsert(grant).await
+    }
+
+    async fn grant_delete(
+        &mut self,
+        package_id: &str,
+        grantee_type: Grantee,
+        grantee_id: &str,
+    ) -> StoreResult<bool> {
+        self.do_grant_delete(package_id, grantee_type, grantee_id)
+            .await
+    }
+
+    async fn grants_of_package(&mut self, package_id: &str) -> StoreResult<Vec<AccessGrant>> {
+        self.do_grants_of_package(package_id).await
+    }
+
+    async fn granted_package_ids(
+        &mut self,
+        user_id: &str,
+        org_ids: &[String],
+        now: NaiveDateTime,
+    ) -> StoreResult<Vec<String>> {
+        self.do_granted_package_ids(user_id, org_ids, now).await
+    }
+
+    async fn user_in_active_organization(&mut self, user_id: &str) -> StoreResult<bool> {
+        self.do_user_in_active_organization(user_id).await
+    }
 
     async fn activity_insert(&mut self, activity: &Activity) -> StoreResult<()> {
         let sql = format!(
