@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use kho_core::model::{
-    Activity, ApiToken, Dataset, DatasetExtra, Group, GroupExtra, Member, Resource, Tag, User,
+    AccessGrant, Activity, ApiToken, Collaborator, Dataset, DatasetExtra, Grantee, Group,
+    GroupExtra, Member, Resource, Tag, User,
 };
 use kho_core::visibility::{caller_labels, CallerFacts};
 use kho_store::{ActivityQuery, ActivityScope, DatasetFilter, Store, StoreError};
@@ -1840,6 +1841,256 @@ async fn public_tags_formats_and_names(store: Arc<dyn Store>) {
     assert_eq!(all.len(), 3);
 }
 
+// ---------------------------------------------------------------- visibility and access
+
+/// Names of the active-or-draft datasets a caller with `facts` may read (`None`:
+/// anonymous), by the labels the store keeps.
+async fn readable(store: &dyn Store, facts: Option<&CallerFacts>) -> Vec<String> {
+    let filter = DatasetFilter {
+        states: vec![
+            "active".to_owned(),
+            "draft".to_owned(),
+            "deleted".to_owned(),
+        ],
+        readable_by: caller_labels(false, facts),
+        ..DatasetFilter::default()
+    };
+    let mut tx = store.read().await.expect("read");
+    let mut names: Vec<String> = tx
+        .package_page(&filter, 100, 0)
+        .await
+        .expect("page")
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    names.sort();
+    names
+}
+
+async fn labels_follow_every_dataset_write(store: Arc<dyn Store>) {
+    let org = group("so-a", true);
+    insert_groups(&*store, &[&org]).await;
+    let mut d = dataset("bo", Some(&org.id));
+    d.sharing_level = "shared".to_owned();
+    insert_datasets(&*store, &[&d]).await;
+    let gov = CallerFacts {
+        user_id: "u".into(),
+        government: true,
+        ..CallerFacts::default()
+    };
+    let member = CallerFacts {
+        user_id: "m".into(),
+        groups: vec![org.id.clone()],
+        ..CallerFacts::default()
+    };
+    assert_eq!(readable(&*store, None).await, Vec::<String>::new());
+    assert_eq!(readable(&*store, Some(&gov)).await, ["bo"]);
+    // Restricted: government accounts lose it, members keep it.
+    for (level, state, anon, govt, memb) in [
+        ("restricted", "active", false, false, true),
+        ("open", "active", true, true, true),
+        ("open", "draft", false, false, true),
+        ("shared", "deleted", false, false, true),
+        ("shared", "active", false, true, true),
+    ] {
+        d.sharing_level = level.to_owned();
+        d.state = state.to_owned();
+        let mut tx = store.begin().await.expect("begin");
+        tx.package_update(&d).await.expect("update");
+        tx.commit().await.expect("commit");
+        let sees = |v: Vec<String>| v == ["bo"];
+        assert_eq!(sees(readable(&*store, None).await), anon, "{level} {state}");
+        assert_eq!(
+            sees(readable(&*store, Some(&gov)).await),
+            govt,
+            "{level} {state}"
+        );
+        assert_eq!(
+            sees(readable(&*store, Some(&member)).await),
+            memb,
+            "{level} {state}"
+        );
+    }
+    // Purge removes the labels (no dangling rows block it).
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_purge(&d.id).await.expect("purge");
+    tx.commit().await.expect("commit");
+    assert!(readable(&*store, Some(&member)).await.is_empty());
+}
+
+async fn grants_and_collaborators(store: Arc<dyn Store>) {
+    let org = group("so-a", true);
+    let other = group("so-b", true);
+    insert_groups(&*store, &[&org, &other]).await;
+    let alice = user("alice");
+    let bob = user("bob");
+    insert_users(&*store, &[&alice, &bob]).await;
+    let mut d = dataset("rieng", Some(&org.id));
+    d.sharing_level = "restricted".to_owned();
+    insert_datasets(&*store, &[&d]).await;
+    let now = at("2026-06-01T00:00:00");
+    let grant = |id: &str, t: Grantee, who: &str, expires: Option<&str>| AccessGrant {
+        id: id.to_owned(),
+        package_id: d.id.clone(),
+        grantee_type: t,
+        grantee_id: who.to_owned(),
+        reason: "Công văn\u{0}số 1".to_owned(),
+        expires: expires.map(at),
+        created: at("2026-05-01T00:00:00.25"),
+        created_by: alice.id.clone(),
+    };
+    let mut tx = store.begin().await.expect("begin");
+    tx.grant_upsert(&grant(
+        "g1",
+        Grantee::User,
+        &bob.id,
+        Some("2026-06-01T00:00:00.5"),
+    ))
+    .await
+    .expect("grant");
+    tx.grant_upsert(&grant(
+        "g2",
+        Grantee::Organization,
+        &other.id,
+        Some("2026-05-31T23:59:59"),
+    ))
+    .await
+    .expect("grant");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    let stored = tx.grants_of_package(&d.id).await.expect("list");
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0].reason, "Công văn\u{0}số 1");
+    assert_eq!(stored[0].expires, Some(at("2026-06-01T00:00:00.5")));
+    // Live at `now`: bob's (half a second left); the organization's has expired.
+    assert_eq!(
+        tx.granted_package_ids(&bob.id, &[], now)
+            .await
+            .expect("ids"),
+        [d.id.clone()]
+    );
+    assert!(tx
+        .granted_package_ids(&alice.id, &[other.id.clone()], now)
+        .await
+        .expect("ids")
+        .is_empty());
+    assert_eq!(
+        tx.granted_package_ids(&alice.id, &[other.id.clone()], at("2026-05-31T00:00:00"))
+            .await
+            .expect("ids"),
+        [d.id.clone()]
+    );
+    drop(tx);
+
+    // Upsert replaces by grantee, keeping the id; delete reports whether it removed one.
+    let mut tx = store.begin().await.expect("begin");
+    let mut renewed = grant("other-id", Grantee::User, &bob.id, None);
+    renewed.reason = "gia hạn".to_owned();
+    tx.grant_upsert(&renewed).await.expect("renew");
+    let list = tx.grants_of_package(&d.id).await.expect("list");
+    let bobs = list.iter().find(|g| g.grantee_id == bob.id).expect("bob");
+    assert_eq!(
+        (bobs.id.as_str(), bobs.reason.as_str(), bobs.expires),
+        ("g1", "gia hạn", None)
+    );
+    assert!(tx
+        .grant_delete(&d.id, Grantee::Organization, &other.id)
+        .await
+        .expect("delete"));
+    assert!(!tx
+        .grant_delete(&d.id, Grantee::Organization, &other.id)
+        .await
+        .expect("delete"));
+
+    // Collaborators.
+    let collab = |user_id: &str, capacity: &str, modified: &str| Collaborator {
+        package_id: d.id.clone(),
+        user_id: user_id.to_owned(),
+        capacity: capacity.to_owned(),
+        modified: at(modified),
+    };
+    tx.collaborator_upsert(&collab(&bob.id, "member", "2026-05-02T00:00:00"))
+        .await
+        .expect("collaborator");
+    tx.collaborator_upsert(&collab(&alice.id, "editor", "2026-05-03T00:00:00"))
+        .await
+        .expect("collaborator");
+    tx.collaborator_upsert(&collab(&bob.id, "editor", "2026-05-04T00:00:00"))
+        .await
+        .expect("collaborator");
+    let of_pkg = tx.collaborators_of_package(&d.id).await.expect("list");
+    let ids: Vec<&str> = of_pkg.iter().map(|c| c.user_id.as_str()).collect();
+    assert_eq!(ids, [alice.id.as_str(), bob.id.as_str()], "by modified");
+    assert_eq!(
+        tx.collaborator_get(&d.id, &bob.id).await.expect("get"),
+        Some(collab(&bob.id, "editor", "2026-05-04T00:00:00"))
+    );
+    assert_eq!(
+        tx.collaborations_of_user(&bob.id)
+            .await
+            .expect("mine")
+            .len(),
+        1
+    );
+    assert!(tx
+        .collaborator_delete(&d.id, &alice.id)
+        .await
+        .expect("delete"));
+    assert!(!tx
+        .collaborator_delete(&d.id, &alice.id)
+        .await
+        .expect("delete"));
+    tx.commit().await.expect("commit");
+
+    // A purged dataset takes its grants and collaborators with it; a purged organization
+    // its grants.
+    let mut tx = store.begin().await.expect("begin");
+    tx.grant_upsert(&grant("g3", Grantee::Organization, &other.id, None))
+        .await
+        .expect("grant");
+    tx.group_purge(&other.id).await.expect("purge org");
+    assert_eq!(tx.grants_of_package(&d.id).await.expect("list").len(), 1);
+    tx.package_purge(&d.id).await.expect("purge");
+    assert!(tx.grants_of_package(&d.id).await.expect("list").is_empty());
+    assert!(tx
+        .collaborations_of_user(&bob.id)
+        .await
+        .expect("mine")
+        .is_empty());
+    tx.commit().await.expect("commit");
+}
+
+async fn membership_of_an_active_organization(store: Arc<dyn Store>) {
+    let org = group("so-a", true);
+    let grp = group("nhom", false);
+    let mut gone = group("so-cu", true);
+    gone.state = "deleted".to_owned();
+    insert_groups(&*store, &[&org, &grp, &gone]).await;
+    let (a, b, c) = (user("a"), user("b"), user("c"));
+    insert_users(&*store, &[&a, &b, &c]).await;
+    let mut tx = store.begin().await.expect("begin");
+    tx.member_upsert(&member(&org.id, &a.id, "user", "member"))
+        .await
+        .expect("member");
+    tx.member_upsert(&member(&grp.id, &b.id, "user", "admin"))
+        .await
+        .expect("member");
+    tx.member_upsert(&member(&gone.id, &c.id, "user", "admin"))
+        .await
+        .expect("member");
+    assert!(tx.user_in_active_organization(&a.id).await.expect("a"));
+    assert!(
+        !tx.user_in_active_organization(&b.id).await.expect("b"),
+        "groups are not agencies"
+    );
+    assert!(
+        !tx.user_in_active_organization(&c.id).await.expect("c"),
+        "deleted organization"
+    );
+    tx.commit().await.expect("commit");
+}
+
 // ---------------------------------------------------------------- backends
 
 async fn migrated(url: &str) -> Arc<dyn Store> {
@@ -2064,6 +2315,9 @@ store_suite! {
         duplicate_dataset_conflicts,
         public_tags_formats_and_names,
         activity_query_filters,
+        labels_follow_every_dataset_write,
+        grants_and_collaborators,
+        membership_of_an_active_organization,
     ],
     concurrent: [
         read_while_writing,

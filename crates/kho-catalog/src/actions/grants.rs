@@ -5,11 +5,11 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use kho_core::authz::Permission;
+use kho_core::error::Errors;
 use kho_core::model::{AccessGrant, Dataset, Grantee, STATE_ACTIVE};
 use kho_core::params::{asbool, opt_str, req_str, Params};
 use kho_core::time::{isoformat, now_utc};
 use kho_core::visibility::OPEN;
-use kho_core::error::Errors;
 use kho_core::{Error, Msg, Result};
 use kho_store::Tx;
 use serde_json::{Map, Value};
