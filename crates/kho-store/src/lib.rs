@@ -311,7 +311,8 @@ pub struct ActivityQuery {
     /// Only activities strictly before this time.
     pub before: Option<NaiveDateTime>,
     /// `None`: whatever their permission labels (a sysadmin); `Some(labels)`: only the
-    /// activities without labels or with at least one of these.
+    /// activities without labels or with at least one of these, and, for activities of a
+    /// dataset that still exists, only if the dataset's current labels hold one of these.
     pub labels: Option<Vec<String>>,
     /// Oldest first instead of newest first.
     pub oldest_first: bool,

@@ -275,7 +275,15 @@ async fn load_visible(
     let id = id_param(p, "id")?;
     let a = tx.activity_get(&id).await?.ok_or(Error::NotFound(None))?;
     let labels = caller_labels(c, tx, ctx).await?;
-    if !visible(labels.as_deref(), &a) {
+    // The activity's labels from when it was written, and the dataset's labels now.
+    let dataset_now = match tx.package_get(&a.object_id).await? {
+        Some(d) => kho_core::visibility::may_read(
+            labels.as_deref(),
+            &kho_core::visibility::dataset_labels(&d),
+        ),
+        None => true,
+    };
+    if !dataset_now || !visible(labels.as_deref(), &a) {
         return Err(Error::denied(Msg::new(
             "Unauthorized to view activity data",
         )));

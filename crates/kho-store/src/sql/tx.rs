@@ -1330,6 +1330,20 @@ fn activity_condition(backend: Backend, query: &ActivityQuery) -> (String, Vec<S
         }
         cond.push(')');
         parts.push(cond);
+        // And the dataset an activity is about must be readable now: a dataset that was
+        // open or granted when the activity was written may have been restricted,
+        // withdrawn or deleted since. (Activities of purged datasets keep their labels.)
+        let mut now =
+            String::from("(NOT EXISTS (SELECT 1 FROM packages p WHERE p.id = a.object_id)");
+        if !labels.is_empty() {
+            now.push_str(&format!(
+                " OR EXISTS (SELECT 1 FROM package_labels pl WHERE pl.package_id = a.object_id \
+                 AND pl.label IN ({}))",
+                list(labels, &mut params)
+            ));
+        }
+        now.push(')');
+        parts.push(now);
     }
     if parts.is_empty() {
         parts.push("1 = 1".to_owned());
