@@ -6,6 +6,7 @@
 //! reading through another connection do not run on the in-memory SQLite, whose single
 //! connection serves reads and writes alike.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -944,6 +945,84 @@ async fn two_stores_one_database(url: String) {
             TASKS * PER_TASK
         );
     }
+}
+
+/// The backfill in migration 0004 gives the datasets stored before it the labels that
+/// `kho_core::visibility::dataset_labels` gives them (the store writes those on every
+/// dataset write since).
+async fn labels_backfill_matches_the_rule(url: String) {
+    use sqlx::{Connection, Executor, Row};
+    let store = migrated(&url).await;
+    let org = group("so-a", true);
+    insert_groups(&*store, &[&org]).await;
+    let mut datasets = Vec::new();
+    for (i, (state, level, owned)) in [
+        ("active", "open", true),
+        ("active", "shared", true),
+        ("active", "restricted", true),
+        ("draft", "open", true),
+        ("deleted", "shared", true),
+        ("active", "restricted", false),
+        ("draft", "shared", false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut d = dataset(&format!("d{i}"), owned.then_some(org.id.as_str()));
+        d.state = state.to_owned();
+        d.sharing_level = level.to_owned();
+        d.creator_user_id = (i % 2 == 0).then(|| "creator".to_owned());
+        datasets.push(d);
+    }
+    insert_datasets(&*store, &datasets.iter().collect::<Vec<_>>()).await;
+    let backfill: Vec<&str> = include_str!("../migrations/sqlite/0004_access.sql")
+        .split(';')
+        .map(str::trim)
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+        })
+        .filter(|lines| {
+            lines
+                .first()
+                .is_some_and(|l| l.starts_with("INSERT INTO package_labels"))
+        })
+        .map(|lines| Box::leak(lines.join("\n").into_boxed_str()) as &str)
+        .collect();
+    assert_eq!(backfill.len(), 6, "the backfill statements");
+    let read_all = |rows: Vec<sqlx::any::AnyRow>| -> BTreeSet<(String, String)> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r.get::<String, _>("package_id"),
+                    r.get::<String, _>("label"),
+                )
+            })
+            .collect()
+    };
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    let select = "SELECT package_id, label FROM package_labels";
+    let written = read_all(conn.fetch_all(select).await.expect("labels"));
+    let expected: BTreeSet<(String, String)> = datasets
+        .iter()
+        .flat_map(|d| {
+            kho_core::visibility::dataset_labels(d)
+                .into_iter()
+                .map(|l| (d.id.clone(), l))
+        })
+        .collect();
+    assert_eq!(written, expected, "the store writes the rule's labels");
+    conn.execute("DELETE FROM package_labels")
+        .await
+        .expect("clear");
+    for statement in backfill {
+        conn.execute(statement).await.expect(statement);
+    }
+    let backfilled = read_all(conn.fetch_all(select).await.expect("labels"));
+    assert_eq!(backfilled, expected, "the backfill gives the same labels");
+    let _ = conn.close().await;
 }
 
 // ---------------------------------------------------------------- datasets
@@ -2326,5 +2405,6 @@ store_suite! {
     ],
     by_url: [
         two_stores_one_database,
+        labels_backfill_matches_the_rule,
     ],
 }
