@@ -1,6 +1,45 @@
 //! The catalogue's settings (a part of the binary's configuration).
 
+use std::sync::{Arc, OnceLock};
+
+use kho_core::profile::{DatasetSchema, OrganizationSchema};
 use serde::{Deserialize, Serialize};
+
+/// The metadata profiles in force: ckanext-scheming schemas for datasets and
+/// organizations. `None` turns a profile off (CKAN's plain schema).
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    pub dataset: Option<Arc<DatasetSchema>>,
+    pub organization: Option<Arc<OrganizationSchema>>,
+}
+
+impl Profiles {
+    /// No profile: CKAN's plain dataset and organization schemas.
+    pub fn off() -> Self {
+        Profiles {
+            dataset: None,
+            organization: None,
+        }
+    }
+
+    /// The shipped profiles (`profiles/dataset.yaml`, `profiles/organization.yaml`).
+    pub fn shipped() -> Self {
+        // Parsed once per process: every default configuration shares them.
+        static SHIPPED: OnceLock<Profiles> = OnceLock::new();
+        SHIPPED
+            .get_or_init(|| Profiles {
+                dataset: Some(Arc::new(DatasetSchema::shipped())),
+                organization: Some(Arc::new(OrganizationSchema::shipped())),
+            })
+            .clone()
+    }
+}
+
+impl Default for Profiles {
+    fn default() -> Self {
+        Profiles::shipped()
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -29,6 +68,10 @@ pub struct CatalogConfig {
     pub group_list_all_fields_max: i64,
     /// Sort of `organization_list`/`group_list` (`ckan.default_group_sort`).
     pub default_group_sort: String,
+    /// The dataset and organization profiles (the binary reads `dataset_schema` and
+    /// `organization_schema`); the shipped ones by default.
+    #[serde(skip)]
+    pub profiles: Profiles,
 }
 
 impl Default for CatalogConfig {
@@ -48,6 +91,7 @@ impl Default for CatalogConfig {
             group_list_max: 1000,
             group_list_all_fields_max: 25,
             default_group_sort: "title".into(),
+            profiles: Profiles::shipped(),
         }
     }
 }

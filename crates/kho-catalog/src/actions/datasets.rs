@@ -217,8 +217,9 @@ pub(crate) async fn dataset_dict(
     c: &Catalog,
     tx: &mut dyn Tx,
     d: &Dataset,
-    opts: PackageDictOptions,
+    mut opts: PackageDictOptions<'_>,
 ) -> Result<Value> {
+    opts.profile = c.config().profiles.dataset.as_deref();
     let org = match &d.owner_org {
         Some(id) => tx.group_get(id).await?.filter(|g| g.state == STATE_ACTIVE),
         None => None,
@@ -500,6 +501,8 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         can_change_state: false,
         existing: None,
         create_unowned_dataset: false,
+        profile: c.config().profiles.dataset.as_deref(),
+        org_extras: org.as_ref().map(|o| o.extras.as_slice()),
     };
     let v = validated(&p, Mode::Create, &dctx, errors)?;
     let now = kho_core::time::now_utc();
@@ -518,16 +521,11 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         state: v.state.unwrap_or_else(|| STATE_ACTIVE.into()),
         dataset_type: v.dataset_type.unwrap_or_else(|| "dataset".into()),
         owner_org: org.as_ref().map(|o| o.id.clone()),
-        sharing_level: if v.private == Some(true) {
-            RESTRICTED
-        } else {
-            OPEN
-        }
-        .into(),
+        sharing_level: v.sharing_level,
         creator_user_id: Some(me.id.clone()),
         metadata_created: now,
         metadata_modified: v.metadata_modified.unwrap_or(now),
-        profile: "{}".into(),
+        profile: Value::Object(v.profile).to_string(),
         plugin_data: v.plugin_data.map(|m| Value::Object(m).to_string()),
         extras: v.extras,
         tags: to_tags(&v.tags, &[]),
@@ -586,6 +584,7 @@ pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Va
     }
     let opts = PackageDictOptions {
         include_plugin_data: include_plugin_data && ctx.actor.is_sysadmin(),
+        ..PackageDictOptions::default()
     };
     dataset_dict(c, tx.as_mut(), &d, opts).await
 }
@@ -633,11 +632,19 @@ pub(crate) async fn update_with(
             }
         }
     }
+    // The organization that will own the dataset, for profile defaults.
+    let owner = match (&new_org, &existing.owner_org) {
+        (Some(g), _) => Some(g.clone()),
+        (None, Some(id)) => tx.group_get(id).await?,
+        (None, None) => None,
+    };
     let dctx = DatasetCtx {
         sysadmin: ctx.actor.is_sysadmin(),
         can_change_state: true,
         existing: Some(&existing),
         create_unowned_dataset: false,
+        profile: c.config().profiles.dataset.as_deref(),
+        org_extras: owner.as_ref().map(|o| o.extras.as_slice()),
     };
     let v = validated(&input, Mode::Update, &dctx, errors)?;
     let now = kho_core::time::now_utc();
@@ -662,11 +669,9 @@ pub(crate) async fn update_with(
         OwnerOrg::Unowned => d.owner_org = None,
         OwnerOrg::Keep => {}
     }
-    match v.private {
-        Some(false) => d.sharing_level = OPEN.into(),
-        Some(true) if d.sharing_level == OPEN => d.sharing_level = RESTRICTED.into(),
-        _ => {}
-    }
+    d.sharing_level = v.sharing_level;
+    // A full replace: profile fields not given are cleared.
+    d.profile = Value::Object(v.profile).to_string();
     if let Some(pd) = v.plugin_data {
         d.plugin_data = Some(Value::Object(pd).to_string());
     }

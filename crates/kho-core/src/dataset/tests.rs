@@ -12,6 +12,8 @@ fn user() -> DatasetCtx<'static> {
         can_change_state: false,
         existing: None,
         create_unowned_dataset: false,
+        profile: None,
+        org_extras: None,
     }
 }
 
@@ -336,9 +338,17 @@ fn groups_and_unknown_keys() {
     let v = create(with(json!({
         "groups": [{"name": "giao-duc"}, {"id": "g1"}],
         "unknown": "dropped",
-        "custom_list": [{"a": 1}]
+        "custom_list": ["a", "b"],
+        "custom_dict": {"a": 1}
     })))
     .expect("ok");
+    // A list of dicts under an unknown key is navl's junk.
+    assert_eq!(
+        errors(create(with(
+            json!({"custom_list": [{"a": 1, "b": [{"c": 2}]}]})
+        ))),
+        json!({"__junk": ["The input field [('custom_list', 0, 'a'), ('custom_list', 0, 'b', 0, 'c')] was not expected."]})
+    );
     assert_eq!(
         v.groups,
         vec![
@@ -543,7 +553,25 @@ fn package_dict_derived_fields() {
     };
     let groups = [g("zeta", Some("Alpha")), g("beta", None)];
     let lic = crate::license::LicenseRegister::ckan_default();
-    let m = package_dict(&d, None, &groups, &lic, "https://k.vn");
+    // Without a profile, stored profile values are plain extras.
+    let plain = package_dict(&d, None, &groups, &lic, "https://k.vn");
+    assert!(!plain.contains_key("update_frequency"));
+    assert_eq!(
+        plain["extras"],
+        json!([{"key": "update_frequency", "value": "monthly"}])
+    );
+    let schema = crate::profile::DatasetSchema::shipped();
+    let m = package_dict_with(
+        &d,
+        None,
+        &groups,
+        &lic,
+        "https://k.vn",
+        PackageDictOptions {
+            profile: Some(&schema),
+            ..Default::default()
+        },
+    );
     assert_eq!(m["title"], "ds");
     assert_eq!(m["private"], true);
     assert_eq!(m["isopen"], true);
