@@ -7,6 +7,7 @@ mod groups;
 mod members;
 mod misc;
 mod resources;
+mod scheming;
 mod tags;
 mod tokens;
 mod users;
@@ -77,6 +78,7 @@ pub fn registry() -> Registry {
     activity::register(&mut r);
     tags::register(&mut r);
     dataset_lists::register(&mut r);
+    scheming::register(&mut r);
     r
 }
 
