@@ -608,3 +608,75 @@ fn package_dict_derived_fields() {
     );
     assert!(keys.contains(&"update_frequency"));
 }
+
+#[test]
+fn sharing_level_from_private() {
+    let r = |l: Option<&str>, p: Option<bool>, e: Option<&str>| {
+        resolve_sharing_level(l, p, e).map_err(|m| m.english())
+    };
+    // create
+    assert_eq!(r(None, None, None), Ok("open".into()));
+    assert_eq!(r(None, Some(true), None), Ok("restricted".into()));
+    assert_eq!(r(None, Some(false), None), Ok("open".into()));
+    assert_eq!(r(Some("shared"), None, None), Ok("shared".into()));
+    assert_eq!(r(Some("shared"), Some(true), None), Ok("shared".into()));
+    assert_eq!(
+        r(Some("shared"), Some(false), None),
+        Err("Sharing level shared contradicts private: false".into())
+    );
+    // update / patch: whichever changed wins
+    assert_eq!(
+        r(Some("shared"), Some(false), Some("shared")),
+        Ok("open".into())
+    );
+    assert_eq!(
+        r(Some("open"), Some(true), Some("open")),
+        Ok("restricted".into())
+    );
+    assert_eq!(
+        r(Some("shared"), Some(true), Some("shared")),
+        Ok("shared".into())
+    );
+    assert_eq!(r(None, Some(true), Some("shared")), Ok("shared".into()));
+    assert_eq!(
+        r(Some("open"), Some(true), Some("shared")),
+        Ok("open".into())
+    );
+    assert_eq!(
+        r(Some("shared"), Some(true), Some("open")),
+        Ok("shared".into())
+    );
+    assert_eq!(r(None, None, Some("restricted")), Ok("restricted".into()));
+    assert_eq!(
+        r(Some("shared"), Some(false), Some("restricted")),
+        Err("Sharing level shared contradicts private: false".into())
+    );
+}
+
+#[test]
+fn profile_fields_in_validation() {
+    let schema = crate::profile::DatasetSchema::shipped();
+    let ctx = DatasetCtx {
+        profile: Some(&schema),
+        ..user()
+    };
+    let v = validate_dataset(
+        &obj(with(json!({"theme": "health", "sharing_level": "shared"}))),
+        Mode::Create,
+        &ctx,
+    )
+    .expect("ok");
+    assert_eq!(v.sharing_level, "shared");
+    assert_eq!(Value::Object(v.profile), json!({"theme": ["health"]}));
+    // Another dataset type: the profile does not apply, its keys are unknown scalars.
+    let v = validate_dataset(
+        &obj(with(
+            json!({"type": "service", "theme": "x", "sharing_level": "shared"}),
+        )),
+        Mode::Create,
+        &ctx,
+    )
+    .expect("ok");
+    assert_eq!(v.sharing_level, "open");
+    assert!(v.profile.is_empty());
+}
