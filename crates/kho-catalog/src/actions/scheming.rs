@@ -40,11 +40,11 @@ pub(crate) async fn scheming_dataset_schema_list(
         .collect::<Vec<_>>()))
 }
 
+/// A profile's type, its file as written and its expanded form.
+type SchemaForms<'a> = (&'a str, &'a Map<String, Value>, &'a Map<String, Value>);
+
 /// `raw` or `expanded` of the schema whose type is asked for, else "Not found".
-fn pick(
-    p: &Params,
-    found: Option<(&str, &Map<String, Value>, &Map<String, Value>)>,
-) -> Result<Value> {
+fn pick(p: &Params, found: Option<SchemaForms<'_>>) -> Result<Value> {
     let t = req_str(p, "type")?;
     let expanded = asbool(p, "expanded", true)?;
     match found {
