@@ -1,6 +1,45 @@
 //! The catalogue's settings (a part of the binary's configuration).
 
+use std::sync::{Arc, OnceLock};
+
+use kho_core::profile::{DatasetSchema, OrganizationSchema};
 use serde::{Deserialize, Serialize};
+
+/// The metadata profiles in force: ckanext-scheming schemas for datasets and
+/// organizations. `None` turns a profile off (CKAN's plain schema).
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    pub dataset: Option<Arc<DatasetSchema>>,
+    pub organization: Option<Arc<OrganizationSchema>>,
+}
+
+impl Profiles {
+    /// No profile: CKAN's plain dataset and organization schemas.
+    pub fn off() -> Self {
+        Profiles {
+            dataset: None,
+            organization: None,
+        }
+    }
+
+    /// The shipped profiles (`profiles/dataset.yaml`, `profiles/organization.yaml`).
+    pub fn shipped() -> Self {
+        // Parsed once per process: every default configuration shares them.
+        static SHIPPED: OnceLock<Profiles> = OnceLock::new();
+        SHIPPED
+            .get_or_init(|| Profiles {
+                dataset: Some(Arc::new(DatasetSchema::shipped())),
+                organization: Some(Arc::new(OrganizationSchema::shipped())),
+            })
+            .clone()
+    }
+}
+
+impl Default for Profiles {
+    fn default() -> Self {
+        Profiles::shipped()
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -37,6 +76,10 @@ pub struct CatalogConfig {
     /// Editor collaborators may move the dataset to another organization where they may
     /// create datasets (`ckan.auth.allow_collaborators_to_change_owner_org`).
     pub allow_collaborators_to_change_owner_org: bool,
+    /// The dataset and organization profiles (the binary reads `dataset_schema` and
+    /// `organization_schema`); the shipped ones by default.
+    #[serde(skip)]
+    pub profiles: Profiles,
 }
 
 impl Default for CatalogConfig {
@@ -59,6 +102,7 @@ impl Default for CatalogConfig {
             allow_dataset_collaborators: false,
             allow_admin_collaborators: false,
             allow_collaborators_to_change_owner_org: false,
+            profiles: Profiles::shipped(),
         }
     }
 }

@@ -17,7 +17,7 @@ use kho_core::{Actor, Error, Result};
 use kho_store::Store;
 use serde_json::Value;
 
-pub use config::CatalogConfig;
+pub use config::{CatalogConfig, Profiles};
 pub use kho_core::params::Params;
 pub use registry::{ActionDef, ParamDoc, Registry};
 

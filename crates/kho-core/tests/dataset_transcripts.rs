@@ -44,6 +44,8 @@ fn ctx() -> DatasetCtx<'static> {
         can_change_state: false,
         existing: None,
         create_unowned_dataset: false,
+        profile: None,
+        org_extras: None,
     }
 }
 

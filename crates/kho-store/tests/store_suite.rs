@@ -2050,14 +2050,18 @@ async fn grants_and_collaborators(store: Arc<dyn Store>) {
         [d.id.clone()]
     );
     assert!(tx
-        .granted_package_ids(&alice.id, &[other.id.clone()], now)
+        .granted_package_ids(&alice.id, std::slice::from_ref(&other.id), now)
         .await
         .expect("ids")
         .is_empty());
     assert_eq!(
-        tx.granted_package_ids(&alice.id, &[other.id.clone()], at("2026-05-31T00:00:00"))
-            .await
-            .expect("ids"),
+        tx.granted_package_ids(
+            &alice.id,
+            std::slice::from_ref(&other.id),
+            at("2026-05-31T00:00:00")
+        )
+        .await
+        .expect("ids"),
         [d.id.clone()]
     );
     drop(tx);

@@ -70,7 +70,16 @@ pub struct Config {
     pub allow_collaborators_to_change_owner_org: bool,
     /// Create a sysadmin and print a one-time token on the first `serve` of an empty store.
     pub bootstrap_admin: bool,
+    /// The dataset profile: a ckanext-scheming dataset schema file (JSON or YAML). Empty:
+    /// the shipped provincial profile; `none`: no profile (CKAN's plain schema).
+    pub dataset_schema: String,
+    /// The organization profile: a ckanext-scheming organization schema file. Empty: the
+    /// shipped one (focal point, agency code); `none`: no profile.
+    pub organization_schema: String,
 }
+
+/// The value of `dataset_schema` / `organization_schema` that turns a profile off.
+pub const PROFILE_OFF: &str = "none";
 
 impl Default for Config {
     fn default() -> Self {
@@ -98,6 +107,8 @@ impl Default for Config {
             allow_admin_collaborators: false,
             allow_collaborators_to_change_owner_org: false,
             bootstrap_admin: true,
+            dataset_schema: String::new(),
+            organization_schema: String::new(),
         }
     }
 }
@@ -150,6 +161,8 @@ impl Config {
         if !matches!(cfg.log_format.as_str(), "pretty" | "json") {
             anyhow::bail!("log_format must be pretty or json, not {}", cfg.log_format);
         }
+        // A broken schema file stops every command, `kho config` included.
+        cfg.profiles()?;
         Ok(cfg)
     }
 
@@ -175,8 +188,39 @@ impl Config {
         Ok(format!("sqlite://{}/kho.db?mode=rwc", dir.display()))
     }
 
-    pub fn catalog(&self) -> kho_catalog::CatalogConfig {
-        kho_catalog::CatalogConfig {
+    /// The metadata profiles: the shipped ones, the files named by `dataset_schema` and
+    /// `organization_schema`, or none.
+    pub fn profiles(&self) -> anyhow::Result<kho_catalog::Profiles> {
+        use kho_core::profile::{DatasetSchema, OrganizationSchema};
+        let shipped = kho_catalog::Profiles::shipped();
+        let read = |key: &str, path: &str| -> anyhow::Result<String> {
+            std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{key}: cannot read {path}: {e}"))
+        };
+        let dataset = match self.dataset_schema.trim() {
+            "" => shipped.dataset,
+            PROFILE_OFF => None,
+            path => Some(std::sync::Arc::new(DatasetSchema::parse(
+                &read("dataset_schema", path)?,
+                path,
+            )?)),
+        };
+        let organization = match self.organization_schema.trim() {
+            "" => shipped.organization,
+            PROFILE_OFF => None,
+            path => Some(std::sync::Arc::new(OrganizationSchema::parse(
+                &read("organization_schema", path)?,
+                path,
+            )?)),
+        };
+        Ok(kho_catalog::Profiles {
+            dataset,
+            organization,
+        })
+    }
+
+    pub fn catalog(&self) -> anyhow::Result<kho_catalog::CatalogConfig> {
+        Ok(kho_catalog::CatalogConfig {
             site_url: self.site_url(),
             site_title: self.site_title.clone(),
             site_description: self.site_description.clone(),
@@ -191,8 +235,9 @@ impl Config {
             allow_dataset_collaborators: self.allow_dataset_collaborators,
             allow_admin_collaborators: self.allow_admin_collaborators,
             allow_collaborators_to_change_owner_org: self.allow_collaborators_to_change_owner_org,
+            profiles: self.profiles()?,
             ..kho_catalog::CatalogConfig::default()
-        }
+        })
     }
 
     pub fn api(&self) -> kho_api::ApiConfig {
@@ -244,6 +289,50 @@ mod tests {
             redact_url("postgres://u:pw@h:5432/db"),
             "postgres://u:***@h:5432/db"
         );
+    }
+
+    #[test]
+    fn profiles_from_config() {
+        let dir = tempfile::tempdir().expect("dir");
+        let shipped = Config::default().profiles().expect("shipped");
+        assert_eq!(
+            shipped.dataset.as_ref().map(|s| s.dataset_type.as_str()),
+            Some("dataset")
+        );
+        let off = Config {
+            dataset_schema: PROFILE_OFF.into(),
+            organization_schema: PROFILE_OFF.into(),
+            ..Config::default()
+        }
+        .profiles()
+        .expect("off");
+        assert!(off.dataset.is_none() && off.organization.is_none());
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(
+            &bad,
+            "dataset_type: dataset\ndataset_fields:\n- field_name: x\n  validators: frob\n",
+        )
+        .expect("write");
+        let err = Config {
+            dataset_schema: bad.display().to_string(),
+            ..Config::default()
+        }
+        .profiles()
+        .expect_err("bad file");
+        assert!(
+            err.to_string()
+                .contains("bad.yaml: field x: unknown validator"),
+            "{err}"
+        );
+        let missing = Config {
+            organization_schema: "/nonexistent/org.yaml".into(),
+            ..Config::default()
+        }
+        .profiles()
+        .expect_err("missing file");
+        assert!(missing
+            .to_string()
+            .starts_with("organization_schema: cannot read"));
     }
 
     #[test]

@@ -159,7 +159,7 @@ async fn open(cfg: &Config) -> anyhow::Result<Catalog> {
     store.migrate().await.context("applying migrations")?;
     Ok(Catalog::with_translator(
         store,
-        cfg.catalog(),
+        cfg.catalog()?,
         Arc::new(|l: &str, k: &str| kho_api::i18n::translate(l, k)),
     ))
 }

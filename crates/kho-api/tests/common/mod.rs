@@ -445,3 +445,41 @@ pub fn transcript_text(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
+
+/// The keys the shipped profiles add to CKAN's dicts (dataset and organization profile
+/// fields, and `sharing_level`).
+pub fn profile_keys() -> Vec<String> {
+    let p = kho_catalog::Profiles::shipped();
+    let mut keys: Vec<String> = Vec::new();
+    if let Some(d) = &p.dataset {
+        keys.extend(
+            d.dataset_fields
+                .iter()
+                .filter(|f| !f.core || f.field_name == "sharing_level")
+                .map(|f| f.field_name.clone()),
+        );
+    }
+    if let Some(o) = &p.organization {
+        keys.extend(o.profile_fields().map(|f| f.field_name.clone()));
+    }
+    keys
+}
+
+/// `v` with the shipped profiles' keys removed at every depth: CKAN transcripts were
+/// recorded without a profile, so shape comparisons with the default profile on look at
+/// the rest (COMPATIBILITY.md, "Metadata profile").
+pub fn without_profile(v: &Value) -> Value {
+    fn strip(v: &Value, keys: &[String]) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(k, _)| !keys.contains(k))
+                    .map(|(k, v)| (k.clone(), strip(v, keys)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(|x| strip(x, keys)).collect()),
+            other => other.clone(),
+        }
+    }
+    strip(v, &profile_keys())
+}

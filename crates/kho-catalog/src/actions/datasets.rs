@@ -27,10 +27,7 @@ use super::{
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
-/// `sharing_level` of a dataset CKAN calls public.
-pub(crate) const OPEN: &str = "open";
-/// `sharing_level` kho stores for CKAN's `private: true`.
-pub(crate) const RESTRICTED: &str = "restricted";
+pub(crate) use kho_core::visibility::{OPEN, RESTRICTED};
 
 const DATASET_PARAMS: &[ParamDoc] = &[
     pd(
@@ -259,8 +256,9 @@ pub(crate) async fn dataset_dict(
     c: &Catalog,
     tx: &mut dyn Tx,
     d: &Dataset,
-    opts: PackageDictOptions,
+    mut opts: PackageDictOptions<'_>,
 ) -> Result<Value> {
+    opts.profile = c.config().profiles.dataset.as_deref();
     let org = match &d.owner_org {
         Some(id) => tx.group_get(id).await?.filter(|g| g.state == STATE_ACTIVE),
         None => None,
@@ -542,6 +540,8 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         can_change_state: false,
         existing: None,
         create_unowned_dataset: false,
+        profile: c.config().profiles.dataset.as_deref(),
+        org_extras: org.as_ref().map(|o| o.extras.as_slice()),
     };
     let v = validated(&p, Mode::Create, &dctx, errors)?;
     let now = kho_core::time::now_utc();
@@ -560,16 +560,11 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         state: v.state.unwrap_or_else(|| STATE_ACTIVE.into()),
         dataset_type: v.dataset_type.unwrap_or_else(|| "dataset".into()),
         owner_org: org.as_ref().map(|o| o.id.clone()),
-        sharing_level: if v.private == Some(true) {
-            RESTRICTED
-        } else {
-            OPEN
-        }
-        .into(),
+        sharing_level: v.sharing_level,
         creator_user_id: Some(me.id.clone()),
         metadata_created: now,
         metadata_modified: v.metadata_modified.unwrap_or(now),
-        profile: "{}".into(),
+        profile: Value::Object(v.profile).to_string(),
         plugin_data: v.plugin_data.map(|m| Value::Object(m).to_string()),
         extras: v.extras,
         tags: to_tags(&v.tags, &[]),
@@ -628,6 +623,7 @@ pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Va
     }
     let opts = PackageDictOptions {
         include_plugin_data: include_plugin_data && ctx.actor.is_sysadmin(),
+        ..PackageDictOptions::default()
     };
     dataset_dict(c, tx.as_mut(), &d, opts).await
 }
@@ -683,11 +679,19 @@ pub(crate) async fn update_with(
             }
         }
     }
+    // The organization that will own the dataset, for profile defaults.
+    let owner = match (&new_org, &existing.owner_org) {
+        (Some(g), _) => Some(g.clone()),
+        (None, Some(id)) => tx.group_get(id).await?,
+        (None, None) => None,
+    };
     let dctx = DatasetCtx {
         sysadmin: ctx.actor.is_sysadmin(),
         can_change_state: true,
         existing: Some(&existing),
         create_unowned_dataset: false,
+        profile: c.config().profiles.dataset.as_deref(),
+        org_extras: owner.as_ref().map(|o| o.extras.as_slice()),
     };
     let v = validated(&input, Mode::Update, &dctx, errors)?;
     let now = kho_core::time::now_utc();
@@ -712,11 +716,9 @@ pub(crate) async fn update_with(
         OwnerOrg::Unowned => d.owner_org = None,
         OwnerOrg::Keep => {}
     }
-    match v.private {
-        Some(false) => d.sharing_level = OPEN.into(),
-        Some(true) if d.sharing_level == OPEN => d.sharing_level = RESTRICTED.into(),
-        _ => {}
-    }
+    d.sharing_level = v.sharing_level;
+    // A full replace: profile fields not given are cleared.
+    d.profile = Value::Object(v.profile).to_string();
     if let Some(pd) = v.plugin_data {
         d.plugin_data = Some(Value::Object(pd).to_string());
     }

@@ -5,9 +5,11 @@ use kho_core::authz::{has_permission, Capacity, Permission};
 use kho_core::error::{ErrorDict, Errors, FieldErrors};
 use kho_core::model::{Group, GroupExtra, Member, STATE_ACTIVE, STATE_DELETED, STATE_PENDING};
 use kho_core::params::{asbool, opt_list, opt_natural, opt_str, Params};
+use kho_core::profile::OrganizationSchema;
 use kho_core::{validate, Error, Msg, Result};
 use kho_store::Tx;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 use super::{action, capacity_in, id_param, load_group, pd, record_activity, require_user};
 use crate::dictize::{self, UserView};
@@ -311,6 +313,7 @@ async fn parse_lists(
     p: &Params,
     kind: Kind,
     errors: &mut Errors,
+    profile: Option<&OrganizationSchema>,
 ) -> Result<Lists> {
     let mut out = Lists::default();
     if let Some(extras) = dict_list(p, "extras")? {
@@ -324,6 +327,19 @@ async fn parse_lists(
                 d.insert(
                     "key".into(),
                     FieldErrors::Messages(vec![Msg::new("Missing value")]),
+                );
+            }
+            // scheming adds the profile's fields to the group schema, so CKAN's
+            // `extra_key_not_in_root_schema` refuses extras named like one.
+            if key
+                .as_deref()
+                .is_some_and(|k| profile.is_some_and(|s| s.is_profile_field(k)))
+            {
+                d.insert(
+                    "key".into(),
+                    FieldErrors::Messages(vec![Msg::new(
+                        "There is a schema field with the same name",
+                    )]),
                 );
             }
             let value = match e.get("value") {
@@ -521,6 +537,41 @@ fn activity_labels() -> Vec<String> {
     vec!["public".into()]
 }
 
+/// The organization profile, when it applies to this kind and type (groups never have
+/// one).
+fn org_profile(c: &Catalog, kind: Kind, group_type: &str) -> Option<Arc<OrganizationSchema>> {
+    if !kind.org {
+        return None;
+    }
+    c.config()
+        .profiles
+        .organization
+        .clone()
+        .filter(|s| s.applies_to(group_type))
+}
+
+/// Store validated profile values as the group's extras (`None` removes one).
+fn apply_profile_values(group: &mut Group, values: Vec<(String, Option<String>)>) {
+    for (key, value) in values {
+        match value {
+            None => group.extras.retain(|e| e.key != key),
+            Some(v) => match group.extras.iter_mut().find(|e| e.key == key) {
+                Some(e) => {
+                    e.value = v;
+                    e.state = STATE_ACTIVE.into();
+                }
+                None => group.extras.push(GroupExtra {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    group_id: group.id.clone(),
+                    key,
+                    value: v,
+                    state: STATE_ACTIVE.into(),
+                }),
+            },
+        }
+    }
+}
+
 async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> {
     let action = if kind.org {
         "organization_create"
@@ -574,9 +625,16 @@ async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
         }
         None => uuid::Uuid::new_v4().to_string(),
     };
-    let lists = parse_lists(tx.as_mut(), &p, kind, &mut errors).await?;
+    let profile = org_profile(c, kind, &group_type);
+    let lists = parse_lists(tx.as_mut(), &p, kind, &mut errors, profile.as_deref()).await?;
+    let mut profile_values = Vec::new();
+    if let Some(s) = &profile {
+        let (values, errs) = s.validate_group(&p, false);
+        profile_values = values;
+        errors.0.extend(errs.0);
+    }
     errors.into_result()?;
-    let group = Group {
+    let mut group = Group {
         extras: lists
             .extras
             .unwrap_or_default()
@@ -603,6 +661,7 @@ async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
             .unwrap_or_else(|| STATE_ACTIVE.into()),
         created: kho_core::time::now_local(),
     };
+    apply_profile_values(&mut group, profile_values);
     tx.group_insert(&group).await.map_err(|e| match e {
         kho_store::StoreError::Conflict(_) => {
             Error::field("name", "Group name already exists in database")
@@ -718,8 +777,35 @@ async fn show_dict(
     if !o.followers {
         m.insert("num_followers".into(), json!(0));
     }
+    let profile = org_profile(
+        c,
+        Kind {
+            org: group.is_organization,
+        },
+        &group.group_type,
+    );
+    if let Some(s) = &profile {
+        // scheming's `convert_from_extras_group`: profile fields are top-level keys,
+        // among the other columns in the show schema's alphabetical order.
+        for f in s.profile_fields() {
+            if let Some(e) = group
+                .extras
+                .iter()
+                .find(|e| e.key == f.field_name && e.state == STATE_ACTIVE)
+            {
+                m.insert(f.field_name.clone(), f.show(&e.value));
+            }
+        }
+        let mut kv: Vec<(String, Value)> = std::mem::take(&mut m).into_iter().collect();
+        kv.sort_by(|a, b| a.0.cmp(&b.0));
+        m = kv.into_iter().collect();
+    }
     if o.extras {
-        m.insert("extras".into(), dictize::group_extras(group));
+        let mut extras = dictize::group_extras(group);
+        if let (Some(s), Value::Array(items)) = (&profile, &mut extras) {
+            items.retain(|x| !x["key"].as_str().is_some_and(|k| s.is_profile_field(k)));
+        }
+        m.insert("extras".into(), extras);
     }
     if o.datasets {
         m.insert("packages".into(), Value::Array(rows));
@@ -1008,7 +1094,15 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
             errors.add("type", "Type cannot be updated");
         }
     }
-    let lists = parse_lists(tx.as_mut(), &p, kind, &mut errors).await?;
+    let profile = org_profile(c, kind, &existing.group_type);
+    let lists = parse_lists(tx.as_mut(), &p, kind, &mut errors, profile.as_deref()).await?;
+    let mut profile_values = Vec::new();
+    if let Some(s) = &profile {
+        // kho's organization_update keeps what is not given, profile fields included.
+        let (values, errs) = s.validate_group(&p, true);
+        profile_values = values;
+        errors.0.extend(errs.0);
+    }
     errors.into_result()?;
     for (key, slot) in [
         ("title", &mut group.title),
@@ -1027,27 +1121,36 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
             group.state = s;
         }
     }
-    // CKAN: an omitted or empty extras list leaves extras unchanged.
+    // CKAN: an omitted or empty extras list leaves extras unchanged. A given list
+    // replaces the plain extras; profile fields (also stored as extras) stay.
     if let Some(extras) = lists.extras.filter(|e| !e.is_empty()) {
-        group.extras = extras
-            .into_iter()
-            .filter(|(_, _, deleted)| !deleted)
-            .map(|(key, value, _)| {
-                let id = existing
-                    .extras
-                    .iter()
-                    .find(|e| e.key == key)
-                    .map(|e| e.id.clone());
-                GroupExtra {
-                    id: id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-                    group_id: group.id.clone(),
-                    key,
-                    value,
-                    state: STATE_ACTIVE.into(),
-                }
-            })
+        let kept: Vec<GroupExtra> = existing
+            .extras
+            .iter()
+            .filter(|e| profile.as_ref().is_some_and(|s| s.is_profile_field(&e.key)))
+            .cloned()
             .collect();
+        group.extras = kept;
+        group
+            .extras
+            .extend(extras.into_iter().filter(|(_, _, deleted)| !deleted).map(
+                |(key, value, _)| {
+                    let id = existing
+                        .extras
+                        .iter()
+                        .find(|e| e.key == key)
+                        .map(|e| e.id.clone());
+                    GroupExtra {
+                        id: id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                        group_id: group.id.clone(),
+                        key,
+                        value,
+                        state: STATE_ACTIVE.into(),
+                    }
+                },
+            ));
     }
+    apply_profile_values(&mut group, profile_values);
     tx.group_update(&group).await.map_err(|e| match e {
         kho_store::StoreError::Conflict(_) => {
             Error::field("name", "Group name already exists in database")

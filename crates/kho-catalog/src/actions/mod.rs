@@ -9,6 +9,7 @@ mod groups;
 mod members;
 mod misc;
 mod resources;
+mod scheming;
 mod tags;
 mod tokens;
 mod users;
@@ -82,6 +83,7 @@ pub fn registry() -> Registry {
     dataset_lists::register(&mut r);
     collaborators::register(&mut r);
     grants::register(&mut r);
+    scheming::register(&mut r);
     r
 }
 

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::format::{clean_format, has_scheme};
 use crate::license::LicenseRegister;
 use crate::model::{Dataset, Group, Resource};
+use crate::profile::{DatasetSchema, Field, ValueCtx};
 use crate::time::isoformat;
 
 fn opt(v: &Option<String>) -> Value {
@@ -49,12 +50,17 @@ fn sorted_items(v: Value) -> Value {
 }
 
 /// navl's output order for a dict built in `entries` order.
-fn navl_order(entries: Vec<(String, Value)>) -> Map<String, Value> {
+/// Profile values are flat keys to navl whatever their shown value (an empty
+/// multiple-choice list is text until the output validators run), so `flat` keys sort
+/// with the scalars.
+fn navl_order(entries: Vec<(String, Value)>, flat: &[String]) -> Map<String, Value> {
     let mut scalars = Vec::new();
     let mut lists = Vec::new();
     let mut empties = Vec::new();
     for (k, v) in entries {
-        if matches!(&v, Value::Array(a) if a.is_empty()) {
+        if flat.contains(&k) {
+            scalars.push((k, v));
+        } else if matches!(&v, Value::Array(a) if a.is_empty()) {
             empties.push((k, v));
         } else if is_dict_list(&v) {
             lists.push((k, sorted_items(v)));
@@ -69,9 +75,11 @@ fn navl_order(entries: Vec<(String, Value)>) -> Map<String, Value> {
 
 /// Options of [`package_dict_with`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PackageDictOptions {
+pub struct PackageDictOptions<'a> {
     /// Add `plugin_data` (sysadmins with `include_plugin_data=true`).
     pub include_plugin_data: bool,
+    /// The configured dataset profile (it applies to datasets of its `dataset_type`).
+    pub profile: Option<&'a DatasetSchema>,
 }
 
 /// CKAN 2.12's `package_show` result for a dataset. `org` is the active owner
@@ -101,7 +109,7 @@ pub fn package_dict_with(
     groups: &[Group],
     licenses: &LicenseRegister,
     site_url: &str,
-    opts: PackageDictOptions,
+    opts: PackageDictOptions<'_>,
 ) -> Map<String, Value> {
     let license_id = d.license_id.as_deref();
     let title = match d.title.as_deref() {
@@ -166,14 +174,68 @@ pub fn package_dict_with(
             .map_or(Value::Null, |t| Value::Object(json_object(t)));
         e.push(("plugin_data".into(), pd));
     }
+    let profile = opts.profile.filter(|p| p.applies_to(&d.dataset_type));
+    let mut shown = json_object(&d.profile);
+    let mut extras: Vec<(String, String)> = Vec::new();
+    let mut flat: Vec<String> = Vec::new();
+    for x in &d.extras {
+        match profile.and_then(|p| p.profile_fields().find(|f| f.field_name == x.key)) {
+            // An extra named like a profile field is that field (scheming's
+            // `convert_from_extras`), e.g. stored while the profile was off.
+            Some(f) => {
+                shown
+                    .entry(x.key.clone())
+                    .or_insert_with(|| f.show(&x.value));
+            }
+            None => extras.push((x.key.clone(), x.value.clone())),
+        }
+    }
+    match profile {
+        Some(p) => {
+            if p.shows_sharing_level() {
+                e.push(("sharing_level".into(), d.sharing_level.clone().into()));
+            }
+            // Fields that default to the owning organization's value when empty (shown,
+            // never stored, so a changed focal point is reflected).
+            let vctx = ValueCtx {
+                org_extras: org.map(|o| o.extras.as_slice()),
+            };
+            for f in p.profile_fields() {
+                let Some(key) = &f.organization_default else {
+                    continue;
+                };
+                let empty = shown
+                    .get(&f.field_name)
+                    .is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+                if let (true, Some(v)) = (empty, vctx.org_value(key)) {
+                    shown.insert(f.field_name.clone(), f.show(v));
+                }
+            }
+            for (k, v) in shown {
+                if !e.iter().any(|(ek, _)| *ek == k) {
+                    flat.push(k.clone());
+                    e.push((k, v));
+                }
+            }
+        }
+        // Without the profile, stored profile values are plain extras, as CKAN shows
+        // what scheming stored once scheming is gone.
+        None => {
+            for (k, v) in shown {
+                if !extras.iter().any(|(ek, _)| *ek == k) {
+                    extras.push((k, Field::stored_text(&v)));
+                }
+            }
+        }
+    }
     e.push((
         "extras".into(),
-        d.extras
-            .iter()
-            .map(|x| {
+        extras
+            .into_iter()
+            .map(|(k, v)| {
                 let mut m = Map::new();
-                m.insert("key".into(), x.key.clone().into());
-                m.insert("value".into(), x.value.clone().into());
+                m.insert("key".into(), k.into());
+                m.insert("value".into(), v.into());
                 Value::Object(m)
             })
             .collect(),
@@ -216,13 +278,7 @@ pub fn package_dict_with(
     ));
     e.push(("relationships_as_subject".into(), Value::Array(vec![])));
     e.push(("relationships_as_object".into(), Value::Array(vec![])));
-    // Profile fields appear as top-level keys; core keys win.
-    for (k, v) in json_object(&d.profile) {
-        if !e.iter().any(|(ek, _)| *ek == k) {
-            e.push((k, v));
-        }
-    }
-    navl_order(e)
+    navl_order(e, &flat)
 }
 
 /// The `organization` object inside `package_show`: the group row's columns in table

@@ -17,8 +17,9 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorDict, Errors, FieldErrors, Msg, Result};
 use crate::format::{clean_format, guess_format};
-use crate::model::{Dataset, DatasetExtra};
+use crate::model::{Dataset, DatasetExtra, GroupExtra};
 use crate::params::boolean_validator;
+use crate::profile::{DatasetSchema, ValueCtx};
 use crate::validate;
 
 pub const TAG_MIN: usize = 2;
@@ -86,6 +87,11 @@ pub struct DatasetCtx<'a> {
     pub existing: Option<&'a Dataset>,
     /// `ckan.auth.create_unowned_dataset`.
     pub create_unowned_dataset: bool,
+    /// The configured dataset profile; it applies to datasets of its `dataset_type`.
+    pub profile: Option<&'a DatasetSchema>,
+    /// The extras of the organization that will own the dataset (profile fields that
+    /// default to one of them are not stored when equal to it).
+    pub org_extras: Option<&'a [GroupExtra]>,
 }
 
 /// `owner_org` as given, for the caller to resolve (id or name) and authorise.
@@ -161,8 +167,14 @@ pub struct ValidatedDataset {
     /// Create: the given type (`None` → the site default). Update: the stored type.
     pub dataset_type: Option<String>,
     pub owner_org: OwnerOrg,
-    /// `None`: create → false, update → keep.
+    /// `private` as given (`None`: not given).
     pub private: Option<bool>,
+    /// The sharing level to store, from `sharing_level` and `private`
+    /// ([`resolve_sharing_level`]).
+    pub sharing_level: String,
+    /// The profile's values to store (`Dataset.profile`): every profile field of the
+    /// input, in its shown form; empty when no profile applies.
+    pub profile: Map<String, Value>,
     pub tags: Vec<TagInput>,
     /// Active extras in input order (`deleted` ones and null values dropped).
     pub extras: Vec<DatasetExtra>,
@@ -343,6 +355,85 @@ fn not_expected(name: &str) -> Msg {
     Msg::new("The input field %{name} was not expected.").arg("name", name)
 }
 
+/// The sharing level a write stores, from the input's `sharing_level` (already checked
+/// against the profile's choices; `None` when not given or empty) and `private`, and the
+/// stored level on update. CKAN's `private` is `sharing_level != "open"`:
+///
+/// - create: a given level wins; else `private: true` → `restricted`, otherwise `open`;
+/// - update (and patch, which sends both keys back): whichever of the two differs from the
+///   stored dataset wins; `private: true` on an open dataset → `restricted`, `private:
+///   false` → `open`; neither changed → the stored level;
+/// - both given (create) or both changed (update) and disagreeing → an error for
+///   `sharing_level`.
+pub fn resolve_sharing_level(
+    level: Option<&str>,
+    private: Option<bool>,
+    existing: Option<&str>,
+) -> std::result::Result<String, Msg> {
+    let conflict = |l: &str, p: bool| {
+        Msg::new("Sharing level %{level} contradicts private: %{private}")
+            .arg("level", l)
+            .arg("private", p)
+    };
+    use crate::visibility::{OPEN, RESTRICTED};
+    let private_level = |p: bool| if p { RESTRICTED } else { OPEN };
+    match existing {
+        None => match (level, private) {
+            (Some(l), Some(p)) if (l != OPEN) != p => Err(conflict(l, p)),
+            (Some(l), _) => Ok(l.to_string()),
+            (None, Some(p)) => Ok(private_level(p).to_string()),
+            (None, None) => Ok(OPEN.to_string()),
+        },
+        Some(old) => {
+            let level_changed = level.filter(|l| *l != old);
+            let private_changed = private.filter(|p| *p != (old != OPEN));
+            match (level_changed, private_changed) {
+                (Some(l), Some(p)) if (l != OPEN) != p => Err(conflict(l, p)),
+                (Some(l), _) => Ok(l.to_string()),
+                (None, Some(p)) => Ok(private_level(p).to_string()),
+                (None, None) => Ok(old.to_string()),
+            }
+        }
+    }
+}
+
+/// Python's `repr` of a flattened navl key: `('foo', 0, 'a')`.
+fn py_tuple(parts: &[Value]) -> String {
+    let inner: Vec<String> = parts
+        .iter()
+        .map(|p| match p {
+            Value::String(s) => crate::profile::python_list_repr(std::slice::from_ref(s))
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    if inner.len() == 1 {
+        format!("({},)", inner[0])
+    } else {
+        format!("({})", inner.join(", "))
+    }
+}
+
+/// navl's flattening of a list of dicts under `prefix`: one key per leaf.
+fn flatten_keys(prefix: Vec<Value>, items: &[Value], out: &mut Vec<String>) {
+    for (i, it) in items.iter().enumerate() {
+        let Some(m) = it.as_object() else { continue };
+        for (k, v) in m {
+            let mut key = prefix.clone();
+            key.push(Value::from(i));
+            key.push(Value::String(k.clone()));
+            match v {
+                Value::Array(a) if a.first().is_some_and(Value::is_object) => {
+                    flatten_keys(key, a, out)
+                }
+                _ => out.push(py_tuple(&key)),
+            }
+        }
+    }
+}
+
 /// Validate and normalise a dataset dict against CKAN's default create or update schema.
 pub fn validate_dataset(
     input: &Map<String, Value>,
@@ -440,11 +531,6 @@ pub fn validate_dataset(
         None
     };
 
-    let dataset_type = match mode {
-        Mode::Create => get_text(input, "type").filter(|t| !t.is_empty()),
-        Mode::Update => ctx.existing.map(|d| d.dataset_type.clone()),
-    };
-
     // owner_org
     let owner_org = match input.get("owner_org") {
         None if mode == Mode::Update => OwnerOrg::Keep,
@@ -473,12 +559,47 @@ pub fn validate_dataset(
         }
     };
 
-    // private
+    // The profile applies to datasets of its type.
+    let this_type = match mode {
+        Mode::Create => get_text(input, "type").filter(|t| !t.is_empty()),
+        Mode::Update => ctx.existing.map(|d| d.dataset_type.clone()),
+    };
+    let profile = ctx
+        .profile
+        .filter(|p| p.applies_to(this_type.as_deref().unwrap_or("")));
+
+    // private and sharing_level
     let private = input
         .get("private")
         .filter(|v| !v.is_null())
         .map(boolean_validator);
-    if private == Some(true) {
+    let mut level_given = None;
+    if let Some(f) = profile.and_then(|p| p.dataset_field("sharing_level")) {
+        match f.check(input.get("sharing_level")) {
+            crate::profile::FieldOutcome::Absent => {}
+            crate::profile::FieldOutcome::Stored(s) => {
+                level_given = Some(s).filter(|s| !s.is_empty());
+            }
+            crate::profile::FieldOutcome::Invalid(ms) => {
+                for m in ms {
+                    errs.add("sharing_level", m);
+                }
+            }
+        }
+    }
+    let sharing_level = match resolve_sharing_level(
+        level_given.as_deref(),
+        private,
+        ctx.existing.map(|d| d.sharing_level.as_str()),
+    ) {
+        Ok(l) => l,
+        Err(m) => {
+            errs.add("sharing_level", m);
+            ctx.existing
+                .map_or_else(|| "open".to_string(), |d| d.sharing_level.clone())
+        }
+    };
+    if sharing_level != "open" && !errs.has("sharing_level") {
         let has_org = match &owner_org {
             OwnerOrg::Given(_) => true,
             OwnerOrg::Unowned => false,
@@ -486,6 +607,37 @@ pub fn validate_dataset(
         };
         if !has_org {
             errs.add("private", "Datasets with no organization can't be private.");
+        }
+    }
+
+    // Unknown keys holding lists of dicts are navl's junk (`__junk: [empty]`).
+    let mut junk = Vec::new();
+    for (k, v) in input {
+        let known = SCHEMA_KEYS.contains(&k.as_str()) || profile.is_some_and(|p| p.has_field(k));
+        if let (false, Value::Array(a)) = (known, v) {
+            if a.first().is_some_and(Value::is_object) {
+                flatten_keys(vec![Value::String(k.clone())], a, &mut junk);
+            }
+        }
+    }
+    if !junk.is_empty() {
+        errs.add(
+            "__junk",
+            Msg::new("The input field %{name} was not expected.")
+                .arg("name", format!("[{}]", junk.join(", "))),
+        );
+    }
+
+    // profile fields
+    let mut profile_values = Map::new();
+    if let Some(p) = profile {
+        let vctx = ValueCtx {
+            org_extras: ctx.org_extras,
+        };
+        let pv = p.validate_dataset(input, &vctx);
+        profile_values = pv.values;
+        for (k, v) in pv.errors.0 {
+            errs.0.insert(k, v);
         }
     }
 
@@ -547,7 +699,9 @@ pub fn validate_dataset(
         match &key {
             None => e.add("key", "Missing value"),
             Some(k) if k.is_empty() => e.add("key", "Missing value"),
-            Some(k) if SCHEMA_KEYS.contains(&k.as_str()) => {
+            Some(k)
+                if SCHEMA_KEYS.contains(&k.as_str()) || profile.is_some_and(|p| p.has_field(k)) =>
+            {
                 e.add("key", "There is a schema field with the same name")
             }
             _ => {}
@@ -583,7 +737,25 @@ pub fn validate_dataset(
     let mut resources = Vec::new();
     let mut res_items: Vec<ErrorDict> = Vec::new();
     for (i, r) in dicts(input, "resources").into_iter().enumerate() {
-        let (res, e) = validate_resource(r, i as i64);
+        let (mut res, mut e) = validate_resource(r, i as i64);
+        if let Some(p) = profile {
+            // Declared resource fields: scheming's rules; their stored form replaces the
+            // input's value among the resource's extras.
+            let pv = p.validate_resource(r);
+            for f in p.resource_fields.iter().filter(|f| !f.core) {
+                match pv.values.get(&f.field_name) {
+                    Some(v) => {
+                        res.extras.insert(f.field_name.clone(), v.clone());
+                    }
+                    None => {
+                        res.extras.remove(&f.field_name);
+                    }
+                }
+            }
+            for (k, v) in pv.errors.0 {
+                e.0.insert(k, v);
+            }
+        }
         resources.push(res);
         res_items.push(e.0);
     }
@@ -635,9 +807,11 @@ pub fn validate_dataset(
         url: get_text(input, "url"),
         version,
         state,
-        dataset_type,
+        dataset_type: this_type,
         owner_org,
         private,
+        sharing_level,
+        profile: profile_values,
         tags,
         extras,
         resources,
@@ -654,7 +828,7 @@ pub fn validate_dataset(
 }
 
 /// Resource keys of CKAN's resource schema; anything else is a resource extra.
-const RESOURCE_KEYS: &[&str] = &[
+pub const RESOURCE_KEYS: &[&str] = &[
     "id",
     "package_id",
     "url",

@@ -12,6 +12,8 @@ fn user() -> DatasetCtx<'static> {
         can_change_state: false,
         existing: None,
         create_unowned_dataset: false,
+        profile: None,
+        org_extras: None,
     }
 }
 
@@ -336,9 +338,17 @@ fn groups_and_unknown_keys() {
     let v = create(with(json!({
         "groups": [{"name": "giao-duc"}, {"id": "g1"}],
         "unknown": "dropped",
-        "custom_list": [{"a": 1}]
+        "custom_list": ["a", "b"],
+        "custom_dict": {"a": 1}
     })))
     .expect("ok");
+    // A list of dicts under an unknown key is navl's junk.
+    assert_eq!(
+        errors(create(with(
+            json!({"custom_list": [{"a": 1, "b": [{"c": 2}]}]})
+        ))),
+        json!({"__junk": ["The input field [('custom_list', 0, 'a'), ('custom_list', 0, 'b', 0, 'c')] was not expected."]})
+    );
     assert_eq!(
         v.groups,
         vec![
@@ -543,7 +553,25 @@ fn package_dict_derived_fields() {
     };
     let groups = [g("zeta", Some("Alpha")), g("beta", None)];
     let lic = crate::license::LicenseRegister::ckan_default();
-    let m = package_dict(&d, None, &groups, &lic, "https://k.vn");
+    // Without a profile, stored profile values are plain extras.
+    let plain = package_dict(&d, None, &groups, &lic, "https://k.vn");
+    assert!(!plain.contains_key("update_frequency"));
+    assert_eq!(
+        plain["extras"],
+        json!([{"key": "update_frequency", "value": "monthly"}])
+    );
+    let schema = crate::profile::DatasetSchema::shipped();
+    let m = package_dict_with(
+        &d,
+        None,
+        &groups,
+        &lic,
+        "https://k.vn",
+        PackageDictOptions {
+            profile: Some(&schema),
+            ..Default::default()
+        },
+    );
     assert_eq!(m["title"], "ds");
     assert_eq!(m["private"], true);
     assert_eq!(m["isopen"], true);
@@ -579,4 +607,76 @@ fn package_dict_derived_fields() {
         ]
     );
     assert!(keys.contains(&"update_frequency"));
+}
+
+#[test]
+fn sharing_level_from_private() {
+    let r = |l: Option<&str>, p: Option<bool>, e: Option<&str>| {
+        resolve_sharing_level(l, p, e).map_err(|m| m.english())
+    };
+    // create
+    assert_eq!(r(None, None, None), Ok("open".into()));
+    assert_eq!(r(None, Some(true), None), Ok("restricted".into()));
+    assert_eq!(r(None, Some(false), None), Ok("open".into()));
+    assert_eq!(r(Some("shared"), None, None), Ok("shared".into()));
+    assert_eq!(r(Some("shared"), Some(true), None), Ok("shared".into()));
+    assert_eq!(
+        r(Some("shared"), Some(false), None),
+        Err("Sharing level shared contradicts private: false".into())
+    );
+    // update / patch: whichever changed wins
+    assert_eq!(
+        r(Some("shared"), Some(false), Some("shared")),
+        Ok("open".into())
+    );
+    assert_eq!(
+        r(Some("open"), Some(true), Some("open")),
+        Ok("restricted".into())
+    );
+    assert_eq!(
+        r(Some("shared"), Some(true), Some("shared")),
+        Ok("shared".into())
+    );
+    assert_eq!(r(None, Some(true), Some("shared")), Ok("shared".into()));
+    assert_eq!(
+        r(Some("open"), Some(true), Some("shared")),
+        Ok("open".into())
+    );
+    assert_eq!(
+        r(Some("shared"), Some(true), Some("open")),
+        Ok("shared".into())
+    );
+    assert_eq!(r(None, None, Some("restricted")), Ok("restricted".into()));
+    assert_eq!(
+        r(Some("shared"), Some(false), Some("restricted")),
+        Err("Sharing level shared contradicts private: false".into())
+    );
+}
+
+#[test]
+fn profile_fields_in_validation() {
+    let schema = crate::profile::DatasetSchema::shipped();
+    let ctx = DatasetCtx {
+        profile: Some(&schema),
+        ..user()
+    };
+    let v = validate_dataset(
+        &obj(with(json!({"theme": "health", "sharing_level": "shared"}))),
+        Mode::Create,
+        &ctx,
+    )
+    .expect("ok");
+    assert_eq!(v.sharing_level, "shared");
+    assert_eq!(Value::Object(v.profile), json!({"theme": ["health"]}));
+    // Another dataset type: the profile does not apply, its keys are unknown scalars.
+    let v = validate_dataset(
+        &obj(with(
+            json!({"type": "service", "theme": "x", "sharing_level": "shared"}),
+        )),
+        Mode::Create,
+        &ctx,
+    )
+    .expect("ok");
+    assert_eq!(v.sharing_level, "open");
+    assert!(v.profile.is_empty());
 }

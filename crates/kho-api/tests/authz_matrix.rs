@@ -1,0 +1,459 @@
+//! The authorization matrix: every kind of caller × every kind of dataset, through every
+//! read path and the dataset writes, on both backends. The expectations are written out
+//! here as tables, independently of `kho_core::visibility`, so that a change to the rules
+//! shows up as a failing cell.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use kho_catalog::CatalogConfig;
+use kho_core::model::{AccessGrant, Grantee};
+use serde_json::{json, Value};
+
+both_backends!(matrix);
+
+/// The datasets, all owned by `so-a` and in the group `nhom`.
+const DATASETS: [&str; 5] = ["mo", "chia-se", "han-che", "da-xoa", "nhap"];
+
+/// Callers, in the order of the tables' columns' rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Plain,
+    Member,
+    Editor,
+    OwnerAdmin,
+    OtherAdmin,
+    Sysadmin,
+    Collaborator,
+    Grantee,
+    ExpiredGrantee,
+}
+
+const EVERYONE: [Who; 10] = [
+    Who::Anonymous,
+    Who::Plain,
+    Who::Member,
+    Who::Editor,
+    Who::OwnerAdmin,
+    Who::OtherAdmin,
+    Who::Sysadmin,
+    Who::Collaborator,
+    Who::Grantee,
+    Who::ExpiredGrantee,
+];
+
+impl Who {
+    fn user(self) -> Option<&'static str> {
+        Some(match self {
+            Who::Anonymous => return None,
+            Who::Plain => "dan",
+            Who::Member => "thanh",
+            Who::Editor => "bien",
+            Who::OwnerAdmin => "chu",
+            Who::OtherAdmin => "khac",
+            Who::Sysadmin => "admin",
+            Who::Collaborator => "cong-tac",
+            Who::Grantee => "duoc-cap",
+            Who::ExpiredGrantee => "het-han",
+        })
+    }
+
+    /// May read (package_show), per dataset in [`DATASETS`] order: open, shared,
+    /// restricted, deleted (restricted), draft (restricted).
+    fn reads(self) -> [bool; 5] {
+        const Y: bool = true;
+        const N: bool = false;
+        match self {
+            Who::Anonymous | Who::Plain | Who::ExpiredGrantee => [Y, N, N, N, N],
+            // Any account of a government organization reads shared data.
+            Who::OtherAdmin => [Y, Y, N, N, N],
+            // Grants open active datasets only.
+            Who::Grantee => [Y, Y, Y, N, N],
+            Who::Member | Who::Editor | Who::OwnerAdmin | Who::Sysadmin | Who::Collaborator => {
+                [Y; 5]
+            }
+        }
+    }
+
+    /// May update and delete the datasets (all of them, or none).
+    fn writes(self) -> bool {
+        matches!(
+            self,
+            Who::Editor | Who::OwnerAdmin | Who::Sysadmin | Who::Collaborator
+        )
+    }
+
+    /// May manage collaborators and grants (organization admins and sysadmins).
+    fn manages(self) -> bool {
+        matches!(self, Who::OwnerAdmin | Who::Sysadmin)
+    }
+
+    /// May list the grants (the organization's admins and editors, sysadmins).
+    fn lists_grants(self) -> bool {
+        matches!(self, Who::Editor | Who::OwnerAdmin | Who::Sysadmin)
+    }
+
+    fn readable(self, states: &[&str]) -> BTreeSet<&'static str> {
+        DATASETS
+            .iter()
+            .zip(self.reads())
+            .filter(|(name, r)| *r && states.contains(&state_of(name)))
+            .map(|(name, _)| *name)
+            .collect()
+    }
+}
+
+fn state_of(name: &str) -> &'static str {
+    match name {
+        "da-xoa" => "deleted",
+        "nhap" => "draft",
+        _ => "active",
+    }
+}
+
+struct World {
+    app: TestApp,
+    tokens: Vec<(Who, Option<String>)>,
+}
+
+impl World {
+    fn token(&self, who: Who) -> Option<&str> {
+        self.tokens
+            .iter()
+            .find(|(w, _)| *w == who)
+            .and_then(|(_, t)| t.as_deref())
+    }
+}
+
+async fn world(backend: Backend) -> World {
+    let app = TestApp::with_configs(
+        backend,
+        CatalogConfig {
+            site_url: SITE_URL.into(),
+            allow_dataset_collaborators: true,
+            ..CatalogConfig::default()
+        },
+        Default::default(),
+    )
+    .await;
+    let mut tokens = vec![(Who::Anonymous, None)];
+    for who in EVERYONE.iter().skip(1) {
+        let name = who.user().expect("user");
+        let (_, tok) = app.user(name, *who == Who::Sysadmin).await;
+        tokens.push((*who, Some(tok)));
+    }
+    let admin = tokens[6].1.clone().expect("sysadmin");
+    app.ok(
+        "organization_create",
+        json!({"name": "so-a", "users": [
+            {"name": "chu", "capacity": "admin"},
+            {"name": "bien", "capacity": "editor"},
+            {"name": "thanh", "capacity": "member"},
+        ]}),
+        Some(&admin),
+    )
+    .await;
+    app.ok(
+        "organization_create",
+        json!({"name": "so-b", "users": [{"name": "khac", "capacity": "admin"}]}),
+        Some(&admin),
+    )
+    .await;
+    app.group("nhom", &admin).await;
+    let het_han = app
+        .ok("user_show", json!({"id": "het-han"}), Some(&admin))
+        .await;
+    for name in DATASETS {
+        let level = match name {
+            "mo" => "open",
+            "chia-se" => "shared",
+            _ => "restricted",
+        };
+        let mut body = json!({
+            "name": name,
+            "owner_org": "so-a",
+            "sharing_level": level,
+            "groups": [{"name": "nhom"}],
+            "tags": [{"name": format!("the-{name}")}],
+            "resources": [{"url": format!("http://example.org/{name}.csv"),
+                           "format": format!("F-{name}")}],
+        });
+        if name == "nhap" {
+            body["state"] = "draft".into();
+        }
+        let d = app.ok("package_create", body, Some(&admin)).await;
+        assert_eq!(d["sharing_level"], level, "{d}");
+        let id = d["id"].as_str().expect("id").to_owned();
+        app.ok(
+            "package_collaborator_create",
+            json!({"id": name, "user_id": "cong-tac", "capacity": "editor"}),
+            Some(&admin),
+        )
+        .await;
+        if level != "open" {
+            app.ok(
+                "dataset_access_grant_create",
+                json!({"id": name, "user": "duoc-cap", "reason": "đề nghị số 7"}),
+                Some(&admin),
+            )
+            .await;
+            let mut tx = app.catalog.store().begin().await.expect("begin");
+            let now = kho_core::time::now_utc();
+            tx.grant_upsert(&AccessGrant {
+                id: format!("expired-{name}"),
+                package_id: id,
+                grantee_type: Grantee::User,
+                grantee_id: het_han["id"].as_str().expect("id").into(),
+                reason: "đã hết hạn".into(),
+                expires: Some(now - chrono::Duration::hours(1)),
+                created: now - chrono::Duration::days(90),
+                created_by: "admin".into(),
+            })
+            .await
+            .expect("grant");
+            tx.commit().await.expect("commit");
+        }
+    }
+    app.ok("package_delete", json!({"id": "da-xoa"}), Some(&admin))
+        .await;
+    World { app, tokens }
+}
+
+fn names(list: &Value, key: &str) -> BTreeSet<String> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|x| x[key].as_str().expect(key).to_owned())
+        .collect()
+}
+
+fn set(names: &BTreeSet<&str>) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+async fn matrix(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.app;
+    let all_states = ["active", "draft", "deleted"];
+    for who in EVERYONE {
+        let tok = w.token(who);
+        let reads = who.reads();
+
+        // Per dataset: show, resource_show, activity, writes, management.
+        for (name, may_read) in DATASETS.iter().zip(reads) {
+            let cell = format!("{who:?} × {name}");
+            let r = app.action("package_show", json!({"id": name}), tok).await;
+            assert_eq!(
+                r.status,
+                if may_read { 200 } else { 403 },
+                "{cell}: {}",
+                r.text
+            );
+            if !may_read {
+                assert_eq!(r.error(403)["__type"], "Authorization Error", "{cell}");
+                assert!(
+                    !r.text.contains("the-"),
+                    "{cell}: nothing of it leaks: {}",
+                    r.text
+                );
+            }
+            let shown = app
+                .ok("package_show", json!({"id": name}), w.token(Who::Sysadmin))
+                .await;
+            let res_id = shown["resources"][0]["id"].as_str().expect("resource");
+            let r = app
+                .action("resource_show", json!({"id": res_id}), tok)
+                .await;
+            assert_eq!(
+                r.status,
+                if may_read { 200 } else { 403 },
+                "{cell} resource_show: {}",
+                r.text
+            );
+            let r = app
+                .action("package_activity_list", json!({"id": name}), tok)
+                .await;
+            assert_eq!(
+                r.status,
+                if may_read { 200 } else { 403 },
+                "{cell} activity: {}",
+                r.text
+            );
+
+            let writes = who.writes();
+            let r = app
+                .action(
+                    "package_patch",
+                    json!({"id": name, "notes": format!("sửa bởi {who:?}")}),
+                    tok,
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                if writes { 200 } else { 403 },
+                "{cell} patch: {}",
+                r.text
+            );
+            let r = app
+                .action(
+                    "resource_patch",
+                    json!({"id": res_id, "description": "mô tả"}),
+                    tok,
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                if writes { 200 } else { 403 },
+                "{cell} resource_patch: {}",
+                r.text
+            );
+            if !writes {
+                let r = app.action("package_delete", json!({"id": name}), tok).await;
+                assert_eq!(r.status, 403, "{cell} delete: {}", r.text);
+                let r = app.action("dataset_purge", json!({"id": name}), tok).await;
+                assert_eq!(r.status, 403, "{cell} purge: {}", r.text);
+            }
+            let r = app
+                .action("package_collaborator_list", json!({"id": name}), tok)
+                .await;
+            assert_eq!(
+                r.status,
+                if who.manages() { 200 } else { 403 },
+                "{cell} collaborators: {}",
+                r.text
+            );
+            let r = app
+                .action("dataset_access_grant_list", json!({"id": name}), tok)
+                .await;
+            assert_eq!(
+                r.status,
+                if who.lists_grants() { 200 } else { 403 },
+                "{cell} grants: {}",
+                r.text
+            );
+        }
+        // Nothing was deleted or changed state by the denied writes.
+        for name in DATASETS {
+            let d = app
+                .ok("package_show", json!({"id": name}), w.token(Who::Sysadmin))
+                .await;
+            assert_eq!(d["state"], state_of(name), "{who:?} left {name} alone");
+        }
+
+        // Lists and counts.
+        let org = app
+            .ok(
+                "organization_show",
+                json!({"id": "so-a", "include_datasets": true}),
+                tok,
+            )
+            .await;
+        let counted = who.readable(&["active", "draft"]);
+        assert_eq!(org["package_count"], counted.len(), "{who:?} org count");
+        assert_eq!(
+            names(&org["packages"], "name"),
+            set(&who.readable(&["active"])),
+            "{who:?} org datasets"
+        );
+        let grp = app
+            .ok(
+                "group_show",
+                json!({"id": "nhom", "include_datasets": true}),
+                tok,
+            )
+            .await;
+        assert_eq!(grp["package_count"], counted.len(), "{who:?} group count");
+        let orgs = app
+            .ok("organization_list", json!({"all_fields": true}), tok)
+            .await;
+        let so_a = orgs
+            .as_array()
+            .expect("orgs")
+            .iter()
+            .find(|o| o["name"] == "so-a")
+            .expect("so-a");
+        assert_eq!(
+            so_a["package_count"],
+            counted.len(),
+            "{who:?} org list count"
+        );
+        let mut completed = BTreeSet::new();
+        for name in DATASETS {
+            let hits = app
+                .ok("package_autocomplete", json!({"q": name}), tok)
+                .await;
+            completed.extend(names(&hits, "name").into_iter().filter(|n| n == name));
+        }
+        assert_eq!(
+            completed,
+            set(&who.readable(&["active"])),
+            "{who:?} autocomplete"
+        );
+        let activity_of = |list: &Value| -> BTreeSet<String> {
+            list.as_array()
+                .expect("activities")
+                .iter()
+                .filter_map(|a| a["data"]["package"]["name"].as_str())
+                .map(str::to_owned)
+                .collect()
+        };
+        let expected_activity = set(&who.readable(&all_states));
+        for (action, id) in [
+            ("organization_activity_list", "so-a"),
+            ("group_activity_list", "nhom"),
+            ("user_activity_list", "admin"),
+        ] {
+            let acts = app.ok(action, json!({"id": id, "limit": 100}), tok).await;
+            let mut expected = expected_activity.clone();
+            if action == "group_activity_list" {
+                // Deleting a dataset takes it out of its groups.
+                expected.remove("da-xoa");
+            }
+            assert_eq!(activity_of(&acts), expected, "{who:?} {action}");
+        }
+        let recent = app
+            .ok(
+                "recently_changed_packages_activity_list",
+                json!({"limit": 100}),
+                tok,
+            )
+            .await;
+        assert_eq!(
+            activity_of(&recent),
+            expected_activity,
+            "{who:?} recently changed"
+        );
+
+        // Public catalogue views: open data only, whoever asks.
+        let listed = app.ok("package_list", json!({}), tok).await;
+        assert_eq!(listed, json!(["mo"]), "{who:?} package_list");
+        let tags = app.ok("tag_list", json!({}), tok).await;
+        assert_eq!(tags, json!(["the-mo"]), "{who:?} tag_list");
+        let formats = app.ok("format_autocomplete", json!({"q": "f-"}), tok).await;
+        assert_eq!(formats, json!(["f-mo"]), "{who:?} format_autocomplete");
+        let current = app
+            .ok("current_package_list_with_resources", json!({}), tok)
+            .await;
+        let expected_current: BTreeSet<&str> = if who == Who::Sysadmin {
+            ["mo", "chia-se", "han-che"].into()
+        } else {
+            ["mo"].into()
+        };
+        assert_eq!(
+            names(&current, "name"),
+            set(&expected_current),
+            "{who:?} current"
+        );
+        let in_group = app
+            .ok("group_package_show", json!({"id": "nhom"}), tok)
+            .await;
+        assert_eq!(
+            names(&in_group, "name"),
+            set(&["mo"].into()),
+            "{who:?} group_package_show"
+        );
+    }
+}
