@@ -12,6 +12,7 @@ pub mod format;
 pub mod license;
 pub mod model;
 pub mod params;
+pub mod revise;
 pub mod time;
 pub mod validate;
 

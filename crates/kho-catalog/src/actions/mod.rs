@@ -7,6 +7,7 @@ mod groups;
 mod members;
 mod misc;
 mod resources;
+mod revise;
 mod tags;
 mod tokens;
 mod users;
@@ -74,6 +75,7 @@ pub fn registry() -> Registry {
     members::register(&mut r);
     datasets::register(&mut r);
     resources::register(&mut r);
+    revise::register(&mut r);
     activity::register(&mut r);
     tags::register(&mut r);
     dataset_lists::register(&mut r);
