@@ -3,6 +3,7 @@
 mod activity;
 mod dataset_lists;
 mod datasets;
+mod group_packages;
 mod groups;
 mod members;
 mod misc;
