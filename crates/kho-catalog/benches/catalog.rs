@@ -61,6 +61,7 @@ struct Fixture {
     _dir: tempfile::TempDir,
     catalog: Catalog,
     big_id: String,
+    store: Arc<dyn kho_store::Store>,
 }
 
 async fn fixture() -> Fixture {
@@ -70,7 +71,7 @@ async fn fixture() -> Fixture {
         .expect("connect");
     store.migrate().await.expect("migrate");
     let catalog = Catalog::new(
-        store,
+        store.clone(),
         CatalogConfig {
             site_url: "http://127.0.0.1:5000".into(),
             ..Default::default()
@@ -110,6 +111,7 @@ async fn fixture() -> Fixture {
         _dir: dir,
         catalog,
         big_id: big["id"].as_str().unwrap_or_default().to_string(),
+        store,
     }
 }
 
@@ -138,6 +140,12 @@ fn benches(c: &mut Criterion) {
     g.bench_function("package_show, 1000 resources", |b| {
         b.to_async(&rt)
             .iter(|| async { call(&f.catalog, &ctx, "package_show", json!({"id": "big"})).await })
+    });
+    g.bench_function("TMP store package_get 1000", |b| {
+        b.to_async(&rt).iter(|| async {
+            let mut tx = f.store.read().await.unwrap();
+            tx.package_get("big").await.unwrap()
+        })
     });
     g.bench_function("resource_create into 1000 resources", |b| {
         b.to_async(&rt).iter_custom(|iters| {
