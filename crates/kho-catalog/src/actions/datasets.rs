@@ -381,7 +381,7 @@ fn to_tags(input: &[TagInput], old: &[Tag]) -> Vec<Tag> {
 }
 
 /// A stored resource from validated input; `old` is the stored resource with the same id.
-fn to_resource(
+pub(crate) fn to_resource(
     r: &ResourceInput,
     package_id: &str,
     now: NaiveDateTime,

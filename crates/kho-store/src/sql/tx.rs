@@ -918,10 +918,13 @@ impl Tx for SqlTx {
             set_clause(RESOURCE_COLUMNS, 2)
         );
         for resource in &dataset.resources {
-            let mut stored = resource.clone();
-            stored.package_id.clone_from(&dataset.id);
-            stored.state = "active".into();
-            if before.get(resource.id.as_str()) == Some(&&stored) {
+            // Unchanged (the same columns, this dataset's and active, as stored): skip.
+            let same = before.get(resource.id.as_str()).is_some_and(|old| {
+                **old == *resource
+                    && resource.package_id == dataset.id
+                    && resource.state == "active"
+            });
+            if same {
                 continue;
             }
             let updated = self
