@@ -4,6 +4,7 @@
 //! - `status_show` (baseline: the registry and a call, no store),
 //! - `package_show` of a dataset with 1 resource (baseline for the store path),
 //! - `package_show` of a dataset with 1,000 resources,
+//! - the store's `package_get` of it alone (the share of the read in `package_show`),
 //! - `resource_create` into that dataset (each new resource is deleted again outside the
 //!   timed section, so the dataset stays at 1,000 resources for every sample).
 //!
@@ -141,7 +142,7 @@ fn benches(c: &mut Criterion) {
         b.to_async(&rt)
             .iter(|| async { call(&f.catalog, &ctx, "package_show", json!({"id": "big"})).await })
     });
-    g.bench_function("TMP store package_get 1000", |b| {
+    g.bench_function("store package_get alone, 1000 resources", |b| {
         b.to_async(&rt).iter(|| async {
             let mut tx = f.store.read().await.unwrap();
             tx.package_get("big").await.unwrap()
