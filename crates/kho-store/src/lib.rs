@@ -165,7 +165,9 @@ pub trait Tx: Send {
     /// [`Tx::package_update`] from `old`, the dataset as read in this transaction: the
     /// same result, writing only what differs (the row, the extras, the tag links, and
     /// only the resources that are new, changed or gone). Appending one resource to a
-    /// dataset of 1,000 writes one resource, not 1,000.
+    /// dataset of 1,000 writes one resource, not 1,000. When the stored row no longer has
+    /// `old`'s `metadata_modified` (a concurrent writer committed first), it falls back to
+    /// `package_update`: the result is always exactly `dataset`.
     async fn package_update_from(&mut self, old: &Dataset, dataset: &Dataset) -> StoreResult<()> {
         let _ = old;
         self.package_update(dataset).await

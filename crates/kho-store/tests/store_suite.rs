@@ -1221,7 +1221,29 @@ async fn package_update_from_matches_package_update(store: Arc<dyn Store>) {
         .expect("update_from");
     tx.commit().await.expect("commit");
     let mut tx = store.read().await.expect("read");
-    assert_eq!(tx.package_get(&b.id).await.expect("get"), Some(got_b));
+    assert_eq!(
+        tx.package_get(&b.id).await.expect("get"),
+        Some(got_b.clone())
+    );
+    drop(tx);
+    // A stale `old` (another writer committed since it was read): the whole dataset is
+    // replaced, so nothing of the other writer's state survives.
+    let mut other = got_b.clone();
+    other.metadata_modified = at("2030-01-01T00:00:00");
+    other.resources.push(resource(&b.id, 9));
+    other.resources[0].url = "https://example.org/other-writer".to_owned();
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_update_from(&got_b, &other).await.expect("other");
+    tx.commit().await.expect("commit");
+    let mut mine = got_b.clone();
+    mine.metadata_modified = at("2030-01-02T00:00:00");
+    mine.resources.truncate(1);
+    mine.notes = Some("mine".to_owned());
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_update_from(&got_b, &mine).await.expect("stale");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.package_get(&b.id).await.expect("get"), Some(mine));
 }
 
 async fn dataset_purge_removes_everything(store: Arc<dyn Store>) {

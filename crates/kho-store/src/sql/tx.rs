@@ -874,15 +874,24 @@ impl Tx for SqlTx {
         if old.id != dataset.id {
             return self.package_update(dataset).await;
         }
+        // Only while the row is still the one `old` was read from: the diff below is
+        // against `old`. On Postgres another transaction may have committed a change of
+        // this dataset since (SQLite's BEGIN IMMEDIATE rules that out); the UPDATE waits
+        // for its row lock, re-checks `metadata_modified` (every write sets it), matches
+        // nothing, and the full `package_update` replaces everything instead, so the
+        // result is exactly this writer's dataset, never a mix of two.
         let sql = format!(
-            "UPDATE packages SET {} WHERE id = $1",
+            "UPDATE packages SET {} WHERE id = $1 AND metadata_modified = $21",
             set_clause(PACKAGE_COLUMNS, 1)
         );
         let updated = self
-            .exec(bind_package(self.backend, sqlx::query(&sql), dataset))
+            .exec(
+                bind_package(self.backend, sqlx::query(&sql), dataset)
+                    .bind(ts(&old.metadata_modified)),
+            )
             .await?;
         if updated == 0 {
-            return Ok(());
+            return self.package_update(dataset).await;
         }
         let id = self.backend.text(&dataset.id);
         if old.extras != dataset.extras || old.tags != dataset.tags {
