@@ -13,6 +13,7 @@ pub mod license;
 pub mod model;
 pub mod params;
 pub mod profile;
+pub mod revise;
 pub mod time;
 pub mod validate;
 pub mod visibility;

@@ -1223,6 +1223,110 @@ async fn dataset_rename_frees_name(store: Arc<dyn Store>) {
     assert_eq!(renamed.resources, old.resources);
 }
 
+/// `package_update_from` ends where `package_update` ends, whatever changed; resources
+/// read back through the aggregated JSON keep every character (U+0000 included).
+async fn package_update_from_matches_package_update(store: Arc<dyn Store>) {
+    let org = group("from-org", true);
+    insert_groups(&*store, &[&org]).await;
+    let mut a = dataset("via-update", Some(&org.id));
+    a.tags = vec![tag("one", None), tag("two", Some("v"))];
+    a.extras = vec![dataset_extra("k", "v")];
+    a.resources = (0..5).map(|i| resource(&a.id, i)).collect();
+    a.resources[1].name = Some("nul \u{0} and \u{1} \"quoted\" \\ tab\t".to_owned());
+    a.resources[2].description = Some(String::new());
+    let mut b = a.clone();
+    b.id = new_id();
+    b.name = "via-update-from".to_owned();
+    for r in &mut b.resources {
+        r.id = new_id();
+        r.package_id.clone_from(&b.id);
+    }
+    insert_datasets(&*store, &[&a, &b]).await;
+    let mut tx = store.read().await.expect("read");
+    let stored_b = tx.package_get(&b.id).await.expect("get").expect("b");
+    assert_eq!(
+        stored_b.resources, b.resources,
+        "JSON read keeps every field"
+    );
+    drop(tx);
+
+    // Drop one resource, change one, move one, append two; change tags and extras.
+    let change = |d: &Dataset| {
+        let mut n = d.clone();
+        n.title = Some("changed".to_owned());
+        n.resources.remove(0);
+        n.resources[0].url = "https://example.org/changed".to_owned();
+        n.resources.swap(1, 2);
+        for extra in 0..2 {
+            let mut r = resource(&n.id, 0);
+            r.id = format!("{}-new-{extra}", n.id);
+            n.resources.push(r);
+        }
+        for (i, r) in n.resources.iter_mut().enumerate() {
+            r.position = i64::try_from(i).expect("position");
+        }
+        n.tags = vec![d.tags[1].clone(), tag("three", None)];
+        n.extras = vec![dataset_extra("k2", "v2")];
+        n
+    };
+    let new_a = change(&a);
+    let new_b = change(&stored_b);
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_update(&new_a).await.expect("update");
+    tx.package_update_from(&stored_b, &new_b)
+        .await
+        .expect("update_from");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    let got_a = tx.package_get(&a.id).await.expect("get").expect("a");
+    let got_b = tx.package_get(&b.id).await.expect("get").expect("b");
+    assert_eq!(got_b.resources, new_b.resources);
+    assert_eq!(got_b.title, new_b.title);
+    assert_eq!(got_b.extras, new_b.extras);
+    let names = |d: &Dataset| d.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&got_a), names(&got_b));
+    assert_eq!(names(&got_b), ["three", "two"]);
+    assert_eq!(got_a.resources.len(), got_b.resources.len());
+    // The dropped resource is kept as deleted, as package_update keeps it.
+    let gone = tx
+        .resource_get(&b.resources[0].id)
+        .await
+        .expect("get")
+        .expect("kept");
+    assert_eq!(gone.state, "deleted");
+    // Nothing changed: nothing but the row is written, and the result is the same.
+    drop(tx);
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_update_from(&got_b, &got_b)
+        .await
+        .expect("update_from");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.package_get(&b.id).await.expect("get"),
+        Some(got_b.clone())
+    );
+    drop(tx);
+    // A stale `old` (another writer committed since it was read): the whole dataset is
+    // replaced, so nothing of the other writer's state survives.
+    let mut other = got_b.clone();
+    other.metadata_modified = at("2030-01-01T00:00:00");
+    other.resources.push(resource(&b.id, 9));
+    other.resources[0].url = "https://example.org/other-writer".to_owned();
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_update_from(&got_b, &other).await.expect("other");
+    tx.commit().await.expect("commit");
+    let mut mine = got_b.clone();
+    mine.metadata_modified = at("2030-01-02T00:00:00");
+    mine.resources.truncate(1);
+    mine.notes = Some("mine".to_owned());
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_update_from(&got_b, &mine).await.expect("stale");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.package_get(&b.id).await.expect("get"), Some(mine));
+}
+
 async fn dataset_purge_removes_everything(store: Arc<dyn Store>) {
     let org = group("purge-org", true);
     insert_groups(&*store, &[&org]).await;
@@ -2366,6 +2470,7 @@ macro_rules! store_suite {
 
 store_suite! {
     every: [
+        package_update_from_matches_package_update,
         migrations_are_idempotent,
         user_roundtrip,
         control_characters_round_trip,

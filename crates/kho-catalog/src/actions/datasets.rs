@@ -421,7 +421,7 @@ fn to_tags(input: &[TagInput], old: &[Tag]) -> Vec<Tag> {
 }
 
 /// A stored resource from validated input; `old` is the stored resource with the same id.
-fn to_resource(
+pub(crate) fn to_resource(
     r: &ResourceInput,
     package_id: &str,
     now: NaiveDateTime,
@@ -774,7 +774,10 @@ pub(crate) async fn update_with(
     if let Some(old) = rename {
         tx.package_rename(&old, &old).await?;
     }
-    tx.package_update(&d).await.map_err(conflict_as_name)?;
+    // Only what differs is written: appending to 1,000 resources writes one.
+    tx.package_update_from(&existing, &d)
+        .await
+        .map_err(conflict_as_name)?;
     for g in &current_groups {
         if !wanted.iter().any(|x| x.id == g.id) {
             tx.member_delete(&g.id, &d.id, "package").await?;

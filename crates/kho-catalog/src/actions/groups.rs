@@ -11,7 +11,9 @@ use kho_store::Tx;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
-use super::{action, capacity_in, id_param, load_group, pd, record_activity, require_user};
+use super::{
+    action, capacity_in, group_packages, id_param, load_group, pd, record_activity, require_user,
+};
 use crate::dictize::{self, UserView};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
@@ -305,7 +307,8 @@ struct Lists {
     extras: Option<Vec<(String, String, bool)>>,
     users: Option<Vec<(String, String)>>,
     parents: Option<Vec<(String, String)>>,
-    packages: Option<Vec<String>>,
+    /// `(id or name, capacity)` of each `packages` item, unresolved.
+    packages: Option<Vec<group_packages::PackageRef>>,
 }
 
 async fn parse_lists(
@@ -447,21 +450,18 @@ async fn parse_lists(
         out.parents = Some(parsed);
     }
     if !kind.org {
+        // Resolved against the caller's visibility in `group_packages::resolve`.
         if let Some(pkgs) = dict_list(p, "packages")? {
-            let mut items = Vec::new();
-            for pk in pkgs {
-                let mut d = ErrorDict::new();
-                let name = str_of(pk, "id").or_else(|| str_of(pk, "name"));
-                let msg = match &name {
-                    None => Msg::new("Missing value"),
-                    // No dataset can be named until the dataset store exists.
-                    Some(n) => Msg::new("Dataset not found: %{id}").arg("id", n),
-                };
-                d.insert("id".into(), FieldErrors::Messages(vec![msg]));
-                items.push(d);
-            }
-            errors.set_items("packages", items);
-            out.packages = Some(Vec::new());
+            out.packages = Some(
+                pkgs.into_iter()
+                    .map(|pk| {
+                        (
+                            str_of(pk, "id").or_else(|| str_of(pk, "name")),
+                            str_of(pk, "capacity").unwrap_or_else(|| "public".into()),
+                        )
+                    })
+                    .collect(),
+            );
         }
     }
     Ok(out)
@@ -633,6 +633,9 @@ async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
         profile_values = values;
         errors.0.extend(errs.0);
     }
+    let packages =
+        group_packages::resolve(c, tx.as_mut(), ctx, lists.packages.as_deref(), &mut errors)
+            .await?;
     errors.into_result()?;
     let mut group = Group {
         extras: lists
@@ -677,6 +680,9 @@ async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
     replace_members(tx.as_mut(), &group.id, "user", &users).await?;
     if let Some(parents) = &lists.parents {
         replace_parents(tx.as_mut(), &group.id, parents).await?;
+    }
+    if let Some(packages) = &packages {
+        group_packages::save(c, tx.as_mut(), ctx, &group.id, packages).await?;
     }
     let dict = show_dict(c, tx.as_mut(), ctx, &group, &ShowOpts::default()).await?;
     record_activity(
@@ -1103,6 +1109,9 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
         profile_values = values;
         errors.0.extend(errs.0);
     }
+    let packages =
+        group_packages::resolve(c, tx.as_mut(), ctx, lists.packages.as_deref(), &mut errors)
+            .await?;
     errors.into_result()?;
     for (key, slot) in [
         ("title", &mut group.title),
@@ -1162,6 +1171,9 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
     }
     if let Some(parents) = &lists.parents {
         replace_parents(tx.as_mut(), &group.id, parents).await?;
+    }
+    if let Some(packages) = &packages {
+        group_packages::save(c, tx.as_mut(), ctx, &group.id, packages).await?;
     }
     let dict = show_dict(c, tx.as_mut(), ctx, &group, &ShowOpts::default()).await?;
     let actor_id = ctx.actor.user_id().unwrap_or_default().to_string();

@@ -340,6 +340,69 @@ pub(super) fn resource(row: StoredRow<'_>) -> StoreResult<Resource> {
     })
 }
 
+/// The resources of one dataset from `SELECT package_id, <agg> AS list`: a JSON array of
+/// arrays of [`RESOURCE_COLUMNS`], in order (see `load_children`).
+pub(super) fn resource_list(row: StoredRow<'_>) -> StoreResult<Vec<Resource>> {
+    use serde_json::Value;
+    let list = text(row, "list")?;
+    let items: Vec<Vec<Value>> =
+        serde_json::from_str(&list).map_err(|e| corrupt("resources", e))?;
+    let backend = row.backend;
+    let text_at = |v: &[Value], i: usize, column: &str| -> StoreResult<Option<String>> {
+        match v.get(i) {
+            Some(Value::String(s)) => Ok(Some(backend.untext(s.clone()))),
+            Some(Value::Null) | None => Ok(None),
+            Some(other) => Err(corrupt(column, format!("not text: {other}"))),
+        }
+    };
+    let req = |v: &[Value], i: usize, column: &str| -> StoreResult<String> {
+        text_at(v, i, column)?.ok_or_else(|| corrupt(column, "null"))
+    };
+    let int_at = |v: &[Value], i: usize, column: &str| -> StoreResult<Option<i64>> {
+        match v.get(i) {
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| corrupt(column, format!("not an integer: {n}"))),
+            Some(Value::Null) | None => Ok(None),
+            Some(other) => Err(corrupt(column, format!("not an integer: {other}"))),
+        }
+    };
+    let ts_at = |v: &[Value], i: usize, column: &str| -> StoreResult<Option<NaiveDateTime>> {
+        text_at(v, i, column)?
+            .map(|s| parse_ts(column, &s))
+            .transpose()
+    };
+    items
+        .iter()
+        .map(|v| {
+            Ok(Resource {
+                id: req(v, 0, "id")?,
+                package_id: req(v, 1, "package_id")?,
+                url: req(v, 2, "url")?,
+                format: req(v, 3, "format")?,
+                name: text_at(v, 4, "name")?,
+                description: text_at(v, 5, "description")?,
+                hash: req(v, 6, "hash")?,
+                size: int_at(v, 7, "size")?,
+                mimetype: text_at(v, 8, "mimetype")?,
+                mimetype_inner: text_at(v, 9, "mimetype_inner")?,
+                cache_url: text_at(v, 10, "cache_url")?,
+                cache_last_updated: ts_at(v, 11, "cache_last_updated")?,
+                last_modified: ts_at(v, 12, "last_modified")?,
+                created: ts_at(v, 13, "created")?.ok_or_else(|| corrupt("created", "null"))?,
+                metadata_modified: ts_at(v, 14, "metadata_modified")?
+                    .ok_or_else(|| corrupt("metadata_modified", "null"))?,
+                resource_type: text_at(v, 15, "resource_type")?,
+                url_type: text_at(v, 16, "url_type")?,
+                position: int_at(v, 17, "position")?.ok_or_else(|| corrupt("position", "null"))?,
+                state: req(v, 18, "state")?,
+                extras: req(v, 19, "extras")?,
+            })
+        })
+        .collect()
+}
+
 /// One text column, e.g. `SELECT name`.
 pub(super) fn name(row: StoredRow<'_>) -> StoreResult<String> {
     text(row, "name")
