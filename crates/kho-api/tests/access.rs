@@ -15,6 +15,7 @@ both_backends!(
     collaborators_need_the_config_flag,
     collaborators_read_edit_and_are_listed,
     admin_collaborators_when_allowed,
+    sharing_level_changes_move_the_audience,
 );
 
 /// Tokens of the cast: a sysadmin; `so-a` with admin `chu`, editor `bien`, member `thanh`;
@@ -628,4 +629,95 @@ async fn admin_collaborators_when_allowed(backend: Backend) {
         .await;
     assert_eq!(list.as_array().unwrap().len(), 2);
     let _ = &c.thanh;
+}
+
+/// What `tok` sees of `rieng`: (package_show answers, so-a's package_count, in
+/// package_list).
+async fn audience(app: &TestApp, tok: Option<String>) -> (bool, i64, bool) {
+    let org = app
+        .ok("organization_show", json!({"id": "so-a"}), tok.as_deref())
+        .await;
+    let listed = app.ok("package_list", json!({}), tok.as_deref()).await;
+    let shown = app
+        .action("package_show", json!({"id": "rieng"}), tok.as_deref())
+        .await
+        .status
+        == 200;
+    (
+        shown,
+        org["package_count"].as_i64().expect("count"),
+        listed
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|n| n == "rieng"),
+    )
+}
+
+/// Every way of changing a dataset's sharing level (patch with `sharing_level`, patch with
+/// CKAN's `private`, update, the bulk actions) moves who sees it in every list at once.
+async fn sharing_level_changes_move_the_audience(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let c = cast(&app).await;
+    // khach belongs to so-b: a government account, not of the owning organization.
+    let khach = Some(c.khach.clone());
+    // The bulk actions take the organization's id (CKAN compares it with `owner_org`).
+    let org_id = app
+        .ok("organization_show", json!({"id": "so-a"}), None)
+        .await["id"]
+        .clone();
+    assert_eq!(audience(&app, None).await, (false, 1, false));
+    assert_eq!(audience(&app, khach.clone()).await, (false, 1, false));
+
+    let d = app
+        .ok(
+            "package_patch",
+            json!({"id": "rieng", "sharing_level": "shared"}),
+            Some(&c.chu),
+        )
+        .await;
+    assert_eq!(
+        (d["sharing_level"].as_str(), d["private"].as_bool()),
+        (Some("shared"), Some(true))
+    );
+    assert_eq!(audience(&app, None).await, (false, 1, false));
+    assert_eq!(audience(&app, khach.clone()).await, (true, 2, false));
+
+    let d = app
+        .ok(
+            "package_patch",
+            json!({"id": "rieng", "private": false}),
+            Some(&c.chu),
+        )
+        .await;
+    assert_eq!(d["sharing_level"], "open");
+    assert_eq!(audience(&app, None).await, (true, 2, true));
+
+    app.ok(
+        "bulk_update_private",
+        json!({"datasets": [c.rieng], "org_id": org_id}),
+        Some(&c.chu),
+    )
+    .await;
+    assert_eq!(audience(&app, None).await, (false, 1, false));
+    assert_eq!(audience(&app, khach.clone()).await, (false, 1, false));
+
+    app.ok(
+        "bulk_update_public",
+        json!({"datasets": [c.rieng], "org_id": org_id}),
+        Some(&c.chu),
+    )
+    .await;
+    assert_eq!(audience(&app, None).await, (true, 2, true));
+
+    // A full update that says restricted.
+    let mut full = app
+        .ok("package_show", json!({"id": "rieng"}), Some(&c.chu))
+        .await;
+    full["sharing_level"] = "restricted".into();
+    full["private"] = true.into();
+    app.ok("package_update", full, Some(&c.chu)).await;
+    assert_eq!(audience(&app, None).await, (false, 1, false));
+    assert_eq!(audience(&app, khach).await, (false, 1, false));
+    let _ = (&c.admin, &c.bien, &c.thanh, &c.dan);
 }

@@ -282,8 +282,112 @@ async fn matrix(backend: Backend) {
                 "{cell} activity: {}",
                 r.text
             );
+            let r = app
+                .action("resource_view_list", json!({"id": res_id}), tok)
+                .await;
+            assert_eq!(
+                r.status,
+                if may_read { 200 } else { 403 },
+                "{cell} resource_view_list: {}",
+                r.text
+            );
+            // The dataset's own activities, by id, as the sysadmin lists them.
+            let acts = app
+                .ok(
+                    "package_activity_list",
+                    json!({"id": name}),
+                    w.token(Who::Sysadmin),
+                )
+                .await;
+            let newest = acts[0]["id"].as_str().expect("activity id");
+            for action in ["activity_show", "activity_data_show", "activity_diff"] {
+                let r = app.action(action, json!({"id": newest}), tok).await;
+                // A diff of a dataset's first activity has nothing to compare with (404).
+                let status = match r.status.as_u16() {
+                    404 if action == "activity_diff" => 200,
+                    s => s,
+                };
+                assert_eq!(
+                    status,
+                    if may_read { 200 } else { 403 },
+                    "{cell} {action}: {}",
+                    r.text
+                );
+            }
+            // Tags of non-open datasets are unknown to everyone.
+            let r = app
+                .action("tag_show", json!({"id": format!("the-{name}")}), tok)
+                .await;
+            assert_eq!(
+                r.status,
+                if *name == "mo" { 200 } else { 404 },
+                "{cell} tag_show: {}",
+                r.text
+            );
 
             let writes = who.writes();
+            let r = app
+                .action(
+                    "resource_create",
+                    json!({"package_id": name, "url": "http://example.org/them.csv"}),
+                    tok,
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                if writes { 200 } else { 403 },
+                "{cell} resource_create: {}",
+                r.text
+            );
+            let r = app
+                .action(
+                    "package_revise",
+                    json!({"match": {"id": shown["id"]}, "update": {"version": "2"}}),
+                    tok,
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                if writes { 200 } else { 403 },
+                "{cell} package_revise: {}",
+                r.text
+            );
+            if !who.manages() {
+                let r = app
+                    .action(
+                        "package_collaborator_create",
+                        json!({"id": name, "user_id": "dan", "capacity": "member"}),
+                        tok,
+                    )
+                    .await;
+                assert_eq!(r.status, 403, "{cell} collaborator_create: {}", r.text);
+                let r = app
+                    .action(
+                        "dataset_access_grant_create",
+                        json!({"id": name, "user": "dan", "reason": "x"}),
+                        tok,
+                    )
+                    .await;
+                assert_eq!(r.status, 403, "{cell} grant_create: {}", r.text);
+                let r = app
+                    .action(
+                        "bulk_update_public",
+                        json!({"datasets": [shown["id"]], "org_id": shown["owner_org"]}),
+                        tok,
+                    )
+                    .await;
+                assert_eq!(r.status, 403, "{cell} bulk_update_public: {}", r.text);
+            }
+            if who != Who::Sysadmin {
+                let r = app
+                    .action(
+                        "package_owner_org_update",
+                        json!({"id": name, "organization_id": "so-b"}),
+                        tok,
+                    )
+                    .await;
+                assert_eq!(r.status, 403, "{cell} owner_org_update: {}", r.text);
+            }
             let r = app
                 .action(
                     "package_patch",
@@ -341,6 +445,16 @@ async fn matrix(backend: Backend) {
                 .ok("package_show", json!({"id": name}), w.token(Who::Sysadmin))
                 .await;
             assert_eq!(d["state"], state_of(name), "{who:?} left {name} alone");
+            assert_eq!(
+                d["organization"]["name"], "so-a",
+                "{who:?} left {name} in so-a"
+            );
+            let level = match name {
+                "mo" => "open",
+                "chia-se" => "shared",
+                _ => "restricted",
+            };
+            assert_eq!(d["sharing_level"], level, "{who:?} left {name}'s level");
         }
 
         // Lists and counts.
