@@ -129,8 +129,26 @@ async fn can_manage(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, d: &Dataset) -> Res
         && is_collaborator(c, tx, ctx, &d.id, &["admin"]).await?)
 }
 
-fn denied(ctx: &Ctx, template: &str) -> Error {
-    Error::denied(Msg::new(template).arg("user", ctx.actor.display()))
+/// The dataset `id`, if the caller may manage its collaborators; `not_found` and the
+/// refusal `template` are the calling action's own (CKAN words them differently).
+async fn managed_dataset(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    id: &str,
+    not_found: &str,
+    template: &str,
+) -> Result<Dataset> {
+    let d = tx
+        .package_get(id)
+        .await?
+        .ok_or_else(|| Error::not_found(not_found))?;
+    if !can_manage(c, tx, ctx, &d).await? {
+        return Err(Error::denied(
+            Msg::new(template).arg("user", ctx.actor.display()),
+        ));
+    }
+    Ok(d)
 }
 
 async fn package_collaborator_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
@@ -142,16 +160,15 @@ async fn package_collaborator_create(c: &Catalog, ctx: &Ctx, p: Params) -> Resul
         ));
     }
     let mut tx = c.store().begin().await?;
-    let d = tx
-        .package_get(&id)
-        .await?
-        .ok_or_else(|| Error::not_found("Dataset not found"))?;
-    if !can_manage(c, tx.as_mut(), ctx, &d).await? {
-        return Err(denied(
-            ctx,
-            "User %{user} not authorized to add collaborators to this dataset",
-        ));
-    }
+    let d = managed_dataset(
+        c,
+        tx.as_mut(),
+        ctx,
+        &id,
+        "Dataset not found",
+        "User %{user} not authorized to add collaborators to this dataset",
+    )
+    .await?;
     let user = tx
         .user_get(&user_id)
         .await?
@@ -175,16 +192,15 @@ async fn package_collaborator_create(c: &Catalog, ctx: &Ctx, p: Params) -> Resul
 async fn package_collaborator_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let [id, user_id] = req_strs(&p, ["id", "user_id"])?;
     let mut tx = c.store().begin().await?;
-    let d = tx
-        .package_get(&id)
-        .await?
-        .ok_or_else(|| Error::not_found("Package not found"))?;
-    if !can_manage(c, tx.as_mut(), ctx, &d).await? {
-        return Err(denied(
-            ctx,
-            "User %{user} not authorized to remove collaborators from this dataset",
-        ));
-    }
+    let d = managed_dataset(
+        c,
+        tx.as_mut(),
+        ctx,
+        &id,
+        "Package not found",
+        "User %{user} not authorized to remove collaborators from this dataset",
+    )
+    .await?;
     if !c.config().allow_dataset_collaborators {
         return Err(not_enabled());
     }
@@ -216,16 +232,15 @@ fn capacity_filter(c: &Catalog, p: &Params) -> Result<Option<String>> {
 async fn package_collaborator_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let id = req_str(&p, "id")?;
     let mut tx = c.store().read().await?;
-    let d = tx
-        .package_get(&id)
-        .await?
-        .ok_or_else(|| Error::not_found("Package not found"))?;
-    if !can_manage(c, tx.as_mut(), ctx, &d).await? {
-        return Err(denied(
-            ctx,
-            "User %{user} not authorized to list collaborators from this dataset",
-        ));
-    }
+    let d = managed_dataset(
+        c,
+        tx.as_mut(),
+        ctx,
+        &id,
+        "Package not found",
+        "User %{user} not authorized to list collaborators from this dataset",
+    )
+    .await?;
     if !c.config().allow_dataset_collaborators {
         return Err(not_enabled());
     }
