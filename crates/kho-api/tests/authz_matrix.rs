@@ -264,6 +264,14 @@ async fn matrix(backend: Backend) {
                 .ok("package_show", json!({"id": name}), w.token(Who::Sysadmin))
                 .await;
             let res_id = shown["resources"][0]["id"].as_str().expect("resource");
+            if !may_read {
+                let id = shown["id"].as_str().expect("id");
+                assert!(
+                    !r.text.contains(id),
+                    "{cell}: the hidden id leaks: {}",
+                    r.text
+                );
+            }
             let r = app
                 .action("resource_show", json!({"id": res_id}), tok)
                 .await;

@@ -211,7 +211,7 @@ pub(crate) async fn package_activity_list(c: &Catalog, ctx: &Ctx, p: Params) -> 
     let d = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
     let q = list_query(&p, ActivityScope::Object(d.id.clone()), true)?;
     if !can_read(c, tx.as_mut(), ctx, &d).await? {
-        return Err(read_denied(ctx, &d));
+        return Err(read_denied(ctx, &id));
     }
     run_list(c, tx.as_mut(), ctx, q).await
 }

@@ -597,11 +597,14 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
     Ok(dict)
 }
 
-pub(crate) fn read_denied(ctx: &Ctx, d: &Dataset) -> Error {
+/// CKAN's refusal to read a dataset. CKAN names the dataset's id; kho repeats what the
+/// caller asked for (a name stays a name), so that asking by name does not reveal the id
+/// of a dataset the caller may not see.
+pub(crate) fn read_denied(ctx: &Ctx, asked: &str) -> Error {
     Error::denied(
         Msg::new("User %{user} not authorized to read package %{id}")
             .arg("user", ctx.actor.display())
-            .arg("id", &d.id),
+            .arg("id", asked),
     )
 }
 
@@ -619,7 +622,7 @@ pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Va
         .await?
         .ok_or(Error::NotFound(None))?;
     if !can_read(c, tx.as_mut(), ctx, &d).await? {
-        return Err(read_denied(ctx, &d));
+        return Err(read_denied(ctx, &name_or_id));
     }
     let opts = PackageDictOptions {
         include_plugin_data: include_plugin_data && ctx.actor.is_sysadmin(),
@@ -820,7 +823,7 @@ pub(crate) async fn package_patch(c: &Catalog, ctx: &Ctx, p: Params) -> Result<V
     let mut tx = c.store().begin().await?;
     let existing = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
     if !can_read(c, tx.as_mut(), ctx, &existing).await? {
-        return Err(read_denied(ctx, &existing));
+        return Err(read_denied(ctx, &id));
     }
     let mut patched =
         match dataset_dict(c, tx.as_mut(), &existing, PackageDictOptions::default()).await? {

@@ -200,7 +200,7 @@ pub(crate) async fn resource_create(c: &Catalog, ctx: &Ctx, mut p: Params) -> Re
         .await?
         .ok_or(Error::NotFound(None))?;
     if !can_read(c, tx.as_mut(), ctx, &d).await? {
-        return Err(read_denied(ctx, &d));
+        return Err(read_denied(ctx, &package_id));
     }
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
         return Err(denied(
@@ -282,7 +282,7 @@ async fn update_resource(
         ));
     }
     if !can_read(c, tx.as_mut(), ctx, &d).await? {
-        return Err(read_denied(ctx, &d));
+        return Err(read_denied(ctx, &d.id));
     }
     let mut input = dataset_input(c, tx.as_mut(), &d).await?;
     let mut resources = resources_of(&input);
@@ -350,7 +350,7 @@ pub(crate) async fn resource_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result
         ));
     }
     if !can_read(c, tx.as_mut(), ctx, &d).await? {
-        return Err(read_denied(ctx, &d));
+        return Err(read_denied(ctx, &d.id));
     }
     let mut input = dataset_input(c, tx.as_mut(), &d).await?;
     let resources: Vec<Value> = resources_of(&input)
@@ -381,7 +381,7 @@ pub(crate) async fn package_resource_reorder(c: &Catalog, ctx: &Ctx, p: Params) 
     let mut tx = c.store().begin().await?;
     let d = tx.package_get(&id).await?.ok_or(Error::NotFound(None))?;
     if !can_read(c, tx.as_mut(), ctx, &d).await? {
-        return Err(read_denied(ctx, &d));
+        return Err(read_denied(ctx, &id));
     }
     let mut input = dataset_input(c, tx.as_mut(), &d).await?;
     let mut rest = resources_of(&input);

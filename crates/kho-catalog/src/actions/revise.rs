@@ -194,7 +194,7 @@ pub(crate) async fn package_revise(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         .await?
         .ok_or(Error::NotFound(None))?;
     if !can_read(c, tx.as_mut(), ctx, &existing).await? {
-        return Err(read_denied(ctx, &existing));
+        return Err(read_denied(ctx, &name_or_id));
     }
     let orig = dataset_dict(c, tx.as_mut(), &existing, PackageDictOptions::default()).await?;
 
