@@ -80,6 +80,10 @@ pub struct CatalogConfig {
     /// `organization_schema`); the shipped ones by default.
     #[serde(skip)]
     pub profiles: Profiles,
+    /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
+    /// CKAN's default list unless the binary read a licenses file.
+    #[serde(skip)]
+    pub licenses: kho_core::license::LicenseRegister,
 }
 
 impl Default for CatalogConfig {
@@ -103,6 +107,7 @@ impl Default for CatalogConfig {
             allow_admin_collaborators: false,
             allow_collaborators_to_change_owner_org: false,
             profiles: Profiles::shipped(),
+            licenses: kho_core::license::LicenseRegister::ckan_default(),
         }
     }
 }

@@ -56,7 +56,6 @@ struct Inner {
     config: CatalogConfig,
     registry: Registry,
     translator: Translator,
-    licenses: kho_core::license::LicenseRegister,
 }
 
 impl Catalog {
@@ -76,7 +75,6 @@ impl Catalog {
                 config,
                 registry: actions::registry(),
                 translator,
-                licenses: kho_core::license::LicenseRegister::ckan_default(),
             }),
         }
     }
@@ -91,7 +89,7 @@ impl Catalog {
 
     /// The license register (`license_list`, `isopen`, `license_title` of datasets).
     pub fn licenses(&self) -> &kho_core::license::LicenseRegister {
-        &self.inner.licenses
+        &self.inner.config.licenses
     }
 
     pub fn registry(&self) -> &Registry {

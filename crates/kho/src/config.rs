@@ -76,6 +76,9 @@ pub struct Config {
     /// The organization profile: a ckanext-scheming organization schema file. Empty: the
     /// shipped one (focal point, agency code); `none`: no profile.
     pub organization_schema: String,
+    /// A licenses file in CKAN's format (a JSON list of license objects, or an object of
+    /// them: what `licenses_group_url` points to). Empty: CKAN's default list.
+    pub licenses_file: String,
 }
 
 /// The value of `dataset_schema` / `organization_schema` that turns a profile off.
@@ -109,6 +112,7 @@ impl Default for Config {
             bootstrap_admin: true,
             dataset_schema: String::new(),
             organization_schema: String::new(),
+            licenses_file: String::new(),
         }
     }
 }
@@ -219,6 +223,18 @@ impl Config {
         })
     }
 
+    /// The license register: CKAN's default list, or the one in `licenses_file`.
+    pub fn licenses(&self) -> anyhow::Result<kho_core::license::LicenseRegister> {
+        let path = self.licenses_file.trim();
+        if path.is_empty() {
+            return Ok(kho_core::license::LicenseRegister::ckan_default());
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("licenses_file: cannot read {path}: {e}"))?;
+        kho_core::license::LicenseRegister::from_json(&text)
+            .map_err(|e| anyhow::anyhow!("licenses_file: {path}: {e}"))
+    }
+
     pub fn catalog(&self) -> anyhow::Result<kho_catalog::CatalogConfig> {
         Ok(kho_catalog::CatalogConfig {
             site_url: self.site_url(),
@@ -236,6 +252,7 @@ impl Config {
             allow_admin_collaborators: self.allow_admin_collaborators,
             allow_collaborators_to_change_owner_org: self.allow_collaborators_to_change_owner_org,
             profiles: self.profiles()?,
+            licenses: self.licenses()?,
             ..kho_catalog::CatalogConfig::default()
         })
     }
@@ -289,6 +306,37 @@ mod tests {
             redact_url("postgres://u:pw@h:5432/db"),
             "postgres://u:***@h:5432/db"
         );
+    }
+
+    #[test]
+    fn licenses_from_a_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        assert_eq!(
+            Config::default().licenses().expect("default"),
+            kho_core::license::LicenseRegister::ckan_default()
+        );
+        let file = dir.path().join("licenses.json");
+        std::fs::write(
+            &file,
+            r#"[{"id": "vn-odl", "title": "Giấy phép dữ liệu mở", "url": "https://example.gov.vn/odl", "od_conformance": "approved"}]"#,
+        )
+        .expect("write");
+        let register = Config {
+            licenses_file: file.display().to_string(),
+            ..Config::default()
+        }
+        .licenses()
+        .expect("file");
+        let ids: Vec<&str> = register.licenses().iter().filter_map(|l| l.id()).collect();
+        assert_eq!(ids, ["vn-odl"]);
+        std::fs::write(&file, "{not json").expect("write");
+        let err = Config {
+            licenses_file: file.display().to_string(),
+            ..Config::default()
+        }
+        .licenses()
+        .expect_err("bad file");
+        assert!(err.to_string().contains("licenses_file"), "{err}");
     }
 
     #[test]
