@@ -342,9 +342,10 @@ async fn permissions(backend: Backend) {
             Some(&outsider),
         )
         .await;
+    // The name asked for, not the hidden dataset's id (COMPATIBILITY.md).
     assert_eq!(
         r.message(403),
-        format!("Access denied: User outsider not authorized to read package {did}")
+        "Access denied: User outsider not authorized to read package rieng-tu"
     );
 
     // Writes: the member and the outsider may not; the editor may.
