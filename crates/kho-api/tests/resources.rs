@@ -369,7 +369,7 @@ async fn permissions(backend: Backend) {
         .await;
     assert_eq!(
         r.message(403),
-        format!("Access denied: User outsider not authorized to read package {did}")
+        "Access denied: User outsider not authorized to read package rieng-tu"
     );
     let r = app
         .action(
