@@ -615,4 +615,57 @@ mod tests {
         let e = update_merge_string_key(&mut d, "nope__x", &json!(1)).unwrap_err();
         assert_eq!(e.0.english(), "Unmatched key nope");
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+        use serde_json::{json, Value};
+
+        /// Small JSON trees shaped like datasets: objects of lists of objects.
+        fn tree() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                (-3i64..30).prop_map(|n| json!(n)),
+                "[a-f0-9]{0,8}".prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 40, 5, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                    prop::collection::btree_map(
+                        "(id|name|resources|a|b|[a-f0-9]{1,6})",
+                        inner,
+                        0..5
+                    )
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// Flattened keys as clients write them, and some they should not.
+        fn key() -> impl Strategy<Value = String> {
+            prop::collection::vec(
+                "(id|name|resources|extend|a|b|-1|-7|0|1|3|[a-f0-9]{1,8}|__|_|)",
+                0..5,
+            )
+            .prop_map(|parts| parts.join("__"))
+        }
+
+        proptest! {
+            /// Whatever the data, key and value, the revise helpers answer (an error at
+            /// worst) and never panic.
+            #[test]
+            fn flattened_keys_never_panic(data in tree(), key in key(), value in tree()) {
+                let _ = check_string_key(&data, &key, &value);
+                let mut d = data.clone();
+                let _ = update_merge_string_key(&mut d, &key, &value);
+                let mut d = data.clone();
+                if let (Some(m), Some(v)) = (d.as_object_mut(), value.as_object()) {
+                    let _ = update_merge_dict(m, &Value::Object(v.clone()), &[]);
+                }
+                let mut d = data;
+                filter_glob_match(&mut d, &[key.clone(), format!("+{key}"), format!("-{key}")]);
+            }
+        }
+    }
 }
