@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Runs tests/python (the real `ckanapi` client) against a real kho server,
-# once on SQLite and once on a throwaway PostgreSQL server.
+# Runs tests/python (the real `ckanapi` client) against real kho servers:
+# the client tests once on SQLite and once on a throwaway PostgreSQL server,
+# then the `ckanapi dump`/`load` round trip from a SQLite kho to a Postgres kho
+# (tests/python/test_dump_load.py).
 #
-#   scripts/python-client-test.sh                 # both backends
-#   scripts/python-client-test.sh --sqlite-only   # quicker, while developing
+#   scripts/python-client-test.sh                  # all three runs
+#   scripts/python-client-test.sh --sqlite-only    # quicker, while developing
 #   scripts/python-client-test.sh --postgres-only
+#   scripts/python-client-test.sh --dumpload-only
 #
-# For each backend: fresh data dir, `kho user create admin ... --sysadmin`,
+# For each server: fresh data dir, `kho user create admin ... --sysadmin`,
 # `kho token create admin` (token = last line of stdout), `kho serve` on a free
-# port, wait for GET /healthz, run pytest with the venv of install-deps.sh.
+# port, wait for GET /healthz; then pytest with the venv of install-deps.sh
+# (KHO_URL/KHO_TOKEN; the round trip also gets KHO_TARGET_URL/KHO_TARGET_TOKEN).
 # The last line printed is `python: N passed, M failed`.
 # Env: KHO_BIN (a kho binary to use instead of building), KHO_VENV, CARGO_TARGET_DIR.
 set -euo pipefail
@@ -137,86 +141,128 @@ stop_postgres() {
 }
 
 # ---------------------------------------------------------------------------
-# One backend (runs in its own process so that `set -e` and traps apply).
+# One run (in its own process so that `set -e` and traps apply): a backend's
+# own tests, or the dump/load round trip between a SQLite and a Postgres kho.
 # ---------------------------------------------------------------------------
-SERVER_PID=""
+SERVER_PIDS=()
+SERVER_LOGS=()
 WORK=""
 cleanup_one() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do
+    kill -0 "$pid" 2>/dev/null || continue
+    kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 100); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       sleep 0.05
     done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   stop_postgres
   if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
 }
 
-run_one() {
-  local backend=$1 junit=$2 db_args=() port token url i
-  trap cleanup_one EXIT
-  WORK=$(mktemp -d /tmp/kho-pytest.XXXXXX)
-  local data="$WORK/data"
+# start_kho LABEL [--database-url URL]: a fresh store (data dir $WORK/LABEL),
+# the sysadmin `admin` and a token, `kho serve` on a free port; sets KHO_URL_OUT
+# and KHO_TOKEN_OUT.
+KHO_URL_OUT=""
+KHO_TOKEN_OUT=""
+start_kho() {
+  local label=$1 data="$WORK/$1" port url token i
+  shift
   mkdir "$data"
-  # No stray ./kho.toml or KHO_* settings of the caller: only the flags below.
-  unset KHO_CONFIG KHO_DATA_DIR KHO_DATABASE_URL
-  cd "$WORK"
-  if [ "$backend" = postgres ]; then
-    start_postgres
-    db_args=(--database-url "$PG_URL")
-    log "[$backend] throwaway server at $PG_URL"
-  fi
-
   "$KHO" user create admin --email admin@example.org --password 'secret-pass-1' --sysadmin \
-    --data-dir "$data" "${db_args[@]}" >"$WORK/user-create.log" 2>&1 || {
-    cat "$WORK/user-create.log" >&2
-    echo "python-client-test: [$backend] kho user create failed" >&2
+    --data-dir "$data" "$@" >"$data/user-create.log" 2>&1 || {
+    cat "$data/user-create.log" >&2
+    echo "python-client-test: [$label] kho user create failed" >&2
     return 1
   }
-  token=$("$KHO" token create admin --data-dir "$data" "${db_args[@]}" 2>"$WORK/token.err" |
+  token=$("$KHO" token create admin --data-dir "$data" "$@" 2>"$data/token.err" |
     tail -n 1) || {
-    cat "$WORK/token.err" >&2
-    echo "python-client-test: [$backend] kho token create failed" >&2
+    cat "$data/token.err" >&2
+    echo "python-client-test: [$label] kho token create failed" >&2
     return 1
   }
   if [ -z "$token" ]; then
-    echo "python-client-test: [$backend] kho token create printed no token" >&2
+    echo "python-client-test: [$label] kho token create printed no token" >&2
     return 1
   fi
 
   port=$(free_port)
   url="http://127.0.0.1:$port"
   # Killed with this shell even if it dies by SIGKILL.
-  setpriv --pdeathsig KILL -- "$KHO" serve --listen "127.0.0.1:$port" --data-dir "$data" "${db_args[@]}" \
-    </dev/null >"$WORK/serve.log" 2>&1 &
-  SERVER_PID=$!
+  setpriv --pdeathsig KILL -- "$KHO" serve --listen "127.0.0.1:$port" --data-dir "$data" "$@" \
+    </dev/null >"$data/serve.log" 2>&1 &
+  SERVER_PIDS+=($!)
+  SERVER_LOGS+=("$label:$data/serve.log")
   for i in $(seq 300); do
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-      cat "$WORK/serve.log" >&2
-      echo "python-client-test: [$backend] kho serve exited during startup" >&2
+    if ! kill -0 "${SERVER_PIDS[-1]}" 2>/dev/null; then
+      cat "$data/serve.log" >&2
+      echo "python-client-test: [$label] kho serve exited during startup" >&2
       return 1
     fi
     if curl -fsS --noproxy '*' -o /dev/null --max-time 2 "$url/healthz" 2>/dev/null; then
       break
     fi
     if [ "$i" -eq 300 ]; then
-      cat "$WORK/serve.log" >&2
-      echo "python-client-test: [$backend] $url/healthz did not answer 200 within 30s" >&2
+      cat "$data/serve.log" >&2
+      echo "python-client-test: [$label] $url/healthz did not answer 200 within 30s" >&2
       return 1
     fi
     sleep 0.1
   done
-  log "[$backend] kho serving at $url"
+  log "[$label] kho serving at $url"
+  KHO_URL_OUT=$url
+  KHO_TOKEN_OUT=$token
+}
 
-  local rc=0
-  KHO_URL="$url" KHO_TOKEN="$token" "$PY" -m pytest -p no:cacheprovider -q \
-    --junitxml="$junit" "$ROOT/tests/python" || rc=$?
+# The dump/load round trip needs two servers; the per-backend runs skip it.
+DUMPLOAD_TEST="$ROOT/tests/python/test_dump_load.py"
+
+run_one() {
+  local run=$1 junit=$2 rc=0 entry
+  local pytest=("$PY" -m pytest -p no:cacheprovider -q --junitxml="$junit")
+  trap cleanup_one EXIT
+  WORK=$(mktemp -d /tmp/kho-pytest.XXXXXX)
+  # No stray ./kho.toml or KHO_* settings of the caller: only the flags below.
+  unset KHO_CONFIG KHO_DATA_DIR KHO_DATABASE_URL
+  cd "$WORK"
+  case "$run" in
+    sqlite)
+      start_kho sqlite
+      KHO_URL="$KHO_URL_OUT" KHO_TOKEN="$KHO_TOKEN_OUT" \
+        "${pytest[@]}" --ignore="$DUMPLOAD_TEST" "$ROOT/tests/python" || rc=$?
+      ;;
+    postgres)
+      start_postgres
+      log "[$run] throwaway server at $PG_URL"
+      start_kho postgres --database-url "$PG_URL"
+      KHO_URL="$KHO_URL_OUT" KHO_TOKEN="$KHO_TOKEN_OUT" \
+        "${pytest[@]}" --ignore="$DUMPLOAD_TEST" "$ROOT/tests/python" || rc=$?
+      ;;
+    dumpload)
+      # Dump from SQLite, load into Postgres: the two stores' differences
+      # (types, collation, JSON) are part of what the round trip checks.
+      start_postgres
+      log "[$run] throwaway server at $PG_URL"
+      start_kho source-sqlite
+      local source_url=$KHO_URL_OUT source_token=$KHO_TOKEN_OUT
+      start_kho target-postgres --database-url "$PG_URL"
+      KHO_URL="$source_url" KHO_TOKEN="$source_token" \
+        KHO_TARGET_URL="$KHO_URL_OUT" KHO_TARGET_TOKEN="$KHO_TOKEN_OUT" \
+        "${pytest[@]}" "$DUMPLOAD_TEST" || rc=$?
+      ;;
+    *)
+      echo "python-client-test: unknown run $run" >&2
+      return 2
+      ;;
+  esac
   if [ "$rc" -ne 0 ]; then
-    echo "---- kho serve log ($backend, last 50 lines) ----" >&2
-    tail -n 50 "$WORK/serve.log" >&2
+    for entry in "${SERVER_LOGS[@]}"; do
+      echo "---- kho serve log (${entry%%:*}, last 50 lines) ----" >&2
+      tail -n 50 "${entry#*:}" >&2
+    done
   fi
   return "$rc"
 }
@@ -227,15 +273,16 @@ if [ "${1:-}" = --one ]; then
 fi
 
 # ---------------------------------------------------------------------------
-# Main: build, then each backend in a child process; summary at the end.
+# Main: build, then each run in a child process; summary at the end.
 # ---------------------------------------------------------------------------
-backends=(sqlite postgres)
+runs=(sqlite postgres dumpload)
 case "${1:-}" in
   "") ;;
-  --sqlite-only) backends=(sqlite) ;;
-  --postgres-only) backends=(postgres) ;;
+  --sqlite-only) runs=(sqlite) ;;
+  --postgres-only) runs=(postgres) ;;
+  --dumpload-only) runs=(dumpload) ;;
   *)
-    echo "usage: $0 [--sqlite-only|--postgres-only]" >&2
+    echo "usage: $0 [--sqlite-only|--postgres-only|--dumpload-only]" >&2
     exit 2
     ;;
 esac
@@ -248,34 +295,34 @@ fi
 
 RESULTS=$(mktemp -d /tmp/kho-pytest-results.XXXXXX)
 trap 'rm -rf "$RESULTS"' EXIT
-failed_backends=()
-for backend in "${backends[@]}"; do
-  log "[$backend] start"
-  if "$ROOT/scripts/python-client-test.sh" --one "$backend" "$RESULTS/$backend.xml"; then
-    log "[$backend] ok"
+failed_runs=()
+for run in "${runs[@]}"; do
+  log "[$run] start"
+  if "$ROOT/scripts/python-client-test.sh" --one "$run" "$RESULTS/$run.xml"; then
+    log "[$run] ok"
   else
-    log "[$backend] FAILED"
-    failed_backends+=("$backend")
+    log "[$run] FAILED"
+    failed_runs+=("$run")
   fi
 done
 
-if [ "${#failed_backends[@]}" -ne 0 ]; then
-  log "FAILED on: ${failed_backends[*]}"
+if [ "${#failed_runs[@]}" -ne 0 ]; then
+  log "FAILED on: ${failed_runs[*]}"
 fi
 
-# Count test cases from the JUnit files; a backend that failed before pytest
+# Count test cases from the JUnit files; a run that failed before pytest
 # produced a report counts as one failed test.
-"$PY" - "$RESULTS" "${failed_backends[@]}" <<'EOF'
+"$PY" - "$RESULTS" "${failed_runs[@]}" <<'EOF'
 import os
 import sys
 import xml.etree.ElementTree as ET
 
-results, failed_backends = sys.argv[1], sys.argv[2:]
+results, failed_runs = sys.argv[1], sys.argv[2:]
 passed = failed = skipped = 0
-for backend in ("sqlite", "postgres"):
-    path = os.path.join(results, backend + ".xml")
+for run in ("sqlite", "postgres", "dumpload"):
+    path = os.path.join(results, run + ".xml")
     if not os.path.exists(path):
-        failed += backend in failed_backends
+        failed += run in failed_runs
         continue
     for case in ET.parse(path).getroot().iter("testcase"):
         tags = {child.tag for child in case}
@@ -289,4 +336,4 @@ line = f"python: {passed} passed, {failed} failed"
 print(line + (f", {skipped} skipped" if skipped else ""))
 EOF
 
-[ "${#failed_backends[@]}" -eq 0 ]
+[ "${#failed_runs[@]}" -eq 0 ]

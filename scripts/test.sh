@@ -7,7 +7,8 @@
 #   3. cargo clippy --workspace --all-targets -- -D warnings
 #   4. OpenAPI drift: `kho openapi` must equal openapi/kho.json
 #   5. cargo test --workspace --all-targets   (Postgres tests start their own server)
-#   6. scripts/python-client-test.sh          (ckanapi against kho, SQLite and Postgres)
+#   6. scripts/python-client-test.sh          (ckanapi against kho, SQLite and Postgres;
+#                                              dump/load from SQLite to Postgres)
 # The last line is `total: N passed, M failed` over steps 5 and 6.
 #
 # The build cache lives outside the clone, in

@@ -4,7 +4,7 @@ Needs env KHO_URL (e.g. http://127.0.0.1:5000) and KHO_TOKEN (a sysadmin API
 token). Run by scripts/python-client-test.sh with the venv made by
 scripts/install-deps.sh:
 
-    KHO_URL=... KHO_TOKEN=... ~/.cache/kho/venv/bin/python -m pytest tests/python
+    KHO_URL=... KHO_TOKEN=... ~/.cache/kho/venv/bin/python -m pytest tests/python/test_ckanapi.py
 """
 
 import os

@@ -1,6 +1,6 @@
 //! Dataset lists and bulk dataset changes over HTTP: current_package_list_with_resources,
-//! group_package_show, package_owner_org_update, bulk_update_* (docs/ckan-api.md §3.2,
-//! §4.1, §5).
+//! group_package_show, package_list's include_* flags, package_owner_org_update,
+//! bulk_update_* (docs/ckan-api.md §3.2, §4.1, §5).
 
 mod common;
 
@@ -144,6 +144,96 @@ async fn current_list_is_public_unless_sysadmin(backend: Backend) {
         .get("/api/3/action/current_package_list_with_resources")
         .await;
     assert_eq!(names(anon.result()), ["a-pub"]);
+}
+
+/// `package_list` with kho's `include_private`, `include_drafts` and `include_deleted`
+/// (what `ckanapi dump datasets --all --include-private ...` sends): each caller gets the
+/// datasets they may read, never more; without the flags, CKAN's list.
+async fn package_list_include_flags_follow_visibility(backend: Backend) {
+    let w = world(backend).await;
+    let app = &w.app;
+    // org-a also owns a shared dataset, an open draft and a deleted one (created by the
+    // sysadmin: only sysadmins may give `state` on create, as in CKAN).
+    for input in [
+        json!({"name": "a-shared", "owner_org": "org-a", "sharing_level": "shared"}),
+        json!({"name": "a-draft", "owner_org": "org-a", "state": "draft"}),
+        json!({"name": "a-gone", "owner_org": "org-a"}),
+    ] {
+        app.ok("package_create", input, Some(&w.admin)).await;
+    }
+    app.ok("package_delete", json!({"id": "a-gone"}), Some(&w.alice))
+        .await;
+    let list = |params: Value, tok: Option<String>| async move {
+        let r = app.ok("package_list", params, tok.as_deref()).await;
+        serde_json::from_value::<Vec<String>>(r).expect("names")
+    };
+    let (admin, bob, carol) = (
+        Some(w.admin.clone()),
+        Some(w.bob.clone()),
+        Some(w.carol.clone()),
+    );
+    let every = json!({"include_private": true, "include_drafts": true, "include_deleted": true});
+
+    // No flags: CKAN's list, whoever asks.
+    for tok in [None, admin.clone(), carol.clone()] {
+        assert_eq!(list(json!({}), tok).await, ["a-pub", "b-pub"]);
+    }
+    // include_private: anonymous gains nothing, bob (a government account, org-b) the
+    // shared dataset and his own, carol (editor of org-a) org-a's, a sysadmin every
+    // active one.
+    let private = json!({"include_private": true});
+    assert_eq!(list(private.clone(), None).await, ["a-pub", "b-pub"]);
+    assert_eq!(
+        list(private.clone(), bob.clone()).await,
+        ["a-pub", "a-shared", "b-priv", "b-pub"]
+    );
+    assert_eq!(
+        list(private.clone(), carol.clone()).await,
+        ["a-priv", "a-pub", "a-shared", "b-pub"]
+    );
+    assert_eq!(
+        list(private, admin.clone()).await,
+        ["a-priv", "a-pub", "a-shared", "b-priv", "b-pub"]
+    );
+    // include_drafts alone: open drafts the caller may read.
+    let drafts = json!({"include_drafts": "true"});
+    assert_eq!(list(drafts.clone(), None).await, ["a-pub", "b-pub"]);
+    assert_eq!(list(drafts.clone(), bob.clone()).await, ["a-pub", "b-pub"]);
+    assert_eq!(
+        list(drafts, carol.clone()).await,
+        ["a-draft", "a-pub", "b-pub"]
+    );
+    // Everything: drafts and deleted datasets only for their organization and sysadmins.
+    assert_eq!(list(every.clone(), None).await, ["a-pub", "b-pub"]);
+    assert_eq!(
+        list(every.clone(), bob).await,
+        ["a-pub", "a-shared", "b-priv", "b-pub"]
+    );
+    assert_eq!(
+        list(every.clone(), carol).await,
+        ["a-draft", "a-gone", "a-priv", "a-pub", "a-shared", "b-pub"]
+    );
+    assert_eq!(
+        list(every, admin.clone()).await,
+        ["a-draft", "a-gone", "a-priv", "a-pub", "a-shared", "b-priv", "b-pub"]
+    );
+    // limit and offset page the selected names.
+    assert_eq!(
+        list(
+            json!({"include_private": true, "limit": 2, "offset": 1}),
+            admin
+        )
+        .await,
+        ["a-pub", "a-shared"]
+    );
+    let r = app
+        .get("/api/3/action/package_list?include_private=maybe")
+        .await;
+    assert!(
+        r.error(409).get("include_private").is_some(),
+        "{:?}",
+        r.json
+    );
 }
 
 async fn group_package_show_lists_public_datasets(backend: Backend) {
@@ -377,6 +467,7 @@ async fn bulk_updates_need_org_admin(backend: Backend) {
 
 both_backends!(
     current_list_is_public_unless_sysadmin,
+    package_list_include_flags_follow_visibility,
     group_package_show_lists_public_datasets,
     owner_org_update_is_sysadmin_only,
     bulk_updates_need_org_admin,

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 pub const STATE_ACTIVE: &str = "active";
 pub const STATE_DELETED: &str = "deleted";
 pub const STATE_PENDING: &str = "pending";
+/// A dataset being written (CKAN's web form's first stage; API clients may set it).
+pub const STATE_DRAFT: &str = "draft";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {

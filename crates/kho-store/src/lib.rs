@@ -19,8 +19,8 @@ pub use sql::{Backend, SqlStore};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Which datasets [`Tx::package_count`] and [`Tx::package_page`] select: those matching
-/// every condition given.
+/// Which datasets [`Tx::package_count`], [`Tx::package_page`], [`Tx::package_names`] and
+/// [`Tx::package_names_titles`] select: those matching every condition given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DatasetFilter {
     /// Only datasets owned by this organization.
@@ -34,6 +34,9 @@ pub struct DatasetFilter {
     /// with at least one of these permission labels (the caller's labels, from
     /// `kho_core::visibility::caller_labels`).
     pub readable_by: Option<Vec<String>>,
+    /// Only datasets whose `sharing_level` is `open` (CKAN's `private = false`), whatever
+    /// their state.
+    pub open_only: bool,
 }
 
 /// The store. Cheap to share (`Arc<dyn Store>`).
@@ -170,9 +173,15 @@ pub trait Tx: Send {
     /// Remove the dataset, its extras, tag links, resources (deleted ones too) and every
     /// membership row of it (`table_name = 'package'`). Tags stay.
     async fn package_purge(&mut self, id: &str) -> StoreResult<()>;
-    /// Names of active datasets with `sharing_level = 'open'`, sorted by name, skipping
-    /// `offset` and returning at most `limit` (all if `None`): CKAN's `package_list`.
-    async fn package_names(&mut self, limit: Option<i64>, offset: i64) -> StoreResult<Vec<String>>;
+    /// Names of the datasets that match `filter`, sorted by name, skipping `offset` and
+    /// returning at most `limit` (all if `None`): `package_list` (CKAN's own is the active
+    /// open datasets).
+    async fn package_names(
+        &mut self,
+        filter: &DatasetFilter,
+        limit: Option<i64>,
+        offset: i64,
+    ) -> StoreResult<Vec<String>>;
     /// Number of datasets that match `filter` (one query).
     async fn package_count(&mut self, filter: &DatasetFilter) -> StoreResult<i64>;
     /// Datasets that match `filter` (loaded as by `package_get`), newest

@@ -1395,6 +1395,15 @@ async fn dataset_purge_removes_everything(store: Arc<dyn Store>) {
     insert_datasets(&*store, &[&dataset("purged", None)]).await;
 }
 
+/// CKAN's `package_list`: active open datasets.
+fn open_active() -> DatasetFilter {
+    DatasetFilter {
+        states: strings(&["active"]),
+        open_only: true,
+        ..DatasetFilter::default()
+    }
+}
+
 async fn package_names_lists_open_active(store: Arc<dyn Store>) {
     let b = dataset("b-open", None);
     let a = dataset("a-open", None);
@@ -1414,28 +1423,101 @@ async fn package_names_lists_open_active(store: Arc<dyn Store>) {
     .await;
 
     let mut tx = store.read().await.expect("read");
+    let open = open_active();
     assert_eq!(
-        tx.package_names(None, 0).await.expect("names"),
+        tx.package_names(&open, None, 0).await.expect("names"),
         ["a-open", "b-open", "f-open"]
     );
     assert_eq!(
-        tx.package_names(Some(2), 0).await.expect("names"),
+        tx.package_names(&open, Some(2), 0).await.expect("names"),
         ["a-open", "b-open"]
     );
     assert_eq!(
-        tx.package_names(Some(2), 2).await.expect("names"),
+        tx.package_names(&open, Some(2), 2).await.expect("names"),
         ["f-open"]
     );
     assert_eq!(
-        tx.package_names(None, 1).await.expect("names"),
+        tx.package_names(&open, None, 1).await.expect("names"),
         ["b-open", "f-open"]
     );
     assert!(tx
-        .package_names(Some(0), 0)
+        .package_names(&open, Some(0), 0)
         .await
         .expect("names")
         .is_empty());
-    assert!(tx.package_names(None, 3).await.expect("names").is_empty());
+    assert!(tx
+        .package_names(&open, None, 3)
+        .await
+        .expect("names")
+        .is_empty());
+
+    // The other filters select names as they select pages.
+    let every_state = strings(&["active", "draft", "deleted"]);
+    let filter = |states: &[String], readable_by: Option<Vec<String>>, open_only| DatasetFilter {
+        states: states.to_vec(),
+        readable_by,
+        open_only,
+        ..DatasetFilter::default()
+    };
+    let cases = [
+        // A sysadmin, everything.
+        (
+            filter(&every_state, None, false),
+            vec![
+                "a-open",
+                "b-open",
+                "c-restricted",
+                "c-shared",
+                "d-deleted",
+                "e-draft",
+                "f-open",
+            ],
+        ),
+        // Open ones whatever their state: the draft, not the shared.
+        (
+            filter(&strings(&["active", "draft"]), None, true),
+            vec!["a-open", "b-open", "e-draft", "f-open"],
+        ),
+        // Anyone's labels: the active open ones.
+        (
+            filter(&every_state, caller_labels(false, None), false),
+            vec!["a-open", "b-open", "f-open"],
+        ),
+        // A government account: the shared one too.
+        (
+            filter(
+                &strings(&["active"]),
+                Some(strings(&["public", "government"])),
+                false,
+            ),
+            vec!["a-open", "b-open", "c-shared", "f-open"],
+        ),
+        // The creator of the restricted one, asking for open ones only.
+        (
+            filter(
+                &every_state,
+                Some(vec![format!(
+                    "creator-{}",
+                    restricted.creator_user_id.clone().unwrap_or_default()
+                )]),
+                true,
+            ),
+            vec![],
+        ),
+        (filter(&[], None, false), vec![]),
+    ];
+    for (f, expected) in cases {
+        assert_eq!(
+            tx.package_names(&f, None, 0).await.expect("names"),
+            expected,
+            "{f:?}"
+        );
+        assert_eq!(
+            tx.package_count(&f).await.expect("count"),
+            i64::try_from(expected.len()).expect("small"),
+            "{f:?}"
+        );
+    }
 }
 
 async fn package_counts_per_org(store: Arc<dyn Store>) {
@@ -1868,7 +1950,11 @@ async fn dataset_rollback_leaves_nothing(store: Arc<dyn Store>) {
         tx.resource_get(&d.resources[0].id).await.expect("get"),
         None
     );
-    assert!(tx.package_names(None, 0).await.expect("names").is_empty());
+    assert!(tx
+        .package_names(&open_active(), None, 0)
+        .await
+        .expect("names")
+        .is_empty());
     assert!(tx.tags_in_use(None).await.expect("tags").is_empty());
     drop(tx);
 
@@ -1925,7 +2011,9 @@ async fn duplicate_dataset_conflicts(store: Arc<dyn Store>) {
     assert_eq!(tx.package_get("fresh").await.expect("get"), None);
     assert_eq!(tx.package_get("same-id").await.expect("get"), None);
     assert_eq!(
-        tx.package_names(None, 0).await.expect("names"),
+        tx.package_names(&open_active(), None, 0)
+            .await
+            .expect("names"),
         ["other", "taken"]
     );
     assert_eq!(tx.package_get(&taken.id).await.expect("get"), Some(taken));

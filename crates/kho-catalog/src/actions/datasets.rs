@@ -13,11 +13,13 @@ use kho_core::dataset::{
     ResourceInput, TagInput,
 };
 use kho_core::error::{ErrorDict, Errors, FieldErrors};
-use kho_core::model::{Dataset, Group, Member, Resource, Tag, STATE_ACTIVE, STATE_DELETED};
+use kho_core::model::{
+    Dataset, Group, Member, Resource, Tag, STATE_ACTIVE, STATE_DELETED, STATE_DRAFT,
+};
 use kho_core::params::{asbool, opt_natural, opt_str, req_str, Params};
 use kho_core::visibility::{dataset_labels, may_read, PUBLIC_LABEL};
 use kho_core::{validate, Error, Msg, Result};
-use kho_store::{StoreError, Tx};
+use kho_store::{DatasetFilter, StoreError, Tx};
 use serde_json::{json, Map, Value};
 
 use super::{
@@ -102,6 +104,24 @@ const LIST_PARAMS: &[ParamDoc] = &[
         "at most this many (0 or absent: all)",
     ),
     pd("offset", "integer", false, "skip this many"),
+    pd(
+        "include_private",
+        "boolean",
+        false,
+        "kho: also the non-open datasets the caller may read (default false)",
+    ),
+    pd(
+        "include_drafts",
+        "boolean",
+        false,
+        "kho: also the draft datasets the caller may read (default false)",
+    ),
+    pd(
+        "include_deleted",
+        "boolean",
+        false,
+        "kho: also the deleted datasets the caller may read (default false)",
+    ),
 ];
 
 pub fn register(r: &mut Registry) {
@@ -112,7 +132,7 @@ pub fn register(r: &mut Registry) {
         "Return the metadata of a dataset and its resources.\n\n:param id: the id or name of the dataset\n:param include_plugin_data: sysadmins only (default false)\n:returns: the dataset",
         SHOW_PARAMS, "package");
     action!(r, "package_list", true, package_list,
-        "Return the names of the site's active public datasets, sorted by name.\n\n:param limit: at most this many (optional)\n:param offset: skip this many (optional)\n:rtype: list of strings",
+        "Return the names of the site's active public datasets, sorted by name.\n\n:param limit: at most this many (optional)\n:param offset: skip this many (optional)\n:param include_private: kho: also the private (non-open) datasets the caller may read, as `ckanapi dump datasets --all --include-private` asks (optional, default false)\n:param include_drafts: kho: also the drafts the caller may read (optional, default false)\n:param include_deleted: kho: also the deleted datasets the caller may read (optional, default false)\n:rtype: list of strings",
         LIST_PARAMS, "array");
     action!(r, "package_update", false, package_update,
         "Update a dataset: a full replace. Omitted resources, tags, extras and groups are removed and omitted text fields are cleared; omitted name, owner_org, private and state are kept. An update that changes nothing writes nothing.\n\n:param id: the id or name of the dataset\n:returns: the dataset, as package_show",
@@ -631,11 +651,36 @@ pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Va
     dataset_dict(c, tx.as_mut(), &d, opts).await
 }
 
-pub(crate) async fn package_list(c: &Catalog, _ctx: &Ctx, p: Params) -> Result<Value> {
+pub(crate) async fn package_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let limit = opt_natural(&p, "limit")?.filter(|n| *n > 0);
     let offset = opt_natural(&p, "offset")?.unwrap_or(0);
+    // CKAN's package_list ignores these and lists active public datasets only; kho
+    // honours them (COMPATIBILITY.md) because `ckanapi dump datasets --all` sends them to
+    // copy a catalogue, and on a provincial portal most datasets are not open.
+    let include_private = asbool(&p, "include_private", false)?;
+    let include_drafts = asbool(&p, "include_drafts", false)?;
+    let include_deleted = asbool(&p, "include_deleted", false)?;
+    let mut states = vec![STATE_ACTIVE.to_owned()];
+    if include_drafts {
+        states.push(STATE_DRAFT.to_owned());
+    }
+    if include_deleted {
+        states.push(STATE_DELETED.to_owned());
+    }
     let mut tx = c.store().read().await?;
-    Ok(json!(tx.package_names(limit, offset).await?))
+    // Active open datasets are everyone's to read: CKAN's plain list needs no labels.
+    let readable_by = if include_private || include_drafts || include_deleted {
+        caller_labels(c, tx.as_mut(), ctx).await?
+    } else {
+        None
+    };
+    let filter = DatasetFilter {
+        states,
+        readable_by,
+        open_only: !include_private,
+        ..DatasetFilter::default()
+    };
+    Ok(json!(tx.package_names(&filter, limit, offset).await?))
 }
 
 /// `package_update` on a loaded dataset with a full input dict (also `package_patch`'s).

@@ -74,6 +74,9 @@ fn dataset_condition(backend: Backend, filter: &DatasetFilter) -> Option<(String
             params.len()
         ));
     }
+    if filter.open_only {
+        sql.push_str(" AND p.sharing_level = 'open'");
+    }
     if let Some(labels) = &filter.readable_by {
         if labels.is_empty() {
             return None;
@@ -989,18 +992,25 @@ impl Tx for SqlTx {
         Ok(())
     }
 
-    async fn package_names(&mut self, limit: Option<i64>, offset: i64) -> StoreResult<Vec<String>> {
-        let rows = self
-            .all(
-                sqlx::query(
-                    "SELECT name FROM packages \
-                     WHERE state = 'active' AND sharing_level = 'open' \
-                     ORDER BY name LIMIT $1 OFFSET $2",
-                )
-                .bind(limit.unwrap_or(i64::MAX).max(0))
-                .bind(offset.max(0)),
-            )
-            .await?;
+    async fn package_names(
+        &mut self,
+        filter: &DatasetFilter,
+        limit: Option<i64>,
+        offset: i64,
+    ) -> StoreResult<Vec<String>> {
+        let Some((condition, params)) = dataset_condition(self.backend, filter) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT p.name FROM packages p WHERE {condition} \
+             ORDER BY p.name LIMIT ${} OFFSET ${}",
+            params.len() + 1,
+            params.len() + 2
+        );
+        let query = bind_all(&sql, &params)
+            .bind(limit.unwrap_or(i64::MAX).max(0))
+            .bind(offset.max(0));
+        let rows = self.all(query).await?;
         rows::all(self.backend, &rows, rows::name)
     }
 
