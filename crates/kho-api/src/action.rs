@@ -385,8 +385,13 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
     let ctx = Ctx::new(actor, locale.clone());
     match catalog.call(name, &ctx, params).await {
         Ok(result) => {
-            let envelope = serde_json::json!({"help": help, "success": true, "result": result});
-            let text = json::to_string(&envelope);
+            // Built by moving `result` in: `json!` would copy it (the whole dict of a
+            // dataset with 1,000 resources) before serializing.
+            let mut envelope = serde_json::Map::with_capacity(3);
+            envelope.insert("help".into(), Value::String(help));
+            envelope.insert("success".into(), Value::Bool(true));
+            envelope.insert("result".into(), result);
+            let text = json::to_string(&Value::Object(envelope));
             match callback {
                 Some(cb) if is_get => Response::builder()
                     .content_type("application/javascript;charset=utf-8")

@@ -10,6 +10,8 @@ use serde_json::Value;
 
 struct CkanFormatter;
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 impl Formatter for CkanFormatter {
     fn begin_array_value<W: ?Sized + io::Write>(
         &mut self,
@@ -44,18 +46,32 @@ impl Formatter for CkanFormatter {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // ASCII runs are copied whole; each other character becomes one or two `\uXXXX`
+        // escapes written from a table (`write!` per character was a tenth of the time
+        // of a Vietnamese `package_show`).
+        let bytes = fragment.as_bytes();
         let mut start = 0;
-        for (i, ch) in fragment.char_indices() {
-            if !ch.is_ascii() {
-                w.write_all(&fragment.as_bytes()[start..i])?;
-                let mut buf = [0u16; 2];
-                for unit in ch.encode_utf16(&mut buf) {
-                    write!(w, "\\u{unit:04x}")?;
+        while let Some(offset) = bytes[start..].iter().position(|b| !b.is_ascii()) {
+            let at = start + offset;
+            w.write_all(&bytes[start..at])?;
+            let Some(ch) = fragment[at..].chars().next() else {
+                break;
+            };
+            let mut units = [0u16; 2];
+            let mut escaped = [0u8; 12];
+            let mut len = 0;
+            for unit in ch.encode_utf16(&mut units) {
+                escaped[len] = b'\\';
+                escaped[len + 1] = b'u';
+                for (i, shift) in [12, 8, 4, 0].into_iter().enumerate() {
+                    escaped[len + 2 + i] = HEX[usize::from((*unit >> shift) & 0xf)];
                 }
-                start = i + ch.len_utf8();
+                len += 6;
             }
+            w.write_all(&escaped[..len])?;
+            start = at + ch.len_utf8();
         }
-        w.write_all(&fragment.as_bytes()[start..])
+        w.write_all(&bytes[start..])
     }
 
     fn write_char_escape<W: ?Sized + io::Write>(

@@ -21,7 +21,7 @@ use kho_store::{StoreError, Tx};
 use serde_json::{json, Map, Value};
 
 use super::{
-    action, caller_labels, capacity_in, load_group, not_authorized, pd, record_activity,
+    action, caller_labels, capacity_in, load_group, not_authorized, pd, record_package_activity,
     require_user,
 };
 use crate::registry::{ParamDoc, Registry};
@@ -583,15 +583,7 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         tx.member_upsert(&new_package_member(&g.id, &d.id)).await?;
     }
     let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
-    record_activity(
-        tx.as_mut(),
-        &me.id,
-        &d.id,
-        "new package",
-        json!({"package": dict, "actor": me.name}),
-        dataset_labels(&d),
-    )
-    .await?;
+    record_package_activity(tx.as_mut(), ctx, &dict, "new package", &d).await?;
     tx.change_append("package", &d.id, "create").await?;
     tx.commit().await?;
     Ok(dict)
@@ -789,15 +781,7 @@ pub(crate) async fn update_with(
         }
     }
     let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
-    record_activity(
-        tx.as_mut(),
-        ctx.actor.user_id().unwrap_or_default(),
-        &d.id,
-        "changed package",
-        json!({"package": dict, "actor": ctx.actor.display()}),
-        dataset_labels(&d),
-    )
-    .await?;
+    record_package_activity(tx.as_mut(), ctx, &dict, "changed package", &d).await?;
     tx.change_append("package", &d.id, "update").await?;
     tx.commit().await?;
     Ok(dict)
@@ -856,15 +840,7 @@ pub(crate) async fn package_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         tx.member_delete(&g.id, &d.id, "package").await?;
     }
     let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
-    record_activity(
-        tx.as_mut(),
-        ctx.actor.user_id().unwrap_or_default(),
-        &d.id,
-        "deleted package",
-        json!({"package": dict, "actor": ctx.actor.display()}),
-        dataset_labels(&d),
-    )
-    .await?;
+    record_package_activity(tx.as_mut(), ctx, &dict, "deleted package", &d).await?;
     tx.change_append("package", &d.id, "delete").await?;
     tx.commit().await?;
     Ok(Value::Null)

@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 use super::datasets::{
     can_read, dataset_dict, dataset_perm, read_denied, text_of, to_resource, update_with,
 };
-use super::{action, pd, record_activity};
+use super::{action, pd, record_package_activity};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
@@ -251,15 +251,7 @@ async fn append_resource(
     // The tags are unchanged, so `saved` is what the store now holds.
     let dict = dataset_dict(c, tx.as_mut(), &saved, PackageDictOptions::default()).await?;
     let resource = nth_resource(&dict, index)?;
-    record_activity(
-        tx.as_mut(),
-        ctx.actor.user_id().unwrap_or_default(),
-        &saved.id,
-        "changed package",
-        json!({"package": dict, "actor": ctx.actor.display()}),
-        kho_core::visibility::dataset_labels(&saved),
-    )
-    .await?;
+    record_package_activity(tx.as_mut(), ctx, &dict, "changed package", &saved).await?;
     tx.change_append("package", &saved.id, "update").await?;
     tx.commit().await?;
     Ok(resource)

@@ -29,14 +29,16 @@ fn is_dict_list(v: &Value) -> bool {
     matches!(v, Value::Array(a) if a.first().is_some_and(Value::is_object))
 }
 
-/// Sort the keys of each dict of a list (navl flattens list items key by key).
+/// Sort the keys of each dict of a list (navl flattens list items key by key). Dicts
+/// already in order (every resource dict is built so) are kept as they are: rebuilding
+/// 1,000 maps was a sixth of `package_show`.
 fn sorted_items(v: Value) -> Value {
     match v {
         Value::Array(items) => Value::Array(
             items
                 .into_iter()
                 .map(|it| match it {
-                    Value::Object(m) => {
+                    Value::Object(m) if !m.keys().is_sorted() => {
                         let mut kv: Vec<_> = m.into_iter().collect();
                         kv.sort_by(|a, b| a.0.cmp(&b.0));
                         Value::Object(kv.into_iter().collect())
@@ -361,41 +363,78 @@ pub fn resource_url(r: &Resource, dataset_type: &str, site_url: &str) -> String 
     }
 }
 
+/// The column keys of a resource dict, sorted (CKAN sorts every key of a resource).
+const RESOURCE_KEYS: [&str; 19] = [
+    "cache_last_updated",
+    "cache_url",
+    "created",
+    "description",
+    "format",
+    "hash",
+    "id",
+    "last_modified",
+    "metadata_modified",
+    "mimetype",
+    "mimetype_inner",
+    "name",
+    "package_id",
+    "position",
+    "resource_type",
+    "size",
+    "state",
+    "url",
+    "url_type",
+];
+
 /// CKAN 2.12's `resource_show` result (also the items of `package_show.resources`):
 /// every key sorted by name, resource extras merged flat.
+///
+/// Built in key order straight into the map (a dataset of 1,000 resources builds 1,000 of
+/// these per `package_show`): the columns are already sorted, and extras, usually none,
+/// are merged in.
 pub fn resource_dict(r: &Resource, dataset_type: &str, site_url: &str) -> Map<String, Value> {
     let ts =
         |t: &Option<chrono::NaiveDateTime>| t.as_ref().map_or(Value::Null, |t| isoformat(t).into());
-    let mut e: Vec<(String, Value)> = vec![
-        ("cache_last_updated".into(), ts(&r.cache_last_updated)),
-        ("cache_url".into(), opt(&r.cache_url)),
-        ("created".into(), isoformat(&r.created).into()),
-        ("description".into(), opt(&r.description)),
-        ("format".into(), clean_format(&r.format).into()),
-        ("hash".into(), r.hash.clone().into()),
-        ("id".into(), r.id.clone().into()),
-        ("last_modified".into(), ts(&r.last_modified)),
-        (
-            "metadata_modified".into(),
-            isoformat(&r.metadata_modified).into(),
-        ),
-        ("mimetype".into(), opt(&r.mimetype)),
-        ("mimetype_inner".into(), opt(&r.mimetype_inner)),
-        ("name".into(), opt(&r.name)),
-        ("package_id".into(), r.package_id.clone().into()),
-        ("position".into(), r.position.into()),
-        ("resource_type".into(), opt(&r.resource_type)),
-        ("size".into(), r.size.map_or(Value::Null, Value::from)),
-        ("state".into(), r.state.clone().into()),
-        ("url".into(), resource_url(r, dataset_type, site_url).into()),
-        ("url_type".into(), opt(&r.url_type)),
+    let values: [Value; 19] = [
+        ts(&r.cache_last_updated),
+        opt(&r.cache_url),
+        isoformat(&r.created).into(),
+        opt(&r.description),
+        clean_format(&r.format).into(),
+        r.hash.clone().into(),
+        r.id.clone().into(),
+        ts(&r.last_modified),
+        isoformat(&r.metadata_modified).into(),
+        opt(&r.mimetype),
+        opt(&r.mimetype_inner),
+        opt(&r.name),
+        r.package_id.clone().into(),
+        r.position.into(),
+        opt(&r.resource_type),
+        r.size.map_or(Value::Null, Value::from),
+        r.state.clone().into(),
+        resource_url(r, dataset_type, site_url).into(),
+        opt(&r.url_type),
     ];
-    // `resource.update(extras)`; kho never stores a column name as an extra.
-    for (k, v) in json_object(&r.extras) {
-        if !e.iter().any(|(ek, _)| *ek == k) {
-            e.push((k, v));
+    // `resource.update(extras)`; kho never stores a column name as an extra, and a
+    // column wins should one appear.
+    let mut extras: Vec<(String, Value)> = if r.extras == "{}" {
+        Vec::new()
+    } else {
+        json_object(&r.extras)
+            .into_iter()
+            .filter(|(k, _)| !RESOURCE_KEYS.contains(&k.as_str()))
+            .collect()
+    };
+    extras.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut m = Map::with_capacity(RESOURCE_KEYS.len() + extras.len());
+    let mut extras = extras.into_iter().peekable();
+    for (key, value) in RESOURCE_KEYS.into_iter().zip(values) {
+        while let Some((k, v)) = extras.next_if(|(k, _)| k.as_str() < key) {
+            m.insert(k, v);
         }
+        m.insert(key.to_owned(), value);
     }
-    e.sort_by(|a, b| a.0.cmp(&b.0));
-    e.into_iter().collect()
+    m.extend(extras);
+    m
 }
