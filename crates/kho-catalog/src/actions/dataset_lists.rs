@@ -10,7 +10,7 @@ use kho_core::{Error, Msg, Result};
 use kho_store::{DatasetFilter, Tx};
 use serde_json::Value;
 
-use super::datasets::{dataset_dict, has_perm, text_of, OPEN, RESTRICTED};
+use super::datasets::{dataset_dict, dataset_dict_ser, has_perm, text_of, OPEN, RESTRICTED};
 use super::{action, capacity_in, id_param, pd, record_package_activity, require_user};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
@@ -191,8 +191,8 @@ async fn save_changed(
 ) -> Result<()> {
     d.metadata_modified = kho_core::time::now_utc();
     tx.package_update(d).await?;
-    let dict = dataset_dict(c, tx, d, PackageDictOptions::default()).await?;
-    record_package_activity(tx, ctx, &dict, activity_type, d).await?;
+    let shown = dataset_dict_ser(c, tx, d).await?;
+    record_package_activity(tx, ctx, &shown, activity_type, d).await?;
     Ok(())
 }
 

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use kho_core::authz::{has_permission, Permission};
 use kho_core::dataset::{
-    package_dict_with, validate_dataset, DatasetCtx, Mode, OwnerOrg, PackageDictOptions,
-    ResourceInput, TagInput,
+    package_dict_ser, package_dict_with, validate_dataset, DatasetCtx, Mode, OwnerOrg,
+    PackageDictOptions, PackageDictSer, ResourceInput, TagInput,
 };
 use kho_core::error::{ErrorDict, Errors, FieldErrors};
 use kho_core::model::{Dataset, Group, Member, Resource, Tag, STATE_ACTIVE, STATE_DELETED};
@@ -251,6 +251,16 @@ async fn dataset_groups(tx: &mut dyn Tx, id: &str) -> Result<Vec<Group>> {
     Ok(out)
 }
 
+/// The active owner organization and groups that a dataset's dict shows.
+async fn shown_relations(tx: &mut dyn Tx, d: &Dataset) -> Result<(Option<Group>, Vec<Group>)> {
+    let org = match &d.owner_org {
+        Some(id) => tx.group_get(id).await?.filter(|g| g.state == STATE_ACTIVE),
+        None => None,
+    };
+    let groups = dataset_groups(tx, &d.id).await?;
+    Ok((org, groups))
+}
+
 /// The `package_show` dict of a stored dataset.
 pub(crate) async fn dataset_dict(
     c: &Catalog,
@@ -259,11 +269,7 @@ pub(crate) async fn dataset_dict(
     mut opts: PackageDictOptions<'_>,
 ) -> Result<Value> {
     opts.profile = c.config().profiles.dataset.as_deref();
-    let org = match &d.owner_org {
-        Some(id) => tx.group_get(id).await?.filter(|g| g.state == STATE_ACTIVE),
-        None => None,
-    };
-    let groups = dataset_groups(tx, &d.id).await?;
+    let (org, groups) = shown_relations(tx, d).await?;
     Ok(Value::Object(package_dict_with(
         d,
         org.as_ref(),
@@ -274,12 +280,38 @@ pub(crate) async fn dataset_dict(
     )))
 }
 
-/// Reload a dataset just written (tag ids are the store's) and render it.
-async fn saved_dict(c: &Catalog, tx: &mut dyn Tx, id: &str) -> Result<Value> {
-    let d = tx
-        .package_get(id)
+/// [`dataset_dict`] (default options) for serializing only, as the activity of a write
+/// that does not return the dict: the resources are written straight from `d`.
+pub(crate) async fn dataset_dict_ser<'a>(
+    c: &'a Catalog,
+    tx: &mut dyn Tx,
+    d: &'a Dataset,
+) -> Result<PackageDictSer<'a>> {
+    let opts = PackageDictOptions {
+        profile: c.config().profiles.dataset.as_deref(),
+        ..PackageDictOptions::default()
+    };
+    let (org, groups) = shown_relations(tx, d).await?;
+    Ok(package_dict_ser(
+        d,
+        org.as_ref(),
+        &groups,
+        c.licenses(),
+        &c.config().site_url,
+        opts,
+    ))
+}
+
+/// Reload a dataset just written (tag ids are the store's).
+async fn reload(tx: &mut dyn Tx, id: &str) -> Result<Dataset> {
+    tx.package_get(id)
         .await?
-        .ok_or_else(|| Error::internal(format!("dataset {id} vanished")))?;
+        .ok_or_else(|| Error::internal(format!("dataset {id} vanished")))
+}
+
+/// Reload a dataset just written and render it.
+async fn saved_dict(c: &Catalog, tx: &mut dyn Tx, id: &str) -> Result<Value> {
+    let d = reload(tx, id).await?;
     dataset_dict(c, tx, &d, PackageDictOptions::default()).await
 }
 
@@ -839,8 +871,9 @@ pub(crate) async fn package_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
     for g in dataset_groups(tx.as_mut(), &d.id).await? {
         tx.member_delete(&g.id, &d.id, "package").await?;
     }
-    let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
-    record_package_activity(tx.as_mut(), ctx, &dict, "deleted package", &d).await?;
+    let saved = reload(tx.as_mut(), &d.id).await?;
+    let shown = dataset_dict_ser(c, tx.as_mut(), &saved).await?;
+    record_package_activity(tx.as_mut(), ctx, &shown, "deleted package", &d).await?;
     tx.change_append("package", &d.id, "delete").await?;
     tx.commit().await?;
     Ok(Value::Null)

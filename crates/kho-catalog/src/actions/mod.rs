@@ -242,16 +242,17 @@ pub(crate) async fn record_activity(
 /// as CKAN's activity plugin stores it, serialized from borrows: `json!` would first copy
 /// the whole dict (1,000 resources) into a new `Value`.
 #[derive(serde::Serialize)]
-struct PackageActivityData<'a> {
-    package: &'a Value,
+struct PackageActivityData<'a, P> {
+    package: &'a P,
     actor: &'a str,
 }
 
-/// Write a dataset activity row for `package` (its `package_show` dict).
-pub(crate) async fn record_package_activity(
+/// Write a dataset activity row for `package`, its `package_show` dict (a `Value` or a
+/// `PackageDictSer`).
+pub(crate) async fn record_package_activity<P: serde::Serialize + Sync>(
     tx: &mut dyn Tx,
     ctx: &Ctx,
-    package: &Value,
+    package: &P,
     activity_type: &str,
     d: &kho_core::model::Dataset,
 ) -> Result<()> {
