@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use kho_core::authz::{has_permission, Permission};
 use kho_core::dataset::{
-    package_dict_ser, package_dict_with, validate_dataset, DatasetCtx, Mode, OwnerOrg,
-    PackageDictOptions, PackageDictSer, ResourceInput, TagInput,
+    package_dict_owned, package_dict_ser, package_dict_with, validate_dataset, DatasetCtx, Mode,
+    OwnerOrg, PackageDict, PackageDictOptions, PackageDictSer, ResourceInput, TagInput,
 };
 use kho_core::error::{ErrorDict, Errors, FieldErrors};
 use kho_core::model::{Dataset, Group, Member, Resource, Tag, STATE_ACTIVE, STATE_DELETED};
@@ -25,7 +25,7 @@ use super::{
     require_user,
 };
 use crate::registry::{ParamDoc, Registry};
-use crate::{Catalog, Ctx};
+use crate::{Catalog, Ctx, Output};
 
 pub(crate) use kho_core::visibility::{OPEN, RESTRICTED};
 
@@ -111,6 +111,9 @@ pub fn register(r: &mut Registry) {
     action!(r, "package_show", true, package_show,
         "Return the metadata of a dataset and its resources.\n\n:param id: the id or name of the dataset\n:param include_plugin_data: sysadmins only (default false)\n:returns: the dataset",
         SHOW_PARAMS, "package");
+    r.set_output("package_show", |c, x, p| {
+        Box::pin(package_show_output(c, x, p))
+    });
     action!(r, "package_list", true, package_list,
         "Return the names of the site's active public datasets, sorted by name.\n\n:param limit: at most this many (optional)\n:param offset: skip this many (optional)\n:rtype: list of strings",
         LIST_PARAMS, "array");
@@ -280,13 +283,33 @@ pub(crate) async fn dataset_dict(
     )))
 }
 
+/// [`dataset_dict`] as an owned dict that serializes its resources straight from `d`
+/// (`package_show`'s [`Output`]).
+async fn dataset_dict_owned(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    d: Dataset,
+    mut opts: PackageDictOptions<'_>,
+) -> Result<PackageDict> {
+    opts.profile = c.config().profiles.dataset.as_deref();
+    let (org, groups) = shown_relations(tx, &d).await?;
+    Ok(package_dict_owned(
+        d,
+        org.as_ref(),
+        &groups,
+        c.licenses(),
+        &c.config().site_url,
+        opts,
+    ))
+}
+
 /// [`dataset_dict`] (default options) for serializing only, as the activity of a write
 /// that does not return the dict: the resources are written straight from `d`.
 pub(crate) async fn dataset_dict_ser<'a>(
     c: &'a Catalog,
     tx: &mut dyn Tx,
     d: &'a Dataset,
-) -> Result<PackageDictSer<'a>> {
+) -> Result<PackageDictSer<'a, &'a Resource>> {
     let opts = PackageDictOptions {
         profile: c.config().profiles.dataset.as_deref(),
         ..PackageDictOptions::default()
@@ -630,6 +653,10 @@ pub(crate) fn read_denied(ctx: &Ctx, d: &Dataset) -> Error {
 }
 
 pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    Ok(package_show_output(c, ctx, p).await?.into_value())
+}
+
+pub(crate) async fn package_show_output(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Output> {
     let name_or_id = match opt_str(&p, "id")?.filter(|s| !s.is_empty()) {
         Some(id) => id,
         None => opt_str(&p, "name")?
@@ -649,7 +676,8 @@ pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Va
         include_plugin_data: include_plugin_data && ctx.actor.is_sysadmin(),
         ..PackageDictOptions::default()
     };
-    dataset_dict(c, tx.as_mut(), &d, opts).await
+    let dict = dataset_dict_owned(c, tx.as_mut(), d, opts).await?;
+    Ok(Output::Package(Box::new(dict)))
 }
 
 pub(crate) async fn package_list(c: &Catalog, _ctx: &Ctx, p: Params) -> Result<Value> {

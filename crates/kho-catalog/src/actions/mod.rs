@@ -38,6 +38,7 @@ macro_rules! action {
             params: &[$($crate::registry::ParamDoc { name: $p, ty: $ty, required: $req, doc: $pd }),*],
             result: $res,
             handler: |c, x, p| Box::pin($f(c, x, p)),
+            output: None,
         });
     };
     ($reg:ident, $name:literal, $sef:expr, $f:path, $doc:expr, $params:expr, $res:literal) => {
@@ -51,6 +52,7 @@ macro_rules! action {
             },
             result: $res,
             handler: |c, x, p| Box::pin($f(c, x, p)),
+            output: None,
         });
     };
 }

@@ -6,7 +6,7 @@
 //! in the order `package_dictize` created them (`extras, resources, tags, groups,
 //! relationships_as_subject, relationships_as_object`).
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -135,37 +135,101 @@ pub fn package_dict_ser<'a>(
     licenses: &LicenseRegister,
     site_url: &'a str,
     opts: PackageDictOptions<'_>,
-) -> PackageDictSer<'a> {
+) -> PackageDictSer<'a, &'a Resource> {
     let mut resources = Vec::new();
     let head = package_map(d, org, groups, licenses, site_url, opts, |res| {
-        // A stand-in that `navl_order` places as any non-empty list of dicts.
-        let stand_in = if res.is_empty() {
-            Vec::new()
-        } else {
-            vec![Value::Object(Map::new())]
-        };
+        let stand_in = stand_in(&res);
         resources = res;
         stand_in
     });
     PackageDictSer {
         head,
         resources,
-        dataset_type: &d.dataset_type,
-        site_url,
+        dataset_type: Cow::Borrowed(&d.dataset_type),
+        site_url: Cow::Borrowed(site_url),
     }
 }
 
-/// See [`package_dict_ser`].
-pub struct PackageDictSer<'a> {
+/// [`package_dict_ser`] owning the dataset's resources: a `package_show` result that the
+/// HTTP layer serializes without building a map per resource, or turns into the `Value`
+/// with [`PackageDictSer::into_value`].
+pub fn package_dict_owned(
+    d: Dataset,
+    org: Option<&Group>,
+    groups: &[Group],
+    licenses: &LicenseRegister,
+    site_url: &str,
+    opts: PackageDictOptions<'_>,
+) -> PackageDict {
+    let head = package_map(&d, org, groups, licenses, site_url, opts, |res| {
+        stand_in(&res)
+    });
+    PackageDictSer {
+        head,
+        dataset_type: Cow::Owned(d.dataset_type),
+        site_url: Cow::Owned(site_url.to_owned()),
+        resources: shown_resources(d.resources),
+    }
+}
+
+/// A `package_show` dict that owns its data (see [`package_dict_owned`]).
+pub type PackageDict = PackageDictSer<'static, Resource>;
+
+/// In place of the resource dicts, a list that `navl_order` places as any non-empty list
+/// of dicts (or the empty list); [`PackageDictSer`] writes the resources there.
+fn stand_in(resources: &[&Resource]) -> Vec<Value> {
+    if resources.is_empty() {
+        Vec::new()
+    } else {
+        vec![Value::Object(Map::new())]
+    }
+}
+
+/// The resources a dict shows: not deleted, by position (stable, so ties keep the
+/// stored order).
+fn shown_resources<R: Borrow<Resource>>(resources: impl IntoIterator<Item = R>) -> Vec<R> {
+    let mut shown: Vec<R> = resources
+        .into_iter()
+        .filter(|r| r.borrow().state != "deleted")
+        .collect();
+    shown.sort_by_key(|r| r.borrow().position);
+    shown
+}
+
+/// See [`package_dict_ser`] and [`package_dict_owned`].
+pub struct PackageDictSer<'a, R> {
     /// The dict with a stand-in under `resources`.
     head: Map<String, Value>,
     /// The shown resources, in order.
-    resources: Vec<&'a Resource>,
-    dataset_type: &'a str,
-    site_url: &'a str,
+    resources: Vec<R>,
+    dataset_type: Cow<'a, str>,
+    site_url: Cow<'a, str>,
 }
 
-impl Serialize for PackageDictSer<'_> {
+impl<R: Borrow<Resource>> PackageDictSer<'_, R> {
+    /// The dict as [`package_dict_with`] returns it.
+    pub fn into_value(self) -> Map<String, Value> {
+        let mut head = self.head;
+        if !self.resources.is_empty() {
+            let dicts = self
+                .resources
+                .iter()
+                .map(|r| {
+                    Value::Object(resource_dict(
+                        r.borrow(),
+                        &self.dataset_type,
+                        &self.site_url,
+                    ))
+                })
+                .collect();
+            // Replacing a key's value keeps its place.
+            head.insert("resources".into(), Value::Array(dicts));
+        }
+        head
+    }
+}
+
+impl<R: Borrow<Resource>> Serialize for PackageDictSer<'_, R> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.head.len()))?;
         for (k, v) in &self.head {
@@ -179,14 +243,14 @@ impl Serialize for PackageDictSer<'_> {
     }
 }
 
-struct ResourceListSer<'p, 'a>(&'p PackageDictSer<'a>);
+struct ResourceListSer<'p, 'a, R>(&'p PackageDictSer<'a, R>);
 
-impl Serialize for ResourceListSer<'_, '_> {
+impl<R: Borrow<Resource>> Serialize for ResourceListSer<'_, '_, R> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let p = self.0;
         let mut seq = s.serialize_seq(Some(p.resources.len()))?;
         for r in &p.resources {
-            let (columns, extras) = resource_fields(r, p.dataset_type, p.site_url);
+            let (columns, extras) = resource_fields(r.borrow(), &p.dataset_type, &p.site_url);
             seq.serialize_element(&ResourceSer { columns, extras })?;
         }
         seq.end()
@@ -355,12 +419,7 @@ fn package_map<'a>(
             })
             .collect(),
     ));
-    let mut res: Vec<&Resource> = d
-        .resources
-        .iter()
-        .filter(|r| r.state != "deleted")
-        .collect();
-    res.sort_by_key(|r| r.position);
+    let res = shown_resources(&d.resources);
     e.push(("resources".into(), Value::Array(resources(res))));
     let mut tags = d.tags.clone();
     tags.sort_by(|a, b| a.name.cmp(&b.name));

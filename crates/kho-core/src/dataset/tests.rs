@@ -761,7 +761,8 @@ fn arb_resource() -> impl Strategy<Value = crate::model::Resource> {
 }
 
 proptest! {
-    /// The streamed dict of the activity writes exactly the bytes of the `Value` dict.
+    /// The streamed dicts (of the activity, of `package_show` over HTTP) write exactly the
+    /// bytes of the `Value` dict, and the owned one turns into that `Value`.
     #[test]
     fn package_dict_ser_matches_the_value(
         resources in prop::collection::vec(arb_resource(), 0..5),
@@ -802,5 +803,10 @@ proptest! {
         let value = Value::Object(package_dict_with(&d, None, &[], &lic, "https://k.vn", opts));
         let streamed = package_dict_ser(&d, None, &[], &lic, "https://k.vn", opts);
         prop_assert_eq!(serde_json::to_string(&streamed).ok(), Some(value.to_string()));
+        let owned = package_dict_owned(d.clone(), None, &[], &lic, "https://k.vn", opts);
+        prop_assert_eq!(serde_json::to_string(&owned).ok(), Some(value.to_string()));
+        // Same keys, same order, same values.
+        let back = Value::Object(owned.into_value());
+        prop_assert_eq!(back.to_string(), value.to_string());
     }
 }
