@@ -240,16 +240,17 @@ async fn append_resource(
     let (input, errors) = validate_resource(&p, position);
     errors.into_result()?;
     let now = kho_core::time::now_utc();
-    let mut saved = d.clone();
-    saved.resources.push(to_resource(&input, &d.id, now, None));
-    saved.metadata_modified = now;
-    tx.package_update_from(&d, &saved)
+    let resource = to_resource(&input, &d.id, now, None);
+    tx.package_append_resource(&d, &resource, now)
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => Error::field("id", "Resource id already exists."),
             other => other.into(),
         })?;
-    // The tags are unchanged, so `saved` is what the store now holds.
+    // What the store now holds (the tags are unchanged).
+    let mut saved = d;
+    saved.resources.push(resource);
+    saved.metadata_modified = now;
     let shown = dataset_dict_ser(c, tx.as_mut(), &saved).await?;
     record_package_activity(tx.as_mut(), ctx, &shown, "changed package", &saved).await?;
     drop(shown);

@@ -962,6 +962,53 @@ impl Tx for SqlTx {
         Ok(())
     }
 
+    async fn package_append_resource(
+        &mut self,
+        old: &Dataset,
+        resource: &Resource,
+        metadata_modified: NaiveDateTime,
+    ) -> StoreResult<()> {
+        // The row guard of `package_update_from`: only while the row is still `old`.
+        let updated = self
+            .exec(
+                sqlx::query(
+                    "UPDATE packages SET metadata_modified = $2 \
+                     WHERE id = $1 AND metadata_modified = $3",
+                )
+                .bind(self.backend.text(&old.id))
+                .bind(ts(&metadata_modified))
+                .bind(ts(&old.metadata_modified)),
+            )
+            .await?;
+        if updated == 0 {
+            // A concurrent writer committed first (Postgres): replace everything with
+            // exactly `old` plus the resource, as `package_update_from` does.
+            let mut dataset = old.clone();
+            dataset.resources.push(resource.clone());
+            dataset.metadata_modified = metadata_modified;
+            return self.package_update(&dataset).await;
+        }
+        // The timestamp is not among the permission labels, and the extras and tags are
+        // unchanged: only the resource is written. Its id may be that of a deleted
+        // resource of this dataset, which it revives, as `package_update_from` does.
+        let sql = format!(
+            "UPDATE resources SET {} WHERE id = $1 AND package_id = $2",
+            set_clause(RESOURCE_COLUMNS, 2)
+        );
+        let updated = self
+            .exec(bind_resource(
+                self.backend,
+                sqlx::query(&sql),
+                &old.id,
+                resource,
+            ))
+            .await?;
+        if updated == 0 {
+            self.insert_resource(&old.id, resource).await?;
+        }
+        Ok(())
+    }
+
     async fn package_rename(&mut self, id: &str, new_name: &str) -> StoreResult<()> {
         self.exec(
             sqlx::query("UPDATE packages SET name = $2 WHERE id = $1")
