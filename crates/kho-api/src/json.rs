@@ -46,8 +46,8 @@ impl Formatter for CkanFormatter {
         fragment: &str,
     ) -> io::Result<()> {
         // ASCII runs are copied whole; each other character becomes one or two `\uXXXX`
-        // escapes written from a table (`write!` per character was a tenth of the time
-        // of a Vietnamese `package_show`).
+        // escapes written from a table, not through `write!` and the formatting
+        // machinery (Vietnamese text has a non-ASCII character every few bytes).
         let bytes = fragment.as_bytes();
         let mut start = 0;
         while let Some(offset) = bytes[start..].iter().position(|b| !b.is_ascii()) {

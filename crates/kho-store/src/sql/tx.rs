@@ -276,7 +276,8 @@ impl SqlTx {
         // made a 1,000-resource dataset take 12 ms to read (BENCHMARKS.md). Only this SQL
         // differs between the backends; the decoding (and the ordering by position) is
         // shared. No ORDER BY inside the aggregate: SQLite implements one by copying every
-        // row into a temporary B-tree, a third of the read; sorting in Rust is ~20 µs.
+        // row into a temporary B-tree (a fifth of its time in a profile), whereas sorting
+        // the decoded list, already in index order, costs next to nothing.
         let sql = match self.backend {
             Backend::Sqlite => format!(
                 "SELECT package_id, json_group_array(json_array({RESOURCE_COLUMNS})) AS list \
