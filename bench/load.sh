@@ -128,12 +128,12 @@ for name in ("small", "big"):
     for _ in range(20):
         call("GET", path)
     samples = [call("GET", path) for _ in range(200)]
-    row(f"`package_show` ({'1' if name == 'small' else '1,000'} resources)", [s[0] for s in samples], samples[-1][1])
+    row(f"`package_show` ({'1 resource' if name == 'small' else '1,000 resources'})", [s[0] for s in samples], samples[-1][1])
 samples = []
 for i in range(creates):
     samples.append(call("POST", "/api/3/action/resource_create",
                         {"package_id": "big", "name": f"new {i}", "url": f"https://example.gov.vn/new/{i}.csv"}))
-row(f"`resource_create` into 1,000 → {1000 + creates} resources", [s[0] for s in samples], samples[-1][1])
+row(f"`resource_create` into 1,000 → {1000 + creates:,} resources", [s[0] for s in samples], samples[-1][1])
 PY
 # Memory: the server's peak resident set over the whole run.
 printf '\nPeak resident memory of the server over the run: %s MiB\n' \
