@@ -4,22 +4,26 @@
 # then the big-dataset paths of issue 3: package_show of a dataset with 1,000 resources and
 # a resource_create loop into it, with a 1-resource dataset as their baseline.
 #
-#   bench/load.sh [--duration SECONDS] [--connections N] [--creates N]
+#   bench/load.sh [--duration SECONDS] [--connections N] [--creates N] [--bin PATH]
 #
-# Starts `kho serve` (release build) on a free loopback port with a fresh SQLite store,
-# creates 50 organizations with 5 members each (4 listed plus the creating admin), then runs wrk against each URL and prints
-# a Markdown table for BENCHMARKS.md. Everything stays on 127.0.0.1 and stops by itself.
+# Starts `kho serve` (the release build, or the binary given by --bin, e.g. a copy of an
+# older build to measure a baseline in the same session) on a free loopback port with a
+# fresh SQLite store, creates 50 organizations with 5 members each (4 listed plus the
+# creating admin), then runs wrk against each URL and prints a Markdown table for
+# BENCHMARKS.md. Everything stays on 127.0.0.1 and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=10
 CONNECTIONS=16
 CREATES=300
+BIN=
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
     --connections) CONNECTIONS=$2; shift 2 ;;
     --creates) CREATES=$2; shift 2 ;;
+    --bin) BIN=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -28,8 +32,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kho/target}"
 if ! command -v wrk >/dev/null; then
   apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 fi
-cargo build -q --release -p kho
-BIN="$CARGO_TARGET_DIR/release/kho"
+if [ -z "$BIN" ]; then
+  cargo build -q --release -p kho
+  BIN="$CARGO_TARGET_DIR/release/kho"
+fi
 
 WORK=$(mktemp -d /tmp/kho-bench.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -122,12 +128,12 @@ for name in ("small", "big"):
     for _ in range(20):
         call("GET", path)
     samples = [call("GET", path) for _ in range(200)]
-    row(f"`package_show` ({'1' if name == 'small' else '1,000'} resources)", [s[0] for s in samples], samples[-1][1])
+    row(f"`package_show` ({'1 resource' if name == 'small' else '1,000 resources'})", [s[0] for s in samples], samples[-1][1])
 samples = []
 for i in range(creates):
     samples.append(call("POST", "/api/3/action/resource_create",
                         {"package_id": "big", "name": f"new {i}", "url": f"https://example.gov.vn/new/{i}.csv"}))
-row(f"`resource_create` into 1,000 → {1000 + creates} resources", [s[0] for s in samples], samples[-1][1])
+row(f"`resource_create` into 1,000 → {1000 + creates:,} resources", [s[0] for s in samples], samples[-1][1])
 PY
 # Memory: the server's peak resident set over the whole run.
 printf '\nPeak resident memory of the server over the run: %s MiB\n' \

@@ -111,6 +111,14 @@ fn bad_request(text: &str) -> Response {
     )
 }
 
+/// CKAN's success envelope, keys in CKAN's order.
+#[derive(serde::Serialize)]
+struct Success<'a> {
+    help: &'a str,
+    success: bool,
+    result: &'a kho_catalog::Output,
+}
+
 fn envelope_error(help: &str, locale: &str, err: &Error) -> Response {
     let status = match err {
         Error::Validation(_) | Error::ValidationMessage(_) => StatusCode::CONFLICT,
@@ -383,10 +391,15 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
         actor
     };
     let ctx = Ctx::new(actor, locale.clone());
-    match catalog.call(name, &ctx, params).await {
+    match catalog.call_output(name, &ctx, params).await {
         Ok(result) => {
-            let envelope = serde_json::json!({"help": help, "success": true, "result": result});
-            let text = json::to_string(&envelope);
+            // Serialized from a borrow: `json!` would copy the result (the whole dict of a
+            // dataset with 1,000 resources) first.
+            let text = json::to_string(&Success {
+                help: &help,
+                success: true,
+                result: &result,
+            });
             match callback {
                 Some(cb) if is_get => Response::builder()
                     .content_type("application/javascript;charset=utf-8")

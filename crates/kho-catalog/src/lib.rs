@@ -45,6 +45,33 @@ impl Ctx {
     }
 }
 
+/// An action's result, to be serialized: a `Value`, or a `package_show` dict whose
+/// resources are written straight from the stored rows. Both serialize to the bytes of
+/// the result of [`Catalog::call`].
+pub enum Output {
+    Value(Value),
+    Package(Box<kho_core::dataset::PackageDict>),
+}
+
+impl Output {
+    /// The result as [`Catalog::call`] returns it.
+    pub fn into_value(self) -> Value {
+        match self {
+            Output::Value(v) => v,
+            Output::Package(p) => Value::Object(p.into_value()),
+        }
+    }
+}
+
+impl serde::Serialize for Output {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            Output::Value(v) => v.serialize(s),
+            Output::Package(p) => p.serialize(s),
+        }
+    }
+}
+
 /// A built catalogue: the store, the configuration and the action registry.
 #[derive(Clone)]
 pub struct Catalog {
@@ -102,12 +129,26 @@ impl Catalog {
 
     /// Call an action by name. Unknown names give `Error::BadRequest` with CKAN's text.
     pub async fn call(&self, name: &str, ctx: &Ctx, params: Params) -> Result<Value> {
-        let def = self.inner.registry.get(name).ok_or_else(|| {
+        let def = self.action(name)?;
+        (def.handler)(self, ctx, params).await
+    }
+
+    /// [`Catalog::call`] for a caller that serializes the result (the HTTP layer): the
+    /// same result, as an [`Output`] that may skip building the `Value`.
+    pub async fn call_output(&self, name: &str, ctx: &Ctx, params: Params) -> Result<Output> {
+        let def = self.action(name)?;
+        match def.output {
+            Some(output) => output(self, ctx, params).await,
+            None => (def.handler)(self, ctx, params).await.map(Output::Value),
+        }
+    }
+
+    fn action(&self, name: &str) -> Result<&ActionDef> {
+        self.inner.registry.get(name).ok_or_else(|| {
             Error::BadRequest(
                 kho_core::Msg::new("Action name not known: %{name}").arg("name", name),
             )
-        })?;
-        (def.handler)(self, ctx, params).await
+        })
     }
 
     /// The `/api/3/action/help_show?name=X` URL CKAN puts in every envelope.

@@ -7,10 +7,11 @@ use std::pin::Pin;
 use kho_core::Result;
 use serde_json::Value;
 
-use crate::{Catalog, Ctx, Params};
+use crate::{Catalog, Ctx, Output, Params};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub type Handler = for<'a> fn(&'a Catalog, &'a Ctx, Params) -> BoxFuture<'a, Result<Value>>;
+pub type OutputHandler = for<'a> fn(&'a Catalog, &'a Ctx, Params) -> BoxFuture<'a, Result<Output>>;
 
 /// One documented parameter of an action.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +33,10 @@ pub struct ActionDef {
     /// A JSON-Schema-like description of the result, for the OpenAPI document.
     pub result: &'static str,
     pub handler: Handler,
+    /// The same action answering an [`Output`] that is serialized without first becoming
+    /// a `Value` (`package_show`, whose dict of 1,000 resources is costly to build as
+    /// one); `None`: `handler`'s `Value`.
+    pub output: Option<OutputHandler>,
 }
 
 #[derive(Default)]
@@ -42,6 +47,13 @@ pub struct Registry {
 impl Registry {
     pub fn add(&mut self, def: ActionDef) {
         self.actions.insert(def.name, def);
+    }
+
+    /// Give the action `name` an [`OutputHandler`] (see [`ActionDef::output`]).
+    pub fn set_output(&mut self, name: &str, output: OutputHandler) {
+        if let Some(def) = self.actions.get_mut(name) {
+            def.output = Some(output);
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&ActionDef> {

@@ -52,6 +52,17 @@ fn tables() -> &'static Tables {
 /// The canonical name of a known format (by name, MIME type, description or alternative
 /// name, any case), e.g. `csv`/`text/csv` → `CSV`, `geojson` → `GeoJSON`.
 pub fn canonical(format: &str) -> Option<&'static str> {
+    // Short ASCII names (nearly all) are lower-cased on the stack: `package_show` looks up
+    // the format of every resource.
+    let mut buf = [0u8; 32];
+    if format.is_ascii() && format.len() <= buf.len() {
+        let lower = &mut buf[..format.len()];
+        lower.copy_from_slice(format.as_bytes());
+        lower.make_ascii_lowercase();
+        if let Ok(key) = std::str::from_utf8(lower) {
+            return tables().by_key.get(key).copied();
+        }
+    }
     tables().by_key.get(&format.to_lowercase()).copied()
 }
 

@@ -18,24 +18,34 @@ pub fn isoformat(dt: &NaiveDateTime) -> String {
             dt.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
         };
     }
-    if micros == 0 {
-        format!(
-            "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            dt.month(),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        )
-    } else {
-        format!(
-            "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{micros:06}",
-            dt.month(),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second()
-        )
+    // Digits pushed one by one: `format!` goes through the formatting machinery per
+    // field, and three timestamps per resource made it visible in `package_show`.
+    let mut out = String::with_capacity(26);
+    // `year` is within 0..=9999 here.
+    push_digits(&mut out, year.unsigned_abs(), 4);
+    for (sep, n) in [
+        ('-', dt.month()),
+        ('-', dt.day()),
+        ('T', dt.hour()),
+        (':', dt.minute()),
+        (':', dt.second()),
+    ] {
+        out.push(sep);
+        push_digits(&mut out, n, 2);
+    }
+    if micros != 0 {
+        out.push('.');
+        push_digits(&mut out, micros, 6);
+    }
+    out
+}
+
+/// The last `width` decimal digits of `n`, zero-padded.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        let digit = (n / 10u32.pow(i)) % 10;
+        // `digit` < 10, so this is always an ASCII digit.
+        out.push(char::from_digit(digit, 10).unwrap_or('0'));
     }
 }
 

@@ -168,6 +168,21 @@ pub trait Tx: Send {
         let _ = old;
         self.package_update(dataset).await
     }
+    /// [`Tx::package_update_from`] for the change `resource_create` makes: `old` (the
+    /// dataset as read in this transaction) with `resource` appended and
+    /// `metadata_modified` set. The other resources are neither compared nor copied, which
+    /// is most of the work of an append to a dataset of 1,000 resources.
+    async fn package_append_resource(
+        &mut self,
+        old: &Dataset,
+        resource: &Resource,
+        metadata_modified: NaiveDateTime,
+    ) -> StoreResult<()> {
+        let mut dataset = old.clone();
+        dataset.resources.push(resource.clone());
+        dataset.metadata_modified = metadata_modified;
+        self.package_update_from(old, &dataset).await
+    }
     /// Set the dataset's name (e.g. to its id, to free the name of a deleted dataset).
     async fn package_rename(&mut self, id: &str, new_name: &str) -> StoreResult<()>;
     /// Remove the dataset, its extras, tag links, resources (deleted ones too) and every

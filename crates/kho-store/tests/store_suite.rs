@@ -1327,6 +1327,99 @@ async fn package_update_from_matches_package_update(store: Arc<dyn Store>) {
     assert_eq!(tx.package_get(&b.id).await.expect("get"), Some(mine));
 }
 
+/// `package_append_resource` ends where `package_update_from` with the resource appended
+/// ends: the row's timestamp, the new resource (a deleted one of the dataset revived), the
+/// rest untouched; a resource id of another dataset conflicts; a stale `old` replaces
+/// everything.
+async fn package_append_resource_matches_update_from(store: Arc<dyn Store>) {
+    let org = group("append-org", true);
+    insert_groups(&*store, &[&org]).await;
+    let mut d = dataset("append", Some(&org.id));
+    d.tags = vec![tag("one", None)];
+    d.extras = vec![dataset_extra("k", "v")];
+    d.resources = (0..3).map(|i| resource(&d.id, i)).collect();
+    let mut other = dataset("append-other", Some(&org.id));
+    let other_resource = resource(&other.id, 0);
+    other.resources = vec![other_resource.clone()];
+    insert_datasets(&*store, &[&d, &other]).await;
+    let mut tx = store.read().await.expect("read");
+    let stored = tx.package_get(&d.id).await.expect("get").expect("d");
+    drop(tx);
+
+    let mut added = resource(&d.id, 3);
+    added.name = Some("nul \u{0} và \u{1}".to_owned());
+    let now = at("2030-01-01T00:00:00.000001");
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_append_resource(&stored, &added, now)
+        .await
+        .expect("append");
+    tx.commit().await.expect("commit");
+    let mut want = stored.clone();
+    want.resources.push(added.clone());
+    want.metadata_modified = now;
+    let mut tx = store.read().await.expect("read");
+    let got = tx.package_get(&d.id).await.expect("get").expect("d");
+    assert_eq!(got, want);
+    drop(tx);
+
+    // Delete the appended resource, then append it again: it is revived.
+    let mut without = got.clone();
+    without.resources.pop();
+    without.metadata_modified = at("2030-01-02T00:00:00");
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_update_from(&got, &without)
+        .await
+        .expect("delete");
+    tx.commit().await.expect("commit");
+    let later = at("2030-01-03T00:00:00");
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_append_resource(&without, &added, later)
+        .await
+        .expect("revive");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    let revived = tx.package_get(&d.id).await.expect("get").expect("d");
+    assert_eq!(revived.resources, want.resources);
+    assert_eq!(revived.metadata_modified, later);
+    drop(tx);
+
+    // Another dataset's resource id: a conflict.
+    let mut tx = store.begin().await.expect("begin");
+    let mut theirs = other_resource.clone();
+    theirs.package_id.clone_from(&d.id);
+    theirs.position = 4;
+    let err = tx
+        .package_append_resource(&revived, &theirs, at("2030-01-04T00:00:00"))
+        .await
+        .expect_err("conflict");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    drop(tx);
+
+    // A stale `old`: exactly `old` plus the resource, whatever was stored since.
+    let mut tx = store.begin().await.expect("begin");
+    let mut changed = revived.clone();
+    changed.title = Some("another writer".to_owned());
+    changed.resources.truncate(1);
+    changed.metadata_modified = at("2030-01-05T00:00:00");
+    tx.package_update_from(&revived, &changed)
+        .await
+        .expect("other writer");
+    tx.commit().await.expect("commit");
+    let mut last = resource(&d.id, 4);
+    last.url = "https://example.org/last".to_owned();
+    let end = at("2030-01-06T00:00:00");
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_append_resource(&revived, &last, end)
+        .await
+        .expect("stale");
+    tx.commit().await.expect("commit");
+    let mut want = revived.clone();
+    want.resources.push(last);
+    want.metadata_modified = end;
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.package_get(&d.id).await.expect("get"), Some(want));
+}
+
 async fn dataset_purge_removes_everything(store: Arc<dyn Store>) {
     let org = group("purge-org", true);
     insert_groups(&*store, &[&org]).await;
@@ -2559,6 +2652,7 @@ macro_rules! store_suite {
 store_suite! {
     every: [
         package_update_from_matches_package_update,
+        package_append_resource_matches_update_from,
         migrations_are_idempotent,
         user_roundtrip,
         control_characters_round_trip,

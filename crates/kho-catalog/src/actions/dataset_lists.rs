@@ -8,10 +8,10 @@ use kho_core::model::{Dataset, STATE_ACTIVE, STATE_DELETED};
 use kho_core::params::{opt_int, opt_list, opt_natural, Params};
 use kho_core::{Error, Msg, Result};
 use kho_store::{DatasetFilter, Tx};
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::datasets::{dataset_dict, has_perm, text_of, OPEN, RESTRICTED};
-use super::{action, capacity_in, id_param, pd, record_activity, require_user};
+use super::datasets::{dataset_dict, dataset_dict_ser, has_perm, text_of, OPEN, RESTRICTED};
+use super::{action, capacity_in, id_param, pd, record_package_activity, require_user};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
@@ -191,16 +191,8 @@ async fn save_changed(
 ) -> Result<()> {
     d.metadata_modified = kho_core::time::now_utc();
     tx.package_update(d).await?;
-    let dict = dataset_dict(c, tx, d, PackageDictOptions::default()).await?;
-    record_activity(
-        tx,
-        ctx.actor.user_id().unwrap_or_default(),
-        &d.id,
-        activity_type,
-        json!({"package": dict, "actor": ctx.actor.display()}),
-        kho_core::visibility::dataset_labels(d),
-    )
-    .await?;
+    let shown = dataset_dict_ser(c, tx, d).await?;
+    record_package_activity(tx, ctx, &shown, activity_type, d).await?;
     Ok(())
 }
 

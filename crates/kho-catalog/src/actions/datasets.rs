@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use kho_core::authz::{has_permission, Permission};
 use kho_core::dataset::{
-    package_dict_with, validate_dataset, DatasetCtx, Mode, OwnerOrg, PackageDictOptions,
-    ResourceInput, TagInput,
+    package_dict_owned, package_dict_ser, package_dict_with, validate_dataset, DatasetCtx, Mode,
+    OwnerOrg, PackageDict, PackageDictOptions, PackageDictSer, ResourceInput, TagInput,
 };
 use kho_core::error::{ErrorDict, Errors, FieldErrors};
 use kho_core::model::{
@@ -23,11 +23,11 @@ use kho_store::{DatasetFilter, StoreError, Tx};
 use serde_json::{json, Map, Value};
 
 use super::{
-    action, caller_labels, capacity_in, load_group, not_authorized, pd, record_activity,
+    action, caller_labels, capacity_in, load_group, not_authorized, pd, record_package_activity,
     require_user,
 };
 use crate::registry::{ParamDoc, Registry};
-use crate::{Catalog, Ctx};
+use crate::{Catalog, Ctx, Output};
 
 pub(crate) use kho_core::visibility::{OPEN, RESTRICTED};
 
@@ -131,6 +131,9 @@ pub fn register(r: &mut Registry) {
     action!(r, "package_show", true, package_show,
         "Return the metadata of a dataset and its resources.\n\n:param id: the id or name of the dataset\n:param include_plugin_data: sysadmins only (default false)\n:returns: the dataset",
         SHOW_PARAMS, "package");
+    r.set_output("package_show", |c, x, p| {
+        Box::pin(package_show_output(c, x, p))
+    });
     action!(r, "package_list", true, package_list,
         "Return the names of the site's active public datasets, sorted by name.\n\n:param limit: at most this many (optional)\n:param offset: skip this many (optional)\n:param include_private: kho: also the private (non-open) datasets the caller may read, as `ckanapi dump datasets --all --include-private` asks (optional, default false)\n:param include_drafts: kho: also the drafts the caller may read (optional, default false)\n:param include_deleted: kho: also the deleted datasets the caller may read (optional, default false)\n:rtype: list of strings",
         LIST_PARAMS, "array");
@@ -271,6 +274,16 @@ async fn dataset_groups(tx: &mut dyn Tx, id: &str) -> Result<Vec<Group>> {
     Ok(out)
 }
 
+/// The active owner organization and groups that a dataset's dict shows.
+async fn shown_relations(tx: &mut dyn Tx, d: &Dataset) -> Result<(Option<Group>, Vec<Group>)> {
+    let org = match &d.owner_org {
+        Some(id) => tx.group_get(id).await?.filter(|g| g.state == STATE_ACTIVE),
+        None => None,
+    };
+    let groups = dataset_groups(tx, &d.id).await?;
+    Ok((org, groups))
+}
+
 /// The `package_show` dict of a stored dataset.
 pub(crate) async fn dataset_dict(
     c: &Catalog,
@@ -279,11 +292,7 @@ pub(crate) async fn dataset_dict(
     mut opts: PackageDictOptions<'_>,
 ) -> Result<Value> {
     opts.profile = c.config().profiles.dataset.as_deref();
-    let org = match &d.owner_org {
-        Some(id) => tx.group_get(id).await?.filter(|g| g.state == STATE_ACTIVE),
-        None => None,
-    };
-    let groups = dataset_groups(tx, &d.id).await?;
+    let (org, groups) = shown_relations(tx, d).await?;
     Ok(Value::Object(package_dict_with(
         d,
         org.as_ref(),
@@ -294,12 +303,58 @@ pub(crate) async fn dataset_dict(
     )))
 }
 
-/// Reload a dataset just written (tag ids are the store's) and render it.
-async fn saved_dict(c: &Catalog, tx: &mut dyn Tx, id: &str) -> Result<Value> {
-    let d = tx
-        .package_get(id)
+/// [`dataset_dict`] as an owned dict that serializes its resources straight from `d`
+/// (`package_show`'s [`Output`]).
+async fn dataset_dict_owned(
+    c: &Catalog,
+    tx: &mut dyn Tx,
+    d: Dataset,
+    mut opts: PackageDictOptions<'_>,
+) -> Result<PackageDict> {
+    opts.profile = c.config().profiles.dataset.as_deref();
+    let (org, groups) = shown_relations(tx, &d).await?;
+    Ok(package_dict_owned(
+        d,
+        org.as_ref(),
+        &groups,
+        c.licenses(),
+        &c.config().site_url,
+        opts,
+    ))
+}
+
+/// [`dataset_dict`] (default options) for serializing only, as the activity of a write
+/// that does not return the dict: the resources are written straight from `d`.
+pub(crate) async fn dataset_dict_ser<'a>(
+    c: &'a Catalog,
+    tx: &mut dyn Tx,
+    d: &'a Dataset,
+) -> Result<PackageDictSer<'a, &'a Resource>> {
+    let opts = PackageDictOptions {
+        profile: c.config().profiles.dataset.as_deref(),
+        ..PackageDictOptions::default()
+    };
+    let (org, groups) = shown_relations(tx, d).await?;
+    Ok(package_dict_ser(
+        d,
+        org.as_ref(),
+        &groups,
+        c.licenses(),
+        &c.config().site_url,
+        opts,
+    ))
+}
+
+/// Reload a dataset just written (tag ids are the store's).
+async fn reload(tx: &mut dyn Tx, id: &str) -> Result<Dataset> {
+    tx.package_get(id)
         .await?
-        .ok_or_else(|| Error::internal(format!("dataset {id} vanished")))?;
+        .ok_or_else(|| Error::internal(format!("dataset {id} vanished")))
+}
+
+/// Reload a dataset just written and render it.
+async fn saved_dict(c: &Catalog, tx: &mut dyn Tx, id: &str) -> Result<Value> {
+    let d = reload(tx, id).await?;
     dataset_dict(c, tx, &d, PackageDictOptions::default()).await
 }
 
@@ -603,15 +658,7 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         tx.member_upsert(&new_package_member(&g.id, &d.id)).await?;
     }
     let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
-    record_activity(
-        tx.as_mut(),
-        &me.id,
-        &d.id,
-        "new package",
-        json!({"package": dict, "actor": me.name}),
-        dataset_labels(&d),
-    )
-    .await?;
+    record_package_activity(tx.as_mut(), ctx, &dict, "new package", &d).await?;
     tx.change_append("package", &d.id, "create").await?;
     tx.commit().await?;
     Ok(dict)
@@ -629,6 +676,10 @@ pub(crate) fn read_denied(ctx: &Ctx, asked: &str) -> Error {
 }
 
 pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    Ok(package_show_output(c, ctx, p).await?.into_value())
+}
+
+pub(crate) async fn package_show_output(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Output> {
     let name_or_id = match opt_str(&p, "id")?.filter(|s| !s.is_empty()) {
         Some(id) => id,
         None => opt_str(&p, "name")?
@@ -648,7 +699,8 @@ pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Va
         include_plugin_data: include_plugin_data && ctx.actor.is_sysadmin(),
         ..PackageDictOptions::default()
     };
-    dataset_dict(c, tx.as_mut(), &d, opts).await
+    let dict = dataset_dict_owned(c, tx.as_mut(), d, opts).await?;
+    Ok(Output::Package(Box::new(dict)))
 }
 
 pub(crate) async fn package_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
@@ -837,15 +889,7 @@ pub(crate) async fn update_with(
         }
     }
     let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
-    record_activity(
-        tx.as_mut(),
-        ctx.actor.user_id().unwrap_or_default(),
-        &d.id,
-        "changed package",
-        json!({"package": dict, "actor": ctx.actor.display()}),
-        dataset_labels(&d),
-    )
-    .await?;
+    record_package_activity(tx.as_mut(), ctx, &dict, "changed package", &d).await?;
     tx.change_append("package", &d.id, "update").await?;
     tx.commit().await?;
     Ok(dict)
@@ -903,16 +947,9 @@ pub(crate) async fn package_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
     for g in dataset_groups(tx.as_mut(), &d.id).await? {
         tx.member_delete(&g.id, &d.id, "package").await?;
     }
-    let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
-    record_activity(
-        tx.as_mut(),
-        ctx.actor.user_id().unwrap_or_default(),
-        &d.id,
-        "deleted package",
-        json!({"package": dict, "actor": ctx.actor.display()}),
-        dataset_labels(&d),
-    )
-    .await?;
+    let saved = reload(tx.as_mut(), &d.id).await?;
+    let shown = dataset_dict_ser(c, tx.as_mut(), &saved).await?;
+    record_package_activity(tx.as_mut(), ctx, &shown, "deleted package", &d).await?;
     tx.change_append("package", &d.id, "delete").await?;
     tx.commit().await?;
     Ok(Value::Null)

@@ -38,6 +38,7 @@ macro_rules! action {
             params: &[$($crate::registry::ParamDoc { name: $p, ty: $ty, required: $req, doc: $pd }),*],
             result: $res,
             handler: |c, x, p| Box::pin($f(c, x, p)),
+            output: None,
         });
     };
     ($reg:ident, $name:literal, $sef:expr, $f:path, $doc:expr, $params:expr, $res:literal) => {
@@ -51,6 +52,7 @@ macro_rules! action {
             },
             result: $res,
             handler: |c, x, p| Box::pin($f(c, x, p)),
+            output: None,
         });
     };
 }
@@ -227,13 +229,66 @@ pub(crate) async fn record_activity(
     data: Value,
     labels: Vec<String>,
 ) -> Result<()> {
+    record_activity_text(
+        tx,
+        user_id,
+        object_id,
+        activity_type,
+        data.to_string(),
+        labels,
+    )
+    .await
+}
+
+/// The data of a dataset activity, `{"package": <package_show dict>, "actor": <name>}`
+/// as CKAN's activity plugin stores it, serialized from borrows: `json!` would first copy
+/// the whole dict (1,000 resources) into a new `Value`.
+#[derive(serde::Serialize)]
+struct PackageActivityData<'a, P> {
+    package: &'a P,
+    actor: &'a str,
+}
+
+/// Write a dataset activity row for `package`, its `package_show` dict (a `Value` or a
+/// `PackageDictSer`).
+pub(crate) async fn record_package_activity<P: serde::Serialize + Sync>(
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    package: &P,
+    activity_type: &str,
+    d: &kho_core::model::Dataset,
+) -> Result<()> {
+    let data = serde_json::to_string(&PackageActivityData {
+        package,
+        actor: ctx.actor.display(),
+    })
+    .map_err(Error::internal)?;
+    record_activity_text(
+        tx,
+        ctx.actor.user_id().unwrap_or_default(),
+        &d.id,
+        activity_type,
+        data,
+        kho_core::visibility::dataset_labels(d),
+    )
+    .await
+}
+
+async fn record_activity_text(
+    tx: &mut dyn Tx,
+    user_id: &str,
+    object_id: &str,
+    activity_type: &str,
+    data: String,
+    labels: Vec<String>,
+) -> Result<()> {
     let a = Activity {
         id: uuid::Uuid::new_v4().to_string(),
         timestamp: kho_core::time::now_utc(),
         user_id: user_id.to_string(),
         object_id: object_id.to_string(),
         activity_type: activity_type.to_string(),
-        data: data.to_string(),
+        data,
         permission_labels: labels,
     };
     tx.activity_insert(&a).await?;

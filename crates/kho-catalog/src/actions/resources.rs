@@ -7,8 +7,8 @@
 //! update need `update_dataset`, delete needs `delete_dataset`.
 
 use kho_core::authz::Permission;
-use kho_core::dataset::validate_resource;
 use kho_core::dataset::PackageDictOptions;
+use kho_core::dataset::{resource_dict, validate_resource};
 use kho_core::error::{ErrorDict, FieldErrors};
 use kho_core::model::{Dataset, Resource};
 use kho_core::params::{req_str, Params};
@@ -17,9 +17,10 @@ use kho_store::{StoreError, Tx};
 use serde_json::{json, Map, Value};
 
 use super::datasets::{
-    can_read, dataset_dict, dataset_perm, read_denied, text_of, to_resource, update_with,
+    can_read, dataset_dict, dataset_dict_ser, dataset_perm, read_denied, text_of, to_resource,
+    update_with,
 };
-use super::{action, pd, record_activity};
+use super::{action, pd, record_package_activity};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
@@ -239,27 +240,27 @@ async fn append_resource(
     let (input, errors) = validate_resource(&p, position);
     errors.into_result()?;
     let now = kho_core::time::now_utc();
-    let mut saved = d.clone();
-    saved.resources.push(to_resource(&input, &d.id, now, None));
-    saved.metadata_modified = now;
-    tx.package_update_from(&d, &saved)
+    let resource = to_resource(&input, &d.id, now, None);
+    tx.package_append_resource(&d, &resource, now)
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => Error::field("id", "Resource id already exists."),
             other => other.into(),
         })?;
-    // The tags are unchanged, so `saved` is what the store now holds.
-    let dict = dataset_dict(c, tx.as_mut(), &saved, PackageDictOptions::default()).await?;
-    let resource = nth_resource(&dict, index)?;
-    record_activity(
-        tx.as_mut(),
-        ctx.actor.user_id().unwrap_or_default(),
-        &saved.id,
-        "changed package",
-        json!({"package": dict, "actor": ctx.actor.display()}),
-        kho_core::visibility::dataset_labels(&saved),
-    )
-    .await?;
+    // What the store now holds (the tags are unchanged).
+    let mut saved = d;
+    saved.resources.push(resource);
+    saved.metadata_modified = now;
+    let shown = dataset_dict_ser(c, tx.as_mut(), &saved).await?;
+    record_package_activity(tx.as_mut(), ctx, &shown, "changed package", &saved).await?;
+    drop(shown);
+    // The new resource as `package_show` shows it: the last one (its position is the
+    // number of resources before it).
+    let resource = saved
+        .resources
+        .last()
+        .map(|r| Value::Object(resource_dict(r, &saved.dataset_type, &c.config().site_url)))
+        .ok_or_else(|| Error::internal("saved resource vanished"))?;
     tx.change_append("package", &saved.id, "update").await?;
     tx.commit().await?;
     Ok(resource)

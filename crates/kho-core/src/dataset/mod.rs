@@ -8,8 +8,9 @@
 mod dictize;
 
 pub use dictize::{
-    organization_dict, package_dict, package_dict_with, package_group_dict, resource_dict,
-    resource_url, PackageDictOptions,
+    organization_dict, package_dict, package_dict_owned, package_dict_ser, package_dict_with,
+    package_group_dict, resource_dict, resource_url, PackageDict, PackageDictOptions,
+    PackageDictSer,
 };
 
 use chrono::NaiveDateTime;

@@ -680,3 +680,133 @@ fn profile_fields_in_validation() {
     assert_eq!(v.sharing_level, "open");
     assert!(v.profile.is_empty());
 }
+
+fn arb_resource() -> impl Strategy<Value = crate::model::Resource> {
+    let text = "\\PC{0,8}";
+    let opt_text = prop::option::of(text);
+    let url = prop_oneof![
+        Just("http://x/a.csv".to_string()),
+        Just("example.org/b.csv".to_string()),
+        Just(String::new()),
+        Just("/a b/Tệp số 1.csv".to_string()),
+        text.prop_map(String::from),
+    ];
+    let extras = prop_oneof![
+        Just("{}".to_string()),
+        Just("not json".to_string()),
+        prop::collection::vec((key(), arb_json()), 0..5)
+            .prop_map(|kv| Value::Object(kv.into_iter().collect()).to_string()),
+    ];
+    let ts = prop::option::of(prop_oneof![
+        Just("2026-01-02T03:04:05"),
+        Just("2026-01-02T03:04:05.000100"),
+    ]);
+    (
+        (
+            text,
+            url,
+            prop_oneof![
+                Just("csv"),
+                Just("CSV"),
+                Just("text/csv"),
+                Just("Định dạng"),
+                Just("")
+            ],
+        ),
+        (
+            opt_text.clone(),
+            opt_text.clone(),
+            any::<Option<i64>>(),
+            -2i64..4,
+        ),
+        (
+            prop::option::of(prop_oneof![Just("upload"), Just("")]),
+            prop_oneof![Just("active"), Just("deleted")],
+            extras,
+            ts.clone(),
+            ts,
+        ),
+    )
+        .prop_map(
+            |(
+                (id, url, format),
+                (name, description, size, position),
+                (url_type, state, extras, last_modified, cache_last_updated),
+            )| {
+                let now = crate::time::parse("2026-01-02T03:04:05.5").unwrap_or_default();
+                crate::model::Resource {
+                    id,
+                    package_id: "p".into(),
+                    url,
+                    format: format.into(),
+                    name,
+                    description,
+                    hash: "h".into(),
+                    size,
+                    mimetype: Some("text/csv".into()),
+                    mimetype_inner: None,
+                    cache_url: None,
+                    cache_last_updated: cache_last_updated.and_then(crate::time::parse),
+                    last_modified: last_modified.and_then(crate::time::parse),
+                    created: now,
+                    metadata_modified: now,
+                    resource_type: None,
+                    url_type: url_type.map(str::to_string),
+                    position,
+                    state: state.into(),
+                    extras,
+                }
+            },
+        )
+}
+
+proptest! {
+    /// The streamed dicts (of the activity, of `package_show` over HTTP) write exactly the
+    /// bytes of the `Value` dict, and the owned one turns into that `Value`.
+    #[test]
+    fn package_dict_ser_matches_the_value(
+        resources in prop::collection::vec(arb_resource(), 0..5),
+        with_profile in any::<bool>(),
+    ) {
+        let now = crate::time::parse("2026-01-02T03:04:05").unwrap_or_default();
+        let d = Dataset {
+            id: "p".into(),
+            name: "ds".into(),
+            title: Some("Tiêu đề".into()),
+            author: None,
+            author_email: None,
+            maintainer: None,
+            maintainer_email: None,
+            license_id: Some("cc-by".into()),
+            notes: Some("ghi chú".into()),
+            url: None,
+            version: None,
+            state: "active".into(),
+            dataset_type: "dataset".into(),
+            owner_org: None,
+            sharing_level: "open".into(),
+            creator_user_id: None,
+            metadata_created: now,
+            metadata_modified: now,
+            profile: r#"{"update_frequency": "monthly"}"#.into(),
+            plugin_data: None,
+            extras: vec![DatasetExtra { key: "a".into(), value: "b".into() }],
+            tags: vec![],
+            resources,
+        };
+        let lic = crate::license::LicenseRegister::ckan_default();
+        let schema = crate::profile::DatasetSchema::shipped();
+        let opts = PackageDictOptions {
+            profile: with_profile.then_some(&schema),
+            ..Default::default()
+        };
+        let value = Value::Object(package_dict_with(&d, None, &[], &lic, "https://k.vn", opts));
+        let streamed = package_dict_ser(&d, None, &[], &lic, "https://k.vn", opts);
+        prop_assert_eq!(serde_json::to_string(&streamed).ok(), Some(value.to_string()));
+        let owned = package_dict_owned(d.clone(), None, &[], &lic, "https://k.vn", opts);
+        prop_assert_eq!(serde_json::to_string(&owned).ok(), Some(value.to_string()));
+        // Same keys, same order, same values.
+        let back = Value::Object(owned.into_value());
+        prop_assert_eq!(back.to_string(), value.to_string());
+    }
+}

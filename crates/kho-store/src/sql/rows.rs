@@ -11,6 +11,8 @@
 //! commutes with `lower()`, so equality, `ORDER BY` and `lower(x) = lower($1)` behave the
 //! same on both.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, DatasetExtra, Grantee, Group,
@@ -340,67 +342,86 @@ pub(super) fn resource(row: StoredRow<'_>) -> StoreResult<Resource> {
     })
 }
 
+/// One element of the aggregated resource list: the columns of [`RESOURCE_COLUMNS`] as a
+/// JSON array, deserialized field by field in that order (serde reads a struct from a
+/// sequence): straight into owned strings, not into `Value`s that are then copied.
+/// Timestamps borrow from the input (they never contain escapes) and are parsed without
+/// an intermediate `String`.
+#[derive(serde::Deserialize)]
+struct ResourceJson<'a> {
+    id: String,
+    package_id: String,
+    url: String,
+    format: String,
+    name: Option<String>,
+    description: Option<String>,
+    hash: String,
+    size: Option<i64>,
+    mimetype: Option<String>,
+    mimetype_inner: Option<String>,
+    cache_url: Option<String>,
+    #[serde(borrow)]
+    cache_last_updated: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    last_modified: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    created: Cow<'a, str>,
+    #[serde(borrow)]
+    metadata_modified: Cow<'a, str>,
+    resource_type: Option<String>,
+    url_type: Option<String>,
+    position: i64,
+    state: String,
+    extras: String,
+}
+
 /// The resources of one dataset from `SELECT package_id, <agg> AS list`: a JSON array of
-/// arrays of [`RESOURCE_COLUMNS`], in order (see `load_children`).
+/// arrays of [`RESOURCE_COLUMNS`] (see `load_children`), sorted here by position, then id
+/// (bytewise, as both backends' `COLLATE "C"`/BINARY ids sort).
 pub(super) fn resource_list(row: StoredRow<'_>) -> StoreResult<Vec<Resource>> {
-    use serde_json::Value;
-    let list = text(row, "list")?;
-    let items: Vec<Vec<Value>> =
+    // Raw, not `untext`: JSON escapes the control characters that encoding uses, so it
+    // applies to the strings inside, one by one.
+    let list = row
+        .row
+        .try_get::<String, _>("list")
+        .map_err(|e| corrupt("list", e))?;
+    let items: Vec<ResourceJson<'_>> =
         serde_json::from_str(&list).map_err(|e| corrupt("resources", e))?;
     let backend = row.backend;
-    let text_at = |v: &[Value], i: usize, column: &str| -> StoreResult<Option<String>> {
-        match v.get(i) {
-            Some(Value::String(s)) => Ok(Some(backend.untext(s.clone()))),
-            Some(Value::Null) | None => Ok(None),
-            Some(other) => Err(corrupt(column, format!("not text: {other}"))),
-        }
-    };
-    let req = |v: &[Value], i: usize, column: &str| -> StoreResult<String> {
-        text_at(v, i, column)?.ok_or_else(|| corrupt(column, "null"))
-    };
-    let int_at = |v: &[Value], i: usize, column: &str| -> StoreResult<Option<i64>> {
-        match v.get(i) {
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .map(Some)
-                .ok_or_else(|| corrupt(column, format!("not an integer: {n}"))),
-            Some(Value::Null) | None => Ok(None),
-            Some(other) => Err(corrupt(column, format!("not an integer: {other}"))),
-        }
-    };
-    let ts_at = |v: &[Value], i: usize, column: &str| -> StoreResult<Option<NaiveDateTime>> {
-        text_at(v, i, column)?
-            .map(|s| parse_ts(column, &s))
-            .transpose()
-    };
-    items
-        .iter()
-        .map(|v| {
+    let text = |s: String| backend.untext(s);
+    let text_opt = |s: Option<String>| s.map(|s| backend.untext(s));
+    let ts = |column: &str, s: &str| parse_ts(column, s);
+    let ts_opt =
+        |column: &str, s: Option<Cow<'_, str>>| s.map(|s| parse_ts(column, &s)).transpose();
+    let mut out = items
+        .into_iter()
+        .map(|r| {
             Ok(Resource {
-                id: req(v, 0, "id")?,
-                package_id: req(v, 1, "package_id")?,
-                url: req(v, 2, "url")?,
-                format: req(v, 3, "format")?,
-                name: text_at(v, 4, "name")?,
-                description: text_at(v, 5, "description")?,
-                hash: req(v, 6, "hash")?,
-                size: int_at(v, 7, "size")?,
-                mimetype: text_at(v, 8, "mimetype")?,
-                mimetype_inner: text_at(v, 9, "mimetype_inner")?,
-                cache_url: text_at(v, 10, "cache_url")?,
-                cache_last_updated: ts_at(v, 11, "cache_last_updated")?,
-                last_modified: ts_at(v, 12, "last_modified")?,
-                created: ts_at(v, 13, "created")?.ok_or_else(|| corrupt("created", "null"))?,
-                metadata_modified: ts_at(v, 14, "metadata_modified")?
-                    .ok_or_else(|| corrupt("metadata_modified", "null"))?,
-                resource_type: text_at(v, 15, "resource_type")?,
-                url_type: text_at(v, 16, "url_type")?,
-                position: int_at(v, 17, "position")?.ok_or_else(|| corrupt("position", "null"))?,
-                state: req(v, 18, "state")?,
-                extras: req(v, 19, "extras")?,
+                cache_last_updated: ts_opt("cache_last_updated", r.cache_last_updated)?,
+                last_modified: ts_opt("last_modified", r.last_modified)?,
+                created: ts("created", &r.created)?,
+                metadata_modified: ts("metadata_modified", &r.metadata_modified)?,
+                id: text(r.id),
+                package_id: text(r.package_id),
+                url: text(r.url),
+                format: text(r.format),
+                name: text_opt(r.name),
+                description: text_opt(r.description),
+                hash: text(r.hash),
+                size: r.size,
+                mimetype: text_opt(r.mimetype),
+                mimetype_inner: text_opt(r.mimetype_inner),
+                cache_url: text_opt(r.cache_url),
+                resource_type: text_opt(r.resource_type),
+                url_type: text_opt(r.url_type),
+                position: r.position,
+                state: text(r.state),
+                extras: text(r.extras),
             })
         })
-        .collect()
+        .collect::<StoreResult<Vec<Resource>>>()?;
+    out.sort_unstable_by(|a, b| a.position.cmp(&b.position).then_with(|| a.id.cmp(&b.id)));
+    Ok(out)
 }
 
 /// One text column, e.g. `SELECT name`.
