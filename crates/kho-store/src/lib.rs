@@ -217,6 +217,10 @@ pub trait Tx: Send {
     /// least one active dataset, sorted, without duplicates.
     async fn tags_in_use(&mut self, vocabulary_id: Option<&str>) -> StoreResult<Vec<String>>;
 
+    /// The active groups (not organizations) a dataset is an active member of, ordered by
+    /// name, each with its active extras sorted by key: two queries, however many groups.
+    async fn groups_of_package(&mut self, package_id: &str) -> StoreResult<Vec<Group>>;
+
     // ---- collaborators and access grants
     /// Insert the collaborator or replace the capacity and `modified` of an existing one.
     async fn collaborator_upsert(&mut self, c: &Collaborator) -> StoreResult<()>;

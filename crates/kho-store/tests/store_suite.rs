@@ -2205,6 +2205,39 @@ async fn public_tags_formats_and_names(store: Arc<dyn Store>) {
     assert_eq!(all.len(), 3);
 }
 
+async fn groups_of_a_package(store: Arc<dyn Store>) {
+    let mut b = group("b-nhom", false);
+    b.extras = vec![extra(&b.id, "z", "1"), extra(&b.id, "a", "2")];
+    let a = group("a-nhom", false);
+    let mut gone = group("c-cu", false);
+    gone.state = "deleted".to_owned();
+    let org = group("so-a", true);
+    let left = group("d-roi", false);
+    insert_groups(&*store, &[&a, &b, &gone, &org, &left]).await;
+    let d = dataset("bo", Some(&org.id));
+    insert_datasets(&*store, &[&d]).await;
+    let mut tx = store.begin().await.expect("begin");
+    for g in [&a, &b, &gone, &org, &left] {
+        tx.member_upsert(&member(&g.id, &d.id, "package", "public"))
+            .await
+            .expect("member");
+    }
+    let mut ended = member(&left.id, &d.id, "package", "public");
+    ended.state = "deleted".to_owned();
+    tx.member_upsert(&ended).await.expect("member");
+    let groups = tx.groups_of_package(&d.id).await.expect("groups");
+    let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["a-nhom", "b-nhom"], "active groups, by name");
+    let keys: Vec<&str> = groups[1].extras.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["a", "z"]);
+    assert!(tx
+        .groups_of_package("none")
+        .await
+        .expect("groups")
+        .is_empty());
+    tx.commit().await.expect("commit");
+}
+
 // ---------------------------------------------------------------- visibility and access
 
 /// Names of the active-or-draft datasets a caller with `facts` may read (`None`:
@@ -2688,6 +2721,7 @@ store_suite! {
         labels_follow_every_dataset_write,
         grants_and_collaborators,
         membership_of_an_active_organization,
+        groups_of_a_package,
     ],
     concurrent: [
         read_while_writing,

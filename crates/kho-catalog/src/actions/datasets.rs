@@ -261,17 +261,7 @@ pub(crate) async fn can_read(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, d: &Datase
 
 /// The active groups (not organizations) a dataset is a member of.
 async fn dataset_groups(tx: &mut dyn Tx, id: &str) -> Result<Vec<Group>> {
-    let mut out = Vec::new();
-    for m in tx.member_of(id, "package").await? {
-        if let Some(g) = tx
-            .group_get(&m.group_id)
-            .await?
-            .filter(|g| g.state == STATE_ACTIVE && !g.is_organization)
-        {
-            out.push(g);
-        }
-    }
-    Ok(out)
+    Ok(tx.groups_of_package(id).await?)
 }
 
 /// The active owner organization and groups that a dataset's dict shows.

@@ -1145,6 +1145,44 @@ impl Tx for SqlTx {
 
     // ---- activity
 
+    async fn groups_of_package(&mut self, package_id: &str) -> StoreResult<Vec<Group>> {
+        const MEMBER_OF: &str = "SELECT m.group_id FROM members m \
+             WHERE m.table_id = $1 AND m.table_name = 'package' AND m.state = 'active'";
+        let columns = GROUP_COLUMNS
+            .split(',')
+            .map(|c| format!("g.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM groups g WHERE g.id IN ({MEMBER_OF}) \
+             AND g.is_organization = 0 AND g.state = 'active' ORDER BY g.name"
+        );
+        let id = self.backend.text(package_id);
+        let group_rows = self.all(sqlx::query(&sql).bind(id.clone())).await?;
+        let mut groups = rows::all(self.backend, &group_rows, rows::group)?;
+        if groups.is_empty() {
+            return Ok(groups);
+        }
+        let sql = format!(
+            "SELECT e.id, e.group_id, e.key, e.value, e.state FROM group_extras e \
+             JOIN groups g ON g.id = e.group_id \
+             WHERE e.group_id IN ({MEMBER_OF}) AND e.state = 'active' \
+             AND g.is_organization = 0 AND g.state = 'active' ORDER BY e.group_id, e.key"
+        );
+        let extra_rows = self.all(sqlx::query(&sql).bind(id)).await?;
+        let mut extras: HashMap<String, Vec<GroupExtra>> = HashMap::new();
+        for extra in rows::all(self.backend, &extra_rows, rows::extra)? {
+            extras
+                .entry(extra.group_id.clone())
+                .or_default()
+                .push(extra);
+        }
+        for group in &mut groups {
+            group.extras = extras.remove(&group.id).unwrap_or_default();
+        }
+        Ok(groups)
+    }
+
     async fn collaborator_upsert(&mut self, c: &Collaborator) -> StoreResult<()> {
         self.do_collaborator_upsert(c).await
     }
