@@ -415,6 +415,34 @@ async fn expired_and_withdrawn_grants_stop_working(backend: Backend) {
         .await;
     assert_eq!(r.status, 404, "{}", r.text);
     assert_eq!(r.message(404), "Not found: Access grant not found");
+
+    // A grant to an account deleted since can still be withdrawn, but a deleted account
+    // gets no new grant.
+    app.ok(
+        "dataset_access_grant_create",
+        grant("dan", "lần ba"),
+        Some(&c.chu),
+    )
+    .await;
+    app.ok("user_delete", json!({"id": "dan"}), Some(&c.admin))
+        .await;
+    let r = app
+        .action(
+            "dataset_access_grant_create",
+            grant("dan", "x"),
+            Some(&c.chu),
+        )
+        .await;
+    assert_eq!(r.error(409)["user"], json!(["User not found"]));
+    assert_eq!(
+        app.ok(
+            "dataset_access_grant_delete",
+            json!({"id": "rieng", "user": "dan"}),
+            Some(&c.chu)
+        )
+        .await,
+        Value::Null
+    );
 }
 
 fn with_collaborators(admin_collaborators: bool) -> CatalogConfig {

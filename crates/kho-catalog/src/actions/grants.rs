@@ -127,8 +127,14 @@ async fn load_dataset(
     Ok(d)
 }
 
-/// The grantee named by `user` or `organization` (exactly one): `(type, id, name)`.
-async fn grantee(tx: &mut dyn Tx, p: &Params) -> Result<(Grantee, String, String)> {
+/// The grantee named by `user` or `organization` (exactly one): `(type, id, name)`. New
+/// grants go to active users and organizations only; an existing grant of a user or an
+/// organization deleted since can still be withdrawn.
+async fn grantee(
+    tx: &mut dyn Tx,
+    p: &Params,
+    active_only: bool,
+) -> Result<(Grantee, String, String)> {
     let user = opt_str(p, "user")?.filter(|s| !s.is_empty());
     let org = opt_str(p, "organization")?.filter(|s| !s.is_empty());
     match (user, org) {
@@ -136,14 +142,14 @@ async fn grantee(tx: &mut dyn Tx, p: &Params) -> Result<(Grantee, String, String
             let found = tx
                 .user_get(&u)
                 .await?
-                .filter(|u| u.state == STATE_ACTIVE)
+                .filter(|u| !active_only || u.state == STATE_ACTIVE)
                 .ok_or_else(|| Error::field("user", "User not found"))?;
             Ok((Grantee::User, found.id, found.name))
         }
         (None, Some(o)) => {
             let found = load_group(tx, &o, true)
                 .await?
-                .filter(|g| g.state == STATE_ACTIVE)
+                .filter(|g| !active_only || g.state == STATE_ACTIVE)
                 .ok_or_else(|| Error::field("organization", "Organization does not exist"))?;
             Ok((Grantee::Organization, found.id, found.name))
         }
@@ -221,7 +227,7 @@ async fn dataset_access_grant_create(c: &Catalog, ctx: &Ctx, p: Params) -> Resul
             "This dataset is open data: everyone may read it without a grant",
         )));
     }
-    let (grantee_type, grantee_id, name) = grantee(tx.as_mut(), &p).await?;
+    let (grantee_type, grantee_id, name) = grantee(tx.as_mut(), &p, true).await?;
     let existing = tx
         .grants_of_package(&d.id)
         .await?
@@ -278,7 +284,7 @@ async fn dataset_access_grant_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Resul
         "User %{user} not authorized to grant access to dataset %{id}",
     )
     .await?;
-    let (grantee_type, grantee_id, _) = grantee(tx.as_mut(), &p).await?;
+    let (grantee_type, grantee_id, _) = grantee(tx.as_mut(), &p, false).await?;
     if !tx.grant_delete(&d.id, grantee_type, &grantee_id).await? {
         return Err(Error::not_found("Access grant not found"));
     }
