@@ -352,6 +352,31 @@ impl SqlTx {
         Ok(())
     }
 
+    /// Write `r` under `package_id`: the stored row with its id (a deleted one is revived),
+    /// or a new row. A row of that id under another dataset is left alone, and the insert
+    /// then conflicts on the id.
+    async fn upsert_resource(&mut self, package_id: &str, r: &Resource) -> StoreResult<()> {
+        // Built once: the statement is the same for every resource of every write.
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "UPDATE resources SET {} WHERE id = $1 AND package_id = $2",
+                set_clause(RESOURCE_COLUMNS, 2)
+            )
+        });
+        let updated = self
+            .exec(bind_resource(
+                self.backend,
+                sqlx::query(SQL.as_str()),
+                package_id,
+                r,
+            ))
+            .await?;
+        if updated == 0 {
+            self.insert_resource(package_id, r).await?;
+        }
+        Ok(())
+    }
+
     async fn insert_resource(&mut self, package_id: &str, r: &Resource) -> StoreResult<()> {
         let sql = format!(
             "INSERT INTO resources ({RESOURCE_COLUMNS}) VALUES ({})",
@@ -860,22 +885,8 @@ impl Tx for SqlTx {
             .bind(id),
         )
         .await?;
-        let sql = format!(
-            "UPDATE resources SET {} WHERE id = $1 AND package_id = $2",
-            set_clause(RESOURCE_COLUMNS, 2)
-        );
         for resource in &dataset.resources {
-            let updated = self
-                .exec(bind_resource(
-                    self.backend,
-                    sqlx::query(&sql),
-                    &dataset.id,
-                    resource,
-                ))
-                .await?;
-            if updated == 0 {
-                self.insert_resource(&dataset.id, resource).await?;
-            }
+            self.upsert_resource(&dataset.id, resource).await?;
         }
         Ok(())
     }
@@ -937,10 +948,6 @@ impl Tx for SqlTx {
                 .await?;
             }
         }
-        let sql = format!(
-            "UPDATE resources SET {} WHERE id = $1 AND package_id = $2",
-            set_clause(RESOURCE_COLUMNS, 2)
-        );
         for resource in &dataset.resources {
             // Unchanged (the same columns, this dataset's and active, as stored): skip.
             let same = before.get(resource.id.as_str()).is_some_and(|old| {
@@ -951,17 +958,7 @@ impl Tx for SqlTx {
             if same {
                 continue;
             }
-            let updated = self
-                .exec(bind_resource(
-                    self.backend,
-                    sqlx::query(&sql),
-                    &dataset.id,
-                    resource,
-                ))
-                .await?;
-            if updated == 0 {
-                self.insert_resource(&dataset.id, resource).await?;
-            }
+            self.upsert_resource(&dataset.id, resource).await?;
         }
         Ok(())
     }
@@ -995,22 +992,7 @@ impl Tx for SqlTx {
         // The timestamp is not among the permission labels, and the extras and tags are
         // unchanged: only the resource is written. Its id may be that of a deleted
         // resource of this dataset, which it revives, as `package_update_from` does.
-        let sql = format!(
-            "UPDATE resources SET {} WHERE id = $1 AND package_id = $2",
-            set_clause(RESOURCE_COLUMNS, 2)
-        );
-        let updated = self
-            .exec(bind_resource(
-                self.backend,
-                sqlx::query(&sql),
-                &old.id,
-                resource,
-            ))
-            .await?;
-        if updated == 0 {
-            self.insert_resource(&old.id, resource).await?;
-        }
-        Ok(())
+        self.upsert_resource(&old.id, resource).await
     }
 
     async fn package_rename(&mut self, id: &str, new_name: &str) -> StoreResult<()> {
