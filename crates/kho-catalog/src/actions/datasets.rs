@@ -189,17 +189,27 @@ pub(crate) async fn dataset_perm(
     d: &Dataset,
     perm: Permission,
 ) -> Result<bool> {
-    let by_org = match &d.owner_org {
-        Some(org) => has_perm(tx, ctx, org, perm).await?,
-        None => ctx.actor.is_sysadmin(),
-    };
-    if by_org {
+    if owner_perm(tx, ctx, d, perm).await? {
         return Ok(true);
     }
     if matches!(perm, Permission::UpdateDataset | Permission::DeleteDataset) {
         return is_collaborator(c, tx, ctx, &d.id, &["admin", "editor"]).await;
     }
     Ok(false)
+}
+
+/// Does the caller hold `perm` in the dataset's organization? Unowned datasets are the
+/// sysadmins'.
+pub(crate) async fn owner_perm(
+    tx: &mut dyn Tx,
+    ctx: &Ctx,
+    d: &Dataset,
+    perm: Permission,
+) -> Result<bool> {
+    match &d.owner_org {
+        Some(org) => has_perm(tx, ctx, org, perm).await,
+        None => Ok(ctx.actor.is_sysadmin()),
+    }
 }
 
 /// CKAN's `owner_org_validator` rule: an editor or admin collaborator who may not update
@@ -217,11 +227,8 @@ async fn collaborator_may_not_move(
     if !is_collaborator(c, tx, ctx, &d.id, &["admin", "editor"]).await? {
         return Ok(false);
     }
-    let org_editor = match &d.owner_org {
-        Some(org) => has_perm(tx, ctx, org, Permission::UpdateDataset).await?,
-        None => false,
-    };
-    Ok(!org_editor)
+    // Sysadmins returned above, so an unowned dataset has no organization editor here.
+    Ok(!owner_perm(tx, ctx, d, Permission::UpdateDataset).await?)
 }
 
 /// Is the caller a collaborator on the dataset with one of `capacities` (and are

@@ -14,7 +14,7 @@ use kho_core::{Error, Msg, Result};
 use kho_store::Tx;
 use serde_json::{Map, Value};
 
-use super::datasets::has_perm;
+use super::datasets::owner_perm;
 use super::{action, load_group, pd};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
@@ -113,11 +113,7 @@ async fn load_dataset(
         .package_get(id)
         .await?
         .ok_or_else(|| Error::not_found("Dataset not found"))?;
-    let allowed = match &d.owner_org {
-        Some(org) => has_perm(tx, ctx, org, perm).await?,
-        None => ctx.actor.is_sysadmin(),
-    };
-    if !allowed {
+    if !owner_perm(tx, ctx, &d, perm).await? {
         return Err(Error::denied(
             Msg::new(template)
                 .arg("user", ctx.actor.display())
