@@ -1,0 +1,675 @@
+//! The index itself: where it lives, how it is written, and how it is searched.
+//!
+//! On disk an index home (`<data dir>/index`) holds generations (`gen-<n>/`, each a Tantivy
+//! index) and a `CURRENT` file naming the one in use. A rebuild writes a new generation and
+//! then replaces `CURRENT` atomically (write and rename), so a server that is answering
+//! from the old generation can switch when it notices, and a crash mid-rebuild leaves the
+//! old one in place. Each commit carries the last change-log number it applied and the
+//! schema version, so a node knows where to catch up from and when to rebuild.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering as AtomicOrdering};
+use std::sync::Mutex;
+
+use chrono::NaiveDateTime;
+use serde_json::{Map, Value};
+use tantivy::collector::sort_key::SortByErasedType;
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur as TOccur, Query as TQuery,
+    TermSetQuery,
+};
+use tantivy::schema::Value as _;
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score,
+    SegmentReader, TantivyDocument, Term,
+};
+
+use crate::compile::Compiler;
+use crate::query::{parse_dismax, parse_lucene};
+use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::SearchError;
+
+/// Memory the writer may buffer before it flushes a segment.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Sort keys beyond this many are ignored (CKAN's default uses two).
+const MAX_SORT_KEYS: usize = 3;
+
+/// One change to the index.
+#[derive(Debug, Clone)]
+pub enum IndexOp {
+    /// Add or replace the dataset with this dict (`package_show`), permission labels and
+    /// free-text aliases (former names of its organization).
+    Upsert {
+        dict: Map<String, Value>,
+        labels: Vec<String>,
+        aliases: Vec<String>,
+    },
+    /// Remove the dataset with this id.
+    Delete { id: String },
+}
+
+/// One sort criterion of `sort`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    pub field: String,
+    pub descending: bool,
+}
+
+/// A parsed `package_search`, after the catalogue has applied CKAN's defaults.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// `q`; empty means `*:*`.
+    pub q: String,
+    /// Every filter query (`fq` with CKAN's additions, then `fq_list`), in Lucene syntax.
+    pub fq: Vec<String>,
+    /// The caller's permission labels; `None` reads everything (sysadmin).
+    pub labels: Option<Vec<String>>,
+    pub sort: Vec<SortKey>,
+    pub rows: usize,
+    pub start: usize,
+    pub facet_fields: Vec<String>,
+    /// `None`: unlimited.
+    pub facet_limit: Option<usize>,
+    pub facet_mincount: u64,
+    /// `NOW` of date math.
+    pub now: NaiveDateTime,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    pub count: u64,
+    /// The stored `package_show` dicts of the page, as JSON text.
+    pub results: Vec<String>,
+    /// Per requested facet field: `(value, count)` in Solr's order (count descending, then
+    /// value, or by value when the limit is unlimited).
+    pub facets: Vec<(String, Vec<(String, u64)>)>,
+}
+
+/// `sort` as Solr reads it: comma-separated `field asc|desc`; `rank` (or empty) is the
+/// default. Anything else is CKAN's `Invalid "sort" parameter`.
+pub fn parse_sort(sort: &str, default: &str) -> Result<Vec<SortKey>, SearchError> {
+    let spec = sort.trim();
+    let spec = if spec.is_empty() || spec == "rank" {
+        default
+    } else {
+        spec
+    };
+    let mut keys = Vec::new();
+    for part in spec.split(',') {
+        let mut words = part.split_whitespace();
+        let (Some(field), Some(dir), None) = (words.next(), words.next(), words.next()) else {
+            return Err(SearchError::BadSort);
+        };
+        let descending = match dir.to_ascii_lowercase().as_str() {
+            "asc" => false,
+            "desc" => true,
+            _ => return Err(SearchError::BadSort),
+        };
+        keys.push(SortKey {
+            field: field.to_owned(),
+            descending,
+        });
+    }
+    Ok(keys)
+}
+
+/// The payload kho writes with every commit.
+fn payload(seq: i64) -> String {
+    serde_json::json!({"seq": seq, "schema": SCHEMA_VERSION}).to_string()
+}
+
+/// Why an on-disk index cannot be used as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    Missing,
+    OtherSchema,
+    Unreadable(String),
+}
+
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unusable::Missing => write!(f, "no index yet"),
+            Unusable::OtherSchema => write!(f, "the index was written by another schema version"),
+            Unusable::Unreadable(e) => write!(f, "the index cannot be read: {e}"),
+        }
+    }
+}
+
+/// A directory of index generations with a `CURRENT` pointer.
+#[derive(Debug, Clone)]
+pub struct IndexHome {
+    root: PathBuf,
+}
+
+impl IndexHome {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        IndexHome { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The generation `CURRENT` names, if any.
+    pub fn current(&self) -> Option<String> {
+        let name = std::fs::read_to_string(self.root.join("CURRENT")).ok()?;
+        let name = name.trim();
+        (!name.is_empty()).then(|| name.to_owned())
+    }
+
+    /// Open the current generation for reading and writing.
+    pub fn open_current(&self) -> Result<SearchIndex, Unusable> {
+        let name = self.current().ok_or(Unusable::Missing)?;
+        let dir = self.root.join(&name);
+        if !dir.join("meta.json").exists() {
+            return Err(Unusable::Missing);
+        }
+        SearchIndex::open_dir(&dir, Some(name))
+    }
+
+    /// A new, empty generation (not yet current).
+    pub fn create_generation(&self) -> Result<SearchIndex, SearchError> {
+        std::fs::create_dir_all(&self.root).map_err(SearchError::io)?;
+        let next = self
+            .generations()
+            .iter()
+            .filter_map(|g| g.strip_prefix("gen-")?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let name = format!("gen-{next:06}");
+        let dir = self.root.join(&name);
+        std::fs::create_dir_all(&dir).map_err(SearchError::io)?;
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_dir(&dir, schema).map_err(SearchError::index)?;
+        SearchIndex::from_index(index, fields, Some(name))
+    }
+
+    /// Make `generation` the current one (atomically: a reader sees the old or the new
+    /// name, never a torn file).
+    pub fn publish(&self, generation: &str) -> Result<(), SearchError> {
+        let tmp = self.root.join("CURRENT.tmp");
+        std::fs::write(&tmp, generation).map_err(SearchError::io)?;
+        std::fs::rename(&tmp, self.root.join("CURRENT")).map_err(SearchError::io)
+    }
+
+    fn generations(&self) -> Vec<String> {
+        std::fs::read_dir(&self.root)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_dir())
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .filter(|n| n.starts_with("gen-"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Delete every generation but the current one and `keep` (best effort: a generation
+    /// another process still writes is left for next time).
+    pub fn remove_stale(&self, keep: Option<&str>) {
+        let current = self.current();
+        for g in self.generations() {
+            if Some(g.as_str()) == current.as_deref() || Some(g.as_str()) == keep {
+                continue;
+            }
+            let dir = self.root.join(&g);
+            // A generation being written holds Tantivy's writer lock file.
+            if dir.join(".tantivy-writer.lock").exists() && is_locked(&dir) {
+                continue;
+            }
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Is the Tantivy writer lock of `dir` held by a live writer?
+fn is_locked(dir: &Path) -> bool {
+    match Index::open_in_dir(dir) {
+        Ok(index) => index
+            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+            .is_err(),
+        Err(_) => false,
+    }
+}
+
+/// A searchable, writable index (one generation, or in memory).
+pub struct SearchIndex {
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    seq: AtomicI64,
+    generation: Option<String>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("generation", &self.generation)
+            .field("seq", &self.last_seq())
+            .finish()
+    }
+}
+
+impl SearchIndex {
+    /// An empty index in memory (tests, and a catalogue built without a data directory).
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = schema::build();
+        Self::from_index(Index::create_in_ram(schema), fields, None)
+    }
+
+    fn open_dir(dir: &Path, generation: Option<String>) -> Result<Self, Unusable> {
+        let index = Index::open_in_dir(dir).map_err(|e| Unusable::Unreadable(e.to_string()))?;
+        let metas = index
+            .load_metas()
+            .map_err(|e| Unusable::Unreadable(e.to_string()))?;
+        let version = metas
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<Value>(p).ok())
+            .and_then(|p| p.get("schema").and_then(Value::as_u64));
+        if version != Some(u64::from(SCHEMA_VERSION)) {
+            return Err(Unusable::OtherSchema);
+        }
+        let fields = schema::fields_of(&index.schema()).ok_or(Unusable::OtherSchema)?;
+        Self::from_index(index, fields, generation).map_err(|e| Unusable::Unreadable(e.to_string()))
+    }
+
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        generation: Option<String>,
+    ) -> Result<Self, SearchError> {
+        crate::analysis::register(index.tokenizers());
+        let seq = index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| serde_json::from_str::<Value>(&p).ok())
+            .and_then(|p| p.get("seq").and_then(Value::as_i64))
+            .unwrap_or(0);
+        let writer = index
+            .writer_with_num_threads(1, WRITER_MEMORY)
+            .map_err(SearchError::index)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(SearchError::index)?;
+        Ok(SearchIndex {
+            index,
+            fields,
+            reader,
+            writer: Mutex::new(writer),
+            seq: AtomicI64::new(seq),
+            generation,
+        })
+    }
+
+    /// The generation this index is (`None` in memory).
+    pub fn generation(&self) -> Option<&str> {
+        self.generation.as_deref()
+    }
+
+    /// The last change-log number applied and committed.
+    pub fn last_seq(&self) -> i64 {
+        self.seq.load(AtomicOrdering::SeqCst)
+    }
+
+    /// Documents visible to searches.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Apply `ops`; with `commit`, commit them as having applied the change log up to that
+    /// number and make them visible to searches before returning (read-your-writes).
+    /// Blocking: call from a blocking thread.
+    pub fn apply(&self, ops: Vec<IndexOp>, commit: Option<i64>) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        let id_field = self.fields.sort("id").ok_or(SearchError::Poisoned)?;
+        for op in ops {
+            match op {
+                IndexOp::Upsert {
+                    dict,
+                    labels,
+                    aliases,
+                } => {
+                    let Some(id) = dict.get("id").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    writer.delete_term(Term::from_field_text(id_field, id));
+                    let doc = crate::doc::build(&self.fields, &dict, &labels, &aliases);
+                    writer.add_document(doc).map_err(SearchError::index)?;
+                }
+                IndexOp::Delete { id } => {
+                    writer.delete_term(Term::from_field_text(id_field, &id));
+                }
+            }
+        }
+        if let Some(seq) = commit {
+            let seq = seq.max(self.last_seq());
+            let mut prepared = writer.prepare_commit().map_err(SearchError::index)?;
+            prepared.set_payload(&payload(seq));
+            prepared.commit().map_err(SearchError::index)?;
+            self.reader.reload().map_err(SearchError::index)?;
+            self.seq.store(seq, AtomicOrdering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// Remove every document (a rebuild into the same index, for tests and in-memory use).
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        writer.delete_all_documents().map_err(SearchError::index)?;
+        Ok(())
+    }
+
+    /// Wait for background merges (a rebuilt generation is merged before it is published).
+    pub fn finish(self) -> Result<(), SearchError> {
+        let writer = self
+            .writer
+            .into_inner()
+            .map_err(|_| SearchError::Poisoned)?;
+        writer.wait_merging_threads().map_err(SearchError::index)
+    }
+
+    fn compiler(&self, now: NaiveDateTime, scoring: bool) -> Compiler<'_> {
+        Compiler {
+            fields: &self.fields,
+            now,
+            scoring,
+        }
+    }
+
+    /// The query `q` asks for: dismax without a `:`, the standard syntax with one.
+    fn main_query(&self, q: &str, now: NaiveDateTime) -> Result<Box<dyn TQuery>, SearchError> {
+        let q = q.trim();
+        if q.is_empty() || q == "\"\"" || q == "''" || q == "*:*" {
+            return Ok(Box::new(AllQuery));
+        }
+        let c = self.compiler(now, true);
+        if !q.contains(':') {
+            return c.dismax(&parse_dismax(q));
+        }
+        let ast = parse_lucene(q).map_err(|e| SearchError::Query(e.to_string()))?;
+        Ok(c.compile(&ast)?.unwrap_or_else(|| Box::new(EmptyQuery)))
+    }
+
+    /// The whole query: `q`, the filters (not scoring), the permission labels.
+    fn full_query(&self, req: &SearchRequest) -> Result<Box<dyn TQuery>, SearchError> {
+        let mut clauses: Vec<(TOccur, Box<dyn TQuery>)> =
+            vec![(TOccur::Must, self.main_query(&req.q, req.now)?)];
+        let filter = self.compiler(req.now, false);
+        for fq in &req.fq {
+            if fq.trim().is_empty() {
+                continue;
+            }
+            let ast = parse_lucene(fq).map_err(|e| SearchError::Query(e.to_string()))?;
+            if let Some(q) = filter.compile(&ast)? {
+                clauses.push((TOccur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
+            }
+        }
+        if let Some(labels) = &req.labels {
+            let terms = labels.iter().map(|l| {
+                let mut t = Term::from_field_json_path(self.fields.strings, "permission_labels", false);
+                t.append_type_and_str(l);
+                t
+            });
+            clauses.push((
+                TOccur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
+            ));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Run a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResult, SearchError> {
+        let query = self.full_query(req)?;
+        let searcher = self.reader.searcher();
+        let facet_collector = FacetCounter {
+            columns: req.facet_fields.iter().map(|f| format!("s.{f}")).collect(),
+        };
+        let total_docs = searcher.num_docs() as usize;
+        // Past the end there is nothing to rank: do not ask for a huge top-N.
+        let want = if req.rows == 0 || req.start >= total_docs {
+            0
+        } else {
+            req.rows.min(total_docs - req.start)
+        };
+        let (count, facets, page) = if want == 0 {
+            let (count, facets) = searcher
+                .search(&query, &(Count, facet_collector))
+                .map_err(SearchError::index)?;
+            (count, facets, Vec::new())
+        } else {
+            let top = TopDocs::with_limit(want).and_offset(req.start);
+            let keys = self.sort_keys(&req.sort);
+            let (count, facets, page) = searcher
+                .search(&query, &(Count, facet_collector, top.order_by(keys)))
+                .map_err(SearchError::index)?;
+            (
+                count,
+                facets,
+                page.into_iter().map(|(_, addr)| addr).collect::<Vec<_>>(),
+            )
+        };
+        let mut results = Vec::with_capacity(page.len());
+        for addr in page {
+            results.push(self.stored_dict(&searcher, addr)?);
+        }
+        let facets = req
+            .facet_fields
+            .iter()
+            .zip(facets)
+            .map(|(name, counts)| {
+                (
+                    name.clone(),
+                    order_facet(counts, req.facet_limit, req.facet_mincount),
+                )
+            })
+            .collect();
+        Ok(SearchResult {
+            count: count as u64,
+            results,
+            facets,
+        })
+    }
+
+    fn stored_dict(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: DocAddress,
+    ) -> Result<String, SearchError> {
+        let doc: TantivyDocument = searcher.doc(addr).map_err(SearchError::index)?;
+        Ok(doc
+            .get_first(self.fields.dict)
+            .and_then(|v| v.as_str())
+            .unwrap_or("{}")
+            .to_owned())
+    }
+
+    /// Three sort criteria for Tantivy (padded with a constant): `score`, a date, one of the
+    /// string sort columns; any other field sorts as "no value" (Solr's `*` field).
+    fn sort_keys(
+        &self,
+        sort: &[SortKey],
+    ) -> (
+        (SortByErasedType, Order),
+        (SortByErasedType, Order),
+        (SortByErasedType, Order),
+    ) {
+        let mut keys: Vec<(SortByErasedType, Order)> = sort
+            .iter()
+            .filter_map(|k| {
+                let order = if k.descending { Order::Desc } else { Order::Asc };
+                let by = if k.field == "score" {
+                    SortByErasedType::for_score()
+                } else if self.fields.date(&k.field).is_some() {
+                    SortByErasedType::for_field(&k.field)
+                } else if self.fields.sort(&k.field).is_some() {
+                    SortByErasedType::for_field(format!("sort_{}", k.field))
+                } else {
+                    return None;
+                };
+                Some((by, order))
+            })
+            .take(MAX_SORT_KEYS)
+            .collect();
+        while keys.len() < MAX_SORT_KEYS {
+            keys.push((SortByErasedType::for_field(schema::ZERO), Order::Asc));
+        }
+        let mut it = keys.into_iter();
+        let mut next = || {
+            it.next()
+                .unwrap_or((SortByErasedType::for_field(schema::ZERO), Order::Asc))
+        };
+        (next(), next(), next())
+    }
+
+    /// Every value of one exact-string field with the number of documents holding it, over
+    /// the documents a caller with `labels` may read (for tag lists and autocomplete).
+    pub fn field_values(
+        &self,
+        field: &str,
+        fq: &[String],
+        labels: Option<&[String]>,
+        now: NaiveDateTime,
+    ) -> Result<Vec<(String, u64)>, SearchError> {
+        let req = SearchRequest {
+            q: String::new(),
+            fq: fq.to_vec(),
+            labels: labels.map(<[String]>::to_vec),
+            sort: Vec::new(),
+            rows: 0,
+            start: 0,
+            facet_fields: vec![field.to_owned()],
+            facet_limit: None,
+            facet_mincount: 1,
+            now,
+        };
+        Ok(self
+            .search(&req)?
+            .facets
+            .into_iter()
+            .next()
+            .map(|(_, v)| v)
+            .unwrap_or_default())
+    }
+}
+
+/// Solr's facet order: by count descending then value when limited, by value when not;
+/// values under `mincount` dropped, at most `limit`.
+fn order_facet(
+    counts: HashMap<String, u64>,
+    limit: Option<usize>,
+    mincount: u64,
+) -> Vec<(String, u64)> {
+    let mut items: Vec<(String, u64)> = counts.into_iter().filter(|(_, c)| *c >= mincount).collect();
+    match limit {
+        Some(n) => {
+            items.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            items.truncate(n);
+        }
+        None => items.sort_by(|a, b| a.0.cmp(&b.0)),
+    }
+    items
+}
+
+/// Counts documents per value of exact-string columns (`s.<field>`), each document once
+/// per value.
+struct FacetCounter {
+    columns: Vec<String>,
+}
+
+struct SegmentFacets {
+    columns: Vec<Option<(StrColumn, Vec<u32>, Vec<DocId>)>>,
+}
+
+impl Collector for FacetCounter {
+    type Fruit = Vec<HashMap<String, u64>>;
+    type Child = SegmentFacets;
+
+    fn for_segment(
+        &self,
+        _ord: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        let mut columns = Vec::with_capacity(self.columns.len());
+        for name in &self.columns {
+            let col = segment.fast_fields().str(name).ok().flatten();
+            columns.push(col.map(|c| {
+                let n = c.num_terms();
+                (c, vec![0u32; n], vec![DocId::MAX; n])
+            }));
+        }
+        Ok(SegmentFacets { columns })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<Vec<HashMap<String, u64>>>,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut out: Vec<HashMap<String, u64>> = vec![HashMap::new(); self.columns.len()];
+        for fruit in fruits {
+            for (i, map) in fruit.into_iter().enumerate() {
+                if let Some(slot) = out.get_mut(i) {
+                    for (k, v) in map {
+                        *slot.entry(k).or_insert(0) += v;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for SegmentFacets {
+    type Fruit = Vec<HashMap<String, u64>>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        for (col, counts, last) in self.columns.iter_mut().flatten() {
+            for ord in col.term_ords(doc) {
+                let i = ord as usize;
+                if let (Some(c), Some(l)) = (counts.get_mut(i), last.get_mut(i)) {
+                    if *l != doc {
+                        *l = doc;
+                        *c += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.columns
+            .into_iter()
+            .map(|col| {
+                let mut map = HashMap::new();
+                if let Some((col, counts, _)) = col {
+                    let mut s = String::new();
+                    for (ord, n) in counts.into_iter().enumerate() {
+                        if n == 0 {
+                            continue;
+                        }
+                        s.clear();
+                        if col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
+                            map.insert(s.clone(), u64::from(n));
+                        }
+                    }
+                }
+                map
+            })
+            .collect()
+    }
+}
