@@ -10,6 +10,7 @@ pub mod auth;
 pub mod config;
 mod dictize;
 mod registry;
+mod search_sync;
 
 use std::sync::Arc;
 
@@ -83,10 +84,15 @@ struct Inner {
     config: CatalogConfig,
     registry: Registry,
     translator: Translator,
+    /// The search index, replaced whole when a rebuilt generation is published.
+    search: std::sync::RwLock<Arc<kho_search::SearchIndex>>,
+    /// One index synchronisation at a time (they would apply the same changes).
+    sync_lock: tokio::sync::Mutex<()>,
 }
 
 impl Catalog {
-    /// Build a catalogue over a migrated store.
+    /// Build a catalogue over a migrated store, with an empty in-memory search index
+    /// (call [`Catalog::sync_index`] to fill it from the store).
     pub fn new(store: Arc<dyn Store>, config: CatalogConfig) -> Self {
         Self::with_translator(store, config, Arc::new(|_, key| key.to_string()))
     }
@@ -96,12 +102,26 @@ impl Catalog {
         config: CatalogConfig,
         translator: Translator,
     ) -> Self {
+        let index = kho_search::SearchIndex::in_memory()
+            .expect("an empty in-memory index needs no I/O");
+        Self::with_index(store, config, translator, Arc::new(index))
+    }
+
+    /// Build a catalogue searching `index` (an on-disk generation, say).
+    pub fn with_index(
+        store: Arc<dyn Store>,
+        config: CatalogConfig,
+        translator: Translator,
+        index: Arc<kho_search::SearchIndex>,
+    ) -> Self {
         Catalog {
             inner: Arc::new(Inner {
                 store,
                 config,
                 registry: actions::registry(),
                 translator,
+                search: std::sync::RwLock::new(index),
+                sync_lock: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -130,17 +150,33 @@ impl Catalog {
     /// Call an action by name. Unknown names give `Error::BadRequest` with CKAN's text.
     pub async fn call(&self, name: &str, ctx: &Ctx, params: Params) -> Result<Value> {
         let def = self.action(name)?;
-        (def.handler)(self, ctx, params).await
+        let out = (def.handler)(self, ctx, params).await;
+        self.after_write(def, out.is_ok()).await;
+        out
+    }
+
+    /// A write is in the index before its answer leaves (read-your-writes). A failing
+    /// index does not fail a write the store has committed: it is logged, and the next
+    /// sync or a rebuild picks the change up from the change log.
+    async fn after_write(&self, def: &ActionDef, ok: bool) {
+        if def.side_effect_free || !ok {
+            return;
+        }
+        if let Err(e) = self.sync_index().await {
+            tracing::error!(action = def.name, error = %e, "search index not updated");
+        }
     }
 
     /// [`Catalog::call`] for a caller that serializes the result (the HTTP layer): the
     /// same result, as an [`Output`] that may skip building the `Value`.
     pub async fn call_output(&self, name: &str, ctx: &Ctx, params: Params) -> Result<Output> {
         let def = self.action(name)?;
-        match def.output {
+        let out = match def.output {
             Some(output) => output(self, ctx, params).await,
             None => (def.handler)(self, ctx, params).await.map(Output::Value),
-        }
+        };
+        self.after_write(def, out.is_ok()).await;
+        out
     }
 
     fn action(&self, name: &str) -> Result<&ActionDef> {

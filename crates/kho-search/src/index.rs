@@ -240,7 +240,6 @@ fn is_locked(dir: &Path) -> bool {
 
 /// A searchable, writable index (one generation, or in memory).
 pub struct SearchIndex {
-    index: Index,
     fields: Fields,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
@@ -303,7 +302,6 @@ impl SearchIndex {
             .try_into()
             .map_err(SearchError::index)?;
         Ok(SearchIndex {
-            index,
             fields,
             reader,
             writer: Mutex::new(writer),
@@ -365,7 +363,7 @@ impl SearchIndex {
 
     /// Remove every document (a rebuild into the same index, for tests and in-memory use).
     pub fn clear(&self) -> Result<(), SearchError> {
-        let mut writer = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
+        let writer = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
         writer.delete_all_documents().map_err(SearchError::index)?;
         Ok(())
     }

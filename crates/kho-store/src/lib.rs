@@ -220,6 +220,10 @@ pub trait Tx: Send {
     /// The active groups (not organizations) a dataset is an active member of, ordered by
     /// name, each with its active extras sorted by key: two queries, however many groups.
     async fn groups_of_package(&mut self, package_id: &str) -> StoreResult<Vec<Group>>;
+    /// Ids of every dataset (any state) owned by this organization or a member of this
+    /// group (any membership state): the datasets whose shown organization or groups
+    /// change with it. Sorted.
+    async fn package_ids_in_group(&mut self, group_id: &str) -> StoreResult<Vec<String>>;
 
     // ---- collaborators and access grants
     /// Insert the collaborator or replace the capacity and `modified` of an existing one.

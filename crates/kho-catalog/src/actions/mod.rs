@@ -3,7 +3,7 @@
 mod activity;
 mod collaborators;
 mod dataset_lists;
-mod datasets;
+pub(crate) mod datasets;
 mod grants;
 mod group_packages;
 mod groups;

@@ -1127,6 +1127,20 @@ impl Tx for SqlTx {
 
     // ---- activity
 
+    async fn package_ids_in_group(&mut self, group_id: &str) -> StoreResult<Vec<String>> {
+        let rows = self
+            .all(
+                sqlx::query(
+                    "SELECT id AS name FROM packages WHERE owner_org = $1 \
+                     UNION SELECT table_id AS name FROM members \
+                     WHERE group_id = $1 AND table_name = 'package' ORDER BY name",
+                )
+                .bind(self.backend.text(group_id)),
+            )
+            .await?;
+        rows::all(self.backend, &rows, rows::name)
+    }
+
     async fn groups_of_package(&mut self, package_id: &str) -> StoreResult<Vec<Group>> {
         const MEMBER_OF: &str = "SELECT m.group_id FROM members m \
              WHERE m.table_id = $1 AND m.table_name = 'package' AND m.state = 'active'";
