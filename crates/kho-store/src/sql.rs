@@ -11,20 +11,24 @@
 //!   pool of several connections (WAL lets them read while the writer writes).
 //! - SQLite in memory (`sqlite::memory:`): one pool of one connection that is never closed
 //!   (the database lives as long as that connection), used for reads and writes.
-//! - Postgres: one pool for reads and writes.
+//! - Postgres: one pool for reads and writes, and, from the first
+//!   [`Store::wait_for_change`], one more connection that listens for change notifications.
 
 mod rows;
 mod tx;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;
+use sqlx::postgres::PgListener;
 use sqlx::{AnyConnection, AnyPool};
+use tokio::sync::Notify;
 
-use crate::{Store, StoreError, StoreResult, Tx};
+use crate::{Store, StoreError, StoreResult, Tx, CHANGES_CHANNEL};
 use tx::SqlTx;
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -89,6 +93,112 @@ pub struct SqlStore {
     write: AnyPool,
     /// Pool for [`Store::read`]; the same pool as `write` except for SQLite files.
     read: AnyPool,
+    /// Postgres: the change-log listener behind [`Store::wait_for_change`].
+    changes: Option<Arc<ChangeListener>>,
+}
+
+/// The first delay before listening again after the listening connection failed; it
+/// doubles up to [`LISTEN_RETRY_MAX`].
+const LISTEN_RETRY_MIN: Duration = Duration::from_millis(500);
+const LISTEN_RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// A task that holds a Postgres connection listening on [`CHANGES_CHANNEL`] and turns each
+/// notification into a wake-up; started by the first wait, stopped when the last clone of
+/// the store is dropped.
+struct ChangeListener {
+    url: String,
+    wake: Arc<Notify>,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl ChangeListener {
+    fn new(url: &str) -> Self {
+        ChangeListener {
+            url: url.to_owned(),
+            wake: Arc::new(Notify::new()),
+            task: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Start the listening task unless it runs.
+    fn ensure_started(&self) {
+        let mut task = match self.task.lock() {
+            Ok(t) => t,
+            Err(p) => p.into_inner(),
+        };
+        if task.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        *task = Some(tokio::spawn(listen(self.url.clone(), self.wake.clone())));
+    }
+
+    async fn wait(&self, timeout: Duration) -> bool {
+        self.ensure_started();
+        tokio::time::timeout(timeout, self.wake.notified())
+            .await
+            .is_ok()
+    }
+}
+
+impl Drop for ChangeListener {
+    fn drop(&mut self) {
+        let task = match self.task.get_mut() {
+            Ok(t) => t.take(),
+            Err(p) => p.into_inner().take(),
+        };
+        if let Some(task) = task {
+            task.abort();
+        }
+    }
+}
+
+/// Listen for ever: connect, `LISTEN`, wake on every notification; on any failure log,
+/// wait (growing delays) and start again. Each (re)connection wakes the waiter once, since
+/// notifications sent while not listening are lost.
+async fn listen(url: String, wake: Arc<Notify>) {
+    let mut delay = LISTEN_RETRY_MIN;
+    let mut failing = false;
+    loop {
+        let connected = async {
+            let mut listener = PgListener::connect(&url).await?;
+            listener.listen(CHANGES_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        }
+        .await;
+        match connected {
+            Ok(mut listener) => {
+                if failing {
+                    tracing::info!("listening for changes again");
+                } else {
+                    tracing::debug!(channel = CHANGES_CHANNEL, "listening for changes");
+                }
+                delay = LISTEN_RETRY_MIN;
+                wake.notify_one();
+                // Only a failure ends this loop.
+                loop {
+                    match listener.try_recv().await {
+                        Ok(Some(_)) => wake.notify_one(),
+                        // The connection dropped and was re-established: anything sent in
+                        // between is lost, so wake the waiter to look for itself.
+                        Ok(None) => wake.notify_one(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "lost the change notifications; polling until they are back");
+                            failing = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "cannot listen for change notifications; polling until it can");
+                }
+                failing = true;
+            }
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(LISTEN_RETRY_MAX);
+    }
 }
 
 impl fmt::Debug for SqlStore {
@@ -118,6 +228,7 @@ impl SqlStore {
                     backend,
                     write: pool.clone(),
                     read: pool,
+                    changes: Some(Arc::new(ChangeListener::new(url))),
                 })
             }
             Backend::Sqlite if is_sqlite_memory(url) => {
@@ -131,6 +242,7 @@ impl SqlStore {
                     backend,
                     write: pool.clone(),
                     read: pool,
+                    changes: None,
                 })
             }
             Backend::Sqlite => {
@@ -143,6 +255,7 @@ impl SqlStore {
                     backend,
                     write,
                     read,
+                    changes: None,
                 })
             }
         }
@@ -249,6 +362,16 @@ impl Store for SqlStore {
             }
         };
         Ok(Box::new(SqlTx::new(self.backend, tx)))
+    }
+
+    async fn wait_for_change(&self, timeout: Duration) -> bool {
+        match &self.changes {
+            Some(listener) => listener.wait(timeout).await,
+            None => {
+                tokio::time::sleep(timeout).await;
+                false
+            }
+        }
     }
 }
 

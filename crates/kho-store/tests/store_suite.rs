@@ -2238,6 +2238,207 @@ async fn groups_of_a_package(store: Arc<dyn Store>) {
     tx.commit().await.expect("commit");
 }
 
+// ---------------------------------------------------------------- rebuilding and following
+
+/// `package_bundles_after` pages through every dataset, any state, in id order, each as
+/// `package_get`, `group_get` of its organization and `groups_of_package` load it.
+async fn package_bundles_match_single_loads(store: Arc<dyn Store>) {
+    let mut org = group("so-a", true);
+    org.extras = vec![extra(&org.id, "z", "1"), extra(&org.id, "a", "2")];
+    let mut old_org = group("so-cu", true);
+    old_org.state = "deleted".to_owned();
+    let mut g1 = group("b-nhom", false);
+    g1.extras = vec![extra(&g1.id, "k", "v")];
+    let g2 = group("a-nhom", false);
+    let mut gone = group("c-cu", false);
+    gone.state = "deleted".to_owned();
+    insert_groups(&*store, &[&org, &old_org, &g1, &g2, &gone]).await;
+    let mut datasets = Vec::new();
+    for (i, state) in ["active", "draft", "deleted", "active", "active"]
+        .iter()
+        .enumerate()
+    {
+        let owner = match i {
+            1 => Some(old_org.id.as_str()),
+            3 => None,
+            4 => Some("no-such-org"),
+            _ => Some(org.id.as_str()),
+        };
+        let mut d = dataset(&format!("goi-{i}"), owner);
+        d.state = (*state).to_owned();
+        d.extras = vec![dataset_extra("b", "1"), dataset_extra("a", "2")];
+        d.tags = vec![tag("y tế", None), tag("giáo dục", Some("vocab"))];
+        d.resources = (0..i as i64).map(|p| resource(&d.id, p)).collect();
+        datasets.push(d);
+    }
+    insert_datasets(&*store, &datasets.iter().collect::<Vec<_>>()).await;
+    let mut tx = store.begin().await.expect("begin");
+    for d in &datasets[..3] {
+        for g in [&g1, &g2, &gone] {
+            tx.member_upsert(&member(&g.id, &d.id, "package", "public"))
+                .await
+                .expect("member");
+        }
+    }
+    let mut ended = member(&g2.id, &datasets[1].id, "package", "public");
+    ended.state = "deleted".to_owned();
+    tx.member_upsert(&ended).await.expect("member");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    let mut got = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = tx
+            .package_bundles_after(after.as_deref(), 2)
+            .await
+            .expect("page");
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some(last.dataset.id.clone());
+        got.extend(page);
+    }
+    let mut ids: Vec<&str> = datasets.iter().map(|d| d.id.as_str()).collect();
+    ids.sort();
+    let got_ids: Vec<&str> = got.iter().map(|b| b.dataset.id.as_str()).collect();
+    assert_eq!(got_ids, ids, "every dataset, any state, by id");
+    for b in &got {
+        let d = &b.dataset;
+        assert_eq!(Some(d), tx.package_get(&d.id).await.expect("get").as_ref());
+        let org = match &d.owner_org {
+            Some(id) => tx.group_get(id).await.expect("org"),
+            None => None,
+        };
+        assert_eq!(b.organization, org, "{}", d.name);
+        assert_eq!(
+            b.groups,
+            tx.groups_of_package(&d.id).await.expect("groups"),
+            "{}",
+            d.name
+        );
+    }
+    let by_name = |name: &str| {
+        got.iter()
+            .find(|b| b.dataset.name == name)
+            .expect("dataset")
+    };
+    let first = by_name("goi-0");
+    let names: Vec<&str> = first.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["a-nhom", "b-nhom"]);
+    assert_eq!(
+        first.organization.as_ref().map(keys),
+        Some(vec![("a", "2"), ("z", "1")])
+    );
+    assert_eq!(
+        by_name("goi-1").groups.len(),
+        1,
+        "ended membership left out"
+    );
+    assert_eq!(
+        by_name("goi-1")
+            .organization
+            .as_ref()
+            .map(|o| o.state.as_str()),
+        Some("deleted")
+    );
+    assert!(by_name("goi-4").organization.is_none());
+    assert!(tx
+        .package_bundles_after(None, 0)
+        .await
+        .expect("empty")
+        .is_empty());
+}
+
+/// More datasets than one `IN (…)` list holds.
+async fn package_bundles_of_many(store: Arc<dyn Store>) {
+    let org = group("so-nhieu", true);
+    insert_groups(&*store, &[&org]).await;
+    let datasets: Vec<Dataset> = (0..1100)
+        .map(|i| {
+            let mut d = bare_dataset(&format!("nhieu-{i:04}"));
+            d.owner_org = Some(org.id.clone());
+            d.resources = vec![resource(&d.id, 0)];
+            d
+        })
+        .collect();
+    insert_datasets(&*store, &datasets.iter().collect::<Vec<_>>()).await;
+    let mut tx = store.read().await.expect("read");
+    let all = tx.package_bundles_after(None, 5000).await.expect("all");
+    assert_eq!(all.len(), 1100);
+    assert!(all.windows(2).all(|w| w[0].dataset.id < w[1].dataset.id));
+    assert!(all.iter().all(|b| b.dataset.resources.len() == 1
+        && b.organization.as_ref().map(|o| o.id.as_str()) == Some(org.id.as_str())));
+}
+
+async fn change_max_seq_is_the_last_committed(store: Arc<dyn Store>) {
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.change_max_seq().await.expect("max"), 0);
+    drop(tx);
+    let mut tx = store.begin().await.expect("begin");
+    tx.change_append("package", "p1", "create")
+        .await
+        .expect("append");
+    let last = tx
+        .change_append("package", "p2", "create")
+        .await
+        .expect("append");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin().await.expect("begin");
+    tx.change_append("package", "p3", "create")
+        .await
+        .expect("append");
+    drop(tx);
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(tx.change_max_seq().await.expect("max"), last);
+}
+
+/// A change committed through one store wakes `wait_for_change` of another on Postgres
+/// (LISTEN/NOTIFY), at once; a rolled-back one does not. SQLite only waits the timeout.
+async fn changes_wake_other_processes(url: String) {
+    use std::time::Instant;
+    let (waiter, writer) = (migrated(&url).await, migrated(&url).await);
+    let postgres = waiter.backend() == kho_store::Backend::Postgres;
+    // The first call starts listening (and wakes once listening); drain the wake-ups.
+    let started = Instant::now();
+    while waiter.wait_for_change(Duration::from_millis(300)).await {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "woken for ever"
+        );
+    }
+    if !postgres {
+        let t = Instant::now();
+        assert!(!waiter.wait_for_change(Duration::from_millis(100)).await);
+        assert!(t.elapsed() >= Duration::from_millis(100));
+        return;
+    }
+    // Rolled back: no wake-up.
+    let mut tx = writer.begin().await.expect("begin");
+    tx.change_append("package", "rolled-back", "create")
+        .await
+        .expect("append");
+    drop(tx);
+    assert!(!waiter.wait_for_change(Duration::from_millis(500)).await);
+    // Committed: a wake-up, long before the timeout.
+    let commit = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut tx = writer.begin().await.expect("begin");
+        tx.change_append("package", "p1", "create")
+            .await
+            .expect("append");
+        tx.change_append("package", "p2", "create")
+            .await
+            .expect("append");
+        tx.commit().await.expect("commit");
+    });
+    let t = Instant::now();
+    assert!(waiter.wait_for_change(Duration::from_secs(20)).await);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    commit.await.expect("writer");
+    // One notification per transaction.
+    assert!(!waiter.wait_for_change(Duration::from_millis(300)).await);
+}
+
 // ---------------------------------------------------------------- visibility and access
 
 /// Names of the active-or-draft datasets a caller with `facts` may read (`None`:
@@ -2722,6 +2923,9 @@ store_suite! {
         grants_and_collaborators,
         membership_of_an_active_organization,
         groups_of_a_package,
+        package_bundles_match_single_loads,
+        package_bundles_of_many,
+        change_max_seq_is_the_last_committed,
     ],
     concurrent: [
         read_while_writing,
@@ -2731,5 +2935,6 @@ store_suite! {
     by_url: [
         two_stores_one_database,
         labels_backfill_matches_the_rule,
+        changes_wake_other_processes,
     ],
 }

@@ -433,6 +433,11 @@ pub(super) fn package_id(row: StoredRow<'_>) -> StoreResult<String> {
     text(row, "package_id")
 }
 
+/// `(package_id, group_id)`.
+pub(super) fn package_group(row: StoredRow<'_>) -> StoreResult<(String, String)> {
+    Ok((text(row, "package_id")?, text(row, "group_id")?))
+}
+
 pub(super) fn collaborator(row: StoredRow<'_>) -> StoreResult<Collaborator> {
     Ok(Collaborator {
         package_id: text(row, "package_id")?,

@@ -18,7 +18,10 @@ use super::rows::{
     ACTIVITY_COLUMNS, CHANGE_COLUMNS, EXTRA_COLUMNS, GROUP_COLUMNS, MEMBER_COLUMNS,
     PACKAGE_COLUMNS, RESOURCE_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
-use crate::{ActivityQuery, ActivityScope, Backend, DatasetFilter, StoreError, StoreResult, Tx};
+use crate::{
+    ActivityQuery, ActivityScope, Backend, DatasetBundle, DatasetFilter, StoreError, StoreResult,
+    Tx, CHANGES_CHANNEL,
+};
 
 mod access;
 
@@ -308,6 +311,74 @@ impl SqlTx {
             d.resources = resources.remove(&d.id).unwrap_or_default();
         }
         Ok(())
+    }
+
+    /// The organizations and groups `datasets` (at most [`IDS_PER_QUERY`]) show: each
+    /// dataset's owner organization (any state) and its active groups by name, every group
+    /// with its active extras sorted by key. Three queries (more only beyond
+    /// [`IDS_PER_QUERY`] distinct groups).
+    async fn load_relations(&mut self, datasets: Vec<Dataset>) -> StoreResult<Vec<DatasetBundle>> {
+        if datasets.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = placeholders(1, datasets.len());
+        let ids: Vec<String> = datasets.iter().map(|d| self.backend.text(&d.id)).collect();
+        // The condition of `groups_of_package`, for the whole page at once.
+        let sql = format!(
+            "SELECT m.table_id AS package_id, g.id AS group_id FROM members m \
+             JOIN groups g ON g.id = m.group_id \
+             WHERE m.table_id IN ({list}) AND m.table_name = 'package' AND m.state = 'active' \
+             AND g.is_organization = 0 AND g.state = 'active' ORDER BY g.name"
+        );
+        let rows = self.all(bind_all(&sql, &ids)).await?;
+        let memberships = rows::all(self.backend, &rows, rows::package_group)?;
+
+        let mut wanted: Vec<String> = datasets
+            .iter()
+            .filter_map(|d| d.owner_org.clone())
+            .chain(memberships.iter().map(|(_, g)| g.clone()))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        let mut groups: HashMap<String, Group> = HashMap::new();
+        for chunk in wanted.chunks(IDS_PER_QUERY) {
+            let list = placeholders(1, chunk.len());
+            let bound: Vec<String> = chunk.iter().map(|id| self.backend.text(id)).collect();
+            let sql = format!("SELECT {GROUP_COLUMNS} FROM groups WHERE id IN ({list})");
+            let rows = self.all(bind_all(&sql, &bound)).await?;
+            for g in rows::all(self.backend, &rows, rows::group)? {
+                groups.insert(g.id.clone(), g);
+            }
+            let sql = format!(
+                "SELECT {EXTRA_COLUMNS} FROM group_extras \
+                 WHERE group_id IN ({list}) AND state = 'active' ORDER BY group_id, key"
+            );
+            let rows = self.all(bind_all(&sql, &bound)).await?;
+            for e in rows::all(self.backend, &rows, rows::extra)? {
+                if let Some(g) = groups.get_mut(&e.group_id) {
+                    g.extras.push(e);
+                }
+            }
+        }
+
+        let mut of_package: HashMap<String, Vec<Group>> = HashMap::new();
+        for (package_id, group_id) in memberships {
+            if let Some(g) = groups.get(&group_id) {
+                of_package.entry(package_id).or_default().push(g.clone());
+            }
+        }
+        Ok(datasets
+            .into_iter()
+            .map(|dataset| DatasetBundle {
+                organization: dataset
+                    .owner_org
+                    .as_ref()
+                    .and_then(|id| groups.get(id))
+                    .cloned(),
+                groups: of_package.remove(&dataset.id).unwrap_or_default(),
+                dataset,
+            })
+            .collect())
     }
 
     /// Insert the extras and tag links of `d` (the old ones must be gone).
@@ -1141,6 +1212,40 @@ impl Tx for SqlTx {
         rows::all(self.backend, &rows, rows::name)
     }
 
+    async fn package_bundles_after(
+        &mut self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<DatasetBundle>> {
+        if limit <= 0 {
+            return Ok(Vec::new());
+        }
+        let rows = match after {
+            Some(after) => {
+                let sql = format!(
+                    "SELECT {PACKAGE_COLUMNS} FROM packages p WHERE p.id > $1 \
+                     ORDER BY p.id LIMIT $2"
+                );
+                self.all(sqlx::query(&sql).bind(self.backend.text(after)).bind(limit))
+                    .await?
+            }
+            None => {
+                let sql =
+                    format!("SELECT {PACKAGE_COLUMNS} FROM packages p ORDER BY p.id LIMIT $1");
+                self.all(sqlx::query(&sql).bind(limit)).await?
+            }
+        };
+        let mut datasets = rows::all(self.backend, &rows, rows::package)?;
+        let mut out = Vec::with_capacity(datasets.len());
+        while !datasets.is_empty() {
+            let rest = datasets.split_off(datasets.len().min(IDS_PER_QUERY));
+            self.load_children(&mut datasets).await?;
+            out.extend(self.load_relations(datasets).await?);
+            datasets = rest;
+        }
+        Ok(out)
+    }
+
     async fn groups_of_package(&mut self, package_id: &str) -> StoreResult<Vec<Group>> {
         const MEMBER_OF: &str = "SELECT m.group_id FROM members m \
              WHERE m.table_id = $1 AND m.table_name = 'package' AND m.state = 'active'";
@@ -1304,6 +1409,10 @@ impl Tx for SqlTx {
             // SQLite needs nothing: it has one writer at a time.
             self.exec(sqlx::query("LOCK TABLE change_log IN EXCLUSIVE MODE"))
                 .await?;
+            // Delivered at commit, and once however often a transaction sends it (Postgres
+            // folds identical notifications of one transaction).
+            self.exec(sqlx::query(&format!("NOTIFY {CHANGES_CHANNEL}")))
+                .await?;
         }
         let row = self
             .optional(
@@ -1332,6 +1441,18 @@ impl Tx for SqlTx {
             .all(sqlx::query(&sql).bind(after).bind(limit.max(0)))
             .await?;
         rows::all(self.backend, &rows, rows::change)
+    }
+
+    async fn change_max_seq(&mut self) -> StoreResult<i64> {
+        match self
+            .optional(sqlx::query(
+                "SELECT COALESCE(MAX(seq), 0) AS seq FROM change_log",
+            ))
+            .await?
+        {
+            Some(row) => rows::int(&row, "seq"),
+            None => Ok(0),
+        }
     }
 
     // ---- tags, formats and autocomplete
