@@ -44,6 +44,20 @@ impl Default for ApiConfig {
     }
 }
 
+/// A catalogue over a migrated store, with kho's messages (English and Vietnamese) and
+/// its search index filled from the store before this returns: what an embedding service
+/// builds before [`routes`]. The index is in memory and follows this catalogue's own
+/// writes; to follow other processes' writes too, spawn [`Catalog::follow`] (with
+/// `home: None`). `kho serve` keeps its index on disk instead ([`Catalog::open_index`]).
+pub async fn catalog(
+    store: Arc<dyn kho_store::Store>,
+    config: kho_catalog::CatalogConfig,
+) -> Result<Catalog, kho_core::Error> {
+    let catalog = Catalog::with_translator(store, config, Arc::new(i18n::translate));
+    catalog.catch_up_index().await?;
+    Ok(catalog)
+}
+
 /// Every route of the catalogue, ready to serve or to nest under a prefix.
 pub fn routes(catalog: Catalog, config: ApiConfig) -> impl poem::Endpoint<Output = Response> {
     let state = Arc::new(ApiState::new(catalog, config));

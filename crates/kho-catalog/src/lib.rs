@@ -10,6 +10,8 @@ pub mod auth;
 pub mod config;
 mod dictize;
 mod registry;
+mod search_follow;
+mod search_rebuild;
 mod search_sync;
 
 use std::sync::Arc;
@@ -20,7 +22,11 @@ use serde_json::Value;
 
 pub use config::{CatalogConfig, Profiles};
 pub use kho_core::params::Params;
+/// Where an on-disk search index lives (for [`Catalog::open_index`], [`Catalog::rebuild_index`]).
+pub use kho_search::IndexHome;
 pub use registry::{ActionDef, ParamDoc, Registry};
+pub use search_follow::FollowOptions;
+pub use search_rebuild::{Progress, Rebuilt};
 
 /// Every action kho serves, without a store (for documentation such as the OpenAPI document).
 pub fn action_registry() -> Registry {
@@ -91,8 +97,9 @@ struct Inner {
 }
 
 impl Catalog {
-    /// Build a catalogue over a migrated store, with an empty in-memory search index
-    /// (call [`Catalog::sync_index`] to fill it from the store).
+    /// Build a catalogue over a migrated store, with an empty in-memory search index:
+    /// call [`Catalog::catch_up_index`] to fill it from the store (or
+    /// [`Catalog::open_index`] to use an index on disk instead).
     pub fn new(store: Arc<dyn Store>, config: CatalogConfig) -> Self {
         Self::with_translator(store, config, Arc::new(|_, key| key.to_string()))
     }
@@ -102,8 +109,8 @@ impl Catalog {
         config: CatalogConfig,
         translator: Translator,
     ) -> Self {
-        let index = kho_search::SearchIndex::in_memory()
-            .expect("an empty in-memory index needs no I/O");
+        let index =
+            kho_search::SearchIndex::in_memory().expect("an empty in-memory index needs no I/O");
         Self::with_index(store, config, translator, Arc::new(index))
     }
 

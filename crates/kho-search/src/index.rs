@@ -198,8 +198,9 @@ impl IndexHome {
         std::fs::rename(&tmp, self.root.join("CURRENT")).map_err(SearchError::io)
     }
 
-    fn generations(&self) -> Vec<String> {
-        std::fs::read_dir(&self.root)
+    /// The generations on disk (`gen-<n>` directories), sorted.
+    pub fn generations(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.root)
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
                     .filter(|e| e.path().is_dir())
@@ -207,7 +208,27 @@ impl IndexHome {
                     .filter(|n| n.starts_with("gen-"))
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// Does a live writer (this process or another) hold `generation`?
+    pub fn in_use(&self, generation: &str) -> bool {
+        let dir = self.root.join(generation);
+        dir.join(".tantivy-writer.lock").exists() && is_locked(&dir)
+    }
+
+    /// Delete one generation unless it is the current one or in use; true if it is gone.
+    pub fn remove(&self, generation: &str) -> bool {
+        let dir = self.root.join(generation);
+        if !generation.starts_with("gen-") || !dir.exists() {
+            return true;
+        }
+        if self.current().as_deref() == Some(generation) || self.in_use(generation) {
+            return false;
+        }
+        std::fs::remove_dir_all(dir).is_ok()
     }
 
     /// Delete every generation but the current one and `keep` (best effort: a generation

@@ -2347,6 +2347,21 @@ async fn package_bundles_match_single_loads(store: Arc<dyn Store>) {
         .await
         .expect("empty")
         .is_empty());
+    // By ids: the same bundles, in id order, unknown ids left out.
+    let wanted = vec![
+        datasets[3].id.clone(),
+        "no-such-dataset".to_owned(),
+        datasets[0].id.clone(),
+        datasets[3].id.clone(),
+    ];
+    let mut expected: Vec<&kho_store::DatasetBundle> = got
+        .iter()
+        .filter(|b| b.dataset.id == datasets[0].id || b.dataset.id == datasets[3].id)
+        .collect();
+    expected.sort_by(|a, b| a.dataset.id.cmp(&b.dataset.id));
+    let by_ids = tx.package_bundles(&wanted).await.expect("by ids");
+    assert_eq!(by_ids.iter().collect::<Vec<_>>(), expected);
+    assert!(tx.package_bundles(&[]).await.expect("none").is_empty());
 }
 
 /// More datasets than one `IN (…)` list holds.

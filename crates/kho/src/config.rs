@@ -26,8 +26,17 @@ impl fmt::Debug for Secret {
 pub struct Config {
     /// Address to listen on. Default `127.0.0.1:5000`.
     pub listen: String,
-    /// Data directory: the SQLite database (and later the index and files). Default `./kho-data`.
+    /// Data directory: the SQLite database, the search index (and later files). Default
+    /// `./kho-data`.
     pub data_dir: PathBuf,
+    /// The search index's directory. Default: `index` in `data_dir`.
+    pub index_dir: Option<PathBuf>,
+    /// Longest time, in seconds, between two looks at the change log for writes of other
+    /// processes (and at a rebuilt index). Default 2.
+    pub index_poll_interval: f64,
+    /// On Postgres, be woken at once by other processes' writes (LISTEN/NOTIFY) instead of
+    /// only polling. Default true; false behind a connection pooler that cannot LISTEN.
+    pub index_listen: bool,
     /// `postgres://user:pass@host/db` selects Postgres; empty selects SQLite in `data_dir`.
     pub database_url: Option<Secret>,
     /// Public base URL, used in `help` links and resource URLs. Default: derived from `listen`.
@@ -89,6 +98,9 @@ impl Default for Config {
         Config {
             listen: "127.0.0.1:5000".into(),
             data_dir: PathBuf::from("./kho-data"),
+            index_dir: None,
+            index_poll_interval: 2.0,
+            index_listen: true,
             database_url: None,
             site_url: None,
             site_title: "kho".into(),
@@ -162,6 +174,15 @@ impl Config {
                 cfg.locale_default
             );
         }
+        if !(cfg.index_poll_interval.is_finite()
+            && cfg.index_poll_interval > 0.0
+            && cfg.index_poll_interval <= 3600.0)
+        {
+            anyhow::bail!(
+                "index_poll_interval must be a number of seconds above 0 and at most 3600, not {}",
+                cfg.index_poll_interval
+            );
+        }
         if !matches!(cfg.log_format.as_str(), "pretty" | "json") {
             anyhow::bail!("log_format must be pretty or json, not {}", cfg.log_format);
         }
@@ -190,6 +211,19 @@ impl Config {
         std::fs::create_dir_all(&self.data_dir)?;
         let dir = std::fs::canonicalize(&self.data_dir)?;
         Ok(format!("sqlite://{}/kho.db?mode=rwc", dir.display()))
+    }
+
+    /// The search index's directory: `index_dir`, else `index` in the data directory.
+    pub fn index_dir(&self) -> PathBuf {
+        match &self.index_dir {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.clone(),
+            _ => self.data_dir.join("index"),
+        }
+    }
+
+    /// `index_poll_interval` as a duration.
+    pub fn index_poll_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.index_poll_interval)
     }
 
     /// The metadata profiles: the shipped ones, the files named by `dataset_schema` and
@@ -381,6 +415,24 @@ mod tests {
         assert!(missing
             .to_string()
             .starts_with("organization_schema: cannot read"));
+    }
+
+    #[test]
+    fn index_settings() {
+        let cfg = Config::default();
+        assert_eq!(cfg.index_dir(), PathBuf::from("./kho-data/index"));
+        assert_eq!(cfg.index_poll_interval(), std::time::Duration::from_secs(2));
+        let cfg = Config {
+            data_dir: PathBuf::from("/srv/kho"),
+            index_dir: Some(PathBuf::from("/fast/index")),
+            index_poll_interval: 0.25,
+            ..Config::default()
+        };
+        assert_eq!(cfg.index_dir(), PathBuf::from("/fast/index"));
+        assert_eq!(
+            cfg.index_poll_interval(),
+            std::time::Duration::from_millis(250)
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
-use kho_catalog::{Catalog, Ctx, Params};
+use kho_catalog::{Catalog, Ctx, FollowOptions, IndexHome, Params};
 use kho_core::authz::ActorUser;
 use kho_core::Actor;
 use serde_json::{json, Value};
@@ -47,6 +47,12 @@ enum Command {
         /// Address to listen on (default 127.0.0.1:5000). Also KHO_LISTEN.
         #[arg(long)]
         listen: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Rebuild the search index from the store into a new generation and make it current.
+    /// A running server keeps answering from the old one and switches when it is ready.
+    Reindex {
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -151,7 +157,19 @@ fn operator() -> Ctx {
     )
 }
 
+/// The catalogue of a command-line command: the store, migrated, and an in-memory
+/// search index that only ever sees the command's own writes (commands never search).
 async fn open(cfg: &Config) -> anyhow::Result<Catalog> {
+    let catalog = open_catalog(cfg).await?;
+    catalog
+        .index_from_now()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(catalog)
+}
+
+/// The catalogue over the migrated store, with an empty in-memory index.
+async fn open_catalog(cfg: &Config) -> anyhow::Result<Catalog> {
     let url = cfg.database_url()?;
     let store = kho_store::connect(&url)
         .await
@@ -254,10 +272,34 @@ async fn shutdown_signal() {
 
 async fn serve(cfg: Config) -> anyhow::Result<()> {
     init_tracing(&cfg);
-    let catalog = open(&cfg).await?;
+    let catalog = open_catalog(&cfg).await?;
+    // The index first (rebuilt if need be, then caught up), so that every write from
+    // here on, the bootstrap's too, goes into it.
+    let home = IndexHome::new(cfg.index_dir());
+    catalog
+        .open_index(&home)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the search index: {e}"))?;
     if cfg.bootstrap_admin {
         bootstrap(&catalog, &cfg).await?;
     }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let follower = tokio::spawn({
+        let catalog = catalog.clone();
+        let options = FollowOptions {
+            home: Some(home),
+            poll_interval: cfg.index_poll_interval(),
+            listen: cfg.index_listen,
+        };
+        let mut stopped = stopped;
+        async move {
+            catalog
+                .follow(options, async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+        }
+    });
     let app = kho_api::routes(catalog.clone(), cfg.api());
     let listener = poem::listener::TcpListener::bind(cfg.listen.clone());
     tracing::info!(listen = %cfg.listen, site_url = %cfg.site_url(), backend = catalog.store().backend().as_str(), "kho serving");
@@ -274,6 +316,41 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         )
         .await
         .context("server error")?;
+    let _ = stop.send(true);
+    let _ = follower.await;
+    Ok(())
+}
+
+/// `kho reindex`: a new generation of the search index, published when complete.
+async fn reindex(cfg: Config) -> anyhow::Result<()> {
+    let catalog = open(&cfg).await?;
+    let home = IndexHome::new(cfg.index_dir());
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} datasets  {per_sec}  eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let shown = bar.clone();
+    let progress = move |done: u64, total: u64| {
+        shown.set_length(total);
+        shown.set_position(done);
+    };
+    let rebuilt = catalog
+        .rebuild_index(&home, &progress)
+        .await
+        .map_err(|e| anyhow::anyhow!("rebuilding the search index: {e}"))?;
+    bar.finish_and_clear();
+    // Generations a server still has open are left for it to remove once it has switched.
+    home.remove_stale(None);
+    println!(
+        "indexed {} datasets in {:.1} s into {} (up to change {}); it is now the current index",
+        rebuilt.datasets,
+        rebuilt.elapsed.as_secs_f64(),
+        home.root().join(&rebuilt.generation).display(),
+        rebuilt.seq
+    );
     Ok(())
 }
 
@@ -308,6 +385,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { listen, store } => {
             serve(Config::load(file, &overrides(&store, listen))?).await
         }
+        Command::Reindex { store } => reindex(Config::load(file, &overrides(&store, None))?).await,
         Command::Migrate { store } => {
             let cfg = Config::load(file, &overrides(&store, None))?;
             open(&cfg).await?;

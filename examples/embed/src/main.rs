@@ -9,8 +9,6 @@
 //! The catalogue's `site_url` includes the prefix, so the `help` links and every URL kho
 //! writes point back into `/data`.
 
-use std::sync::Arc;
-
 use poem::{get, handler, listener::TcpListener, Route, Server};
 
 #[handler]
@@ -30,11 +28,8 @@ async fn main() -> anyhow::Result<()> {
         site_title: "Example portal".into(),
         ..Default::default()
     };
-    let catalog = kho_catalog::Catalog::with_translator(
-        store,
-        config,
-        Arc::new(|locale: &str, key: &str| kho_api::i18n::translate(locale, key)),
-    );
+    // The catalogue, with its search index filled from the store.
+    let catalog = kho_api::catalog(store, config).await?;
     let app = Route::new().at("/hello", get(hello)).nest(
         "/data",
         kho_api::routes(catalog, kho_api::ApiConfig::default()),

@@ -286,18 +286,24 @@ pub(crate) async fn dataset_dict(
     c: &Catalog,
     tx: &mut dyn Tx,
     d: &Dataset,
-    mut opts: PackageDictOptions<'_>,
+    opts: PackageDictOptions<'_>,
 ) -> Result<Value> {
-    opts.profile = c.config().profiles.dataset.as_deref();
     let (org, groups) = shown_relations(tx, d).await?;
-    Ok(Value::Object(package_dict_with(
-        d,
-        org.as_ref(),
-        &groups,
-        c.licenses(),
-        &c.config().site_url,
-        opts,
-    )))
+    Ok(Value::Object(dict_of(c, d, org.as_ref(), &groups, opts)))
+}
+
+/// The `package_show` dict of a dataset, given its owner organization (shown only while
+/// active) and its groups as the store loads them ([`kho_store::DatasetBundle`]).
+pub(crate) fn dict_of<'a>(
+    c: &'a Catalog,
+    d: &Dataset,
+    org: Option<&Group>,
+    groups: &[Group],
+    mut opts: PackageDictOptions<'a>,
+) -> Map<String, Value> {
+    opts.profile = c.config().profiles.dataset.as_deref();
+    let org = org.filter(|g| g.state == STATE_ACTIVE);
+    package_dict_with(d, org, groups, c.licenses(), &c.config().site_url, opts)
 }
 
 /// [`dataset_dict`] as an owned dict that serializes its resources straight from `d`

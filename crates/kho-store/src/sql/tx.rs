@@ -381,6 +381,18 @@ impl SqlTx {
             .collect())
     }
 
+    /// `datasets` with their children, organizations and groups, in the same order.
+    async fn bundle(&mut self, mut datasets: Vec<Dataset>) -> StoreResult<Vec<DatasetBundle>> {
+        let mut out = Vec::with_capacity(datasets.len());
+        while !datasets.is_empty() {
+            let rest = datasets.split_off(datasets.len().min(IDS_PER_QUERY));
+            self.load_children(&mut datasets).await?;
+            out.extend(self.load_relations(datasets).await?);
+            datasets = rest;
+        }
+        Ok(out)
+    }
+
     /// Insert the extras and tag links of `d` (the old ones must be gone).
     async fn insert_package_children(&mut self, d: &Dataset) -> StoreResult<()> {
         for (position, extra) in d.extras.iter().enumerate() {
@@ -1235,13 +1247,24 @@ impl Tx for SqlTx {
                 self.all(sqlx::query(&sql).bind(limit)).await?
             }
         };
-        let mut datasets = rows::all(self.backend, &rows, rows::package)?;
-        let mut out = Vec::with_capacity(datasets.len());
-        while !datasets.is_empty() {
-            let rest = datasets.split_off(datasets.len().min(IDS_PER_QUERY));
-            self.load_children(&mut datasets).await?;
-            out.extend(self.load_relations(datasets).await?);
-            datasets = rest;
+        let datasets = rows::all(self.backend, &rows, rows::package)?;
+        self.bundle(datasets).await
+    }
+
+    async fn package_bundles(&mut self, ids: &[String]) -> StoreResult<Vec<DatasetBundle>> {
+        let mut ids: Vec<&String> = ids.iter().collect();
+        ids.sort();
+        ids.dedup();
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let bound: Vec<String> = chunk.iter().map(|id| self.backend.text(id)).collect();
+            let sql = format!(
+                "SELECT {PACKAGE_COLUMNS} FROM packages p WHERE p.id IN ({}) ORDER BY p.id",
+                placeholders(1, chunk.len())
+            );
+            let rows = self.all(bind_all(&sql, &bound)).await?;
+            let datasets = rows::all(self.backend, &rows, rows::package)?;
+            out.extend(self.bundle(datasets).await?);
         }
         Ok(out)
     }
