@@ -125,8 +125,16 @@ impl Catalog {
             let ops = self.index_ops(tx.as_mut(), packages).await?;
             drop(tx);
             applied += changes.len();
-            let index = index.clone();
-            blocking(move || index.apply(ops, Some(last))).await?;
+            let writing = index.clone();
+            blocking(move || writing.apply(ops, Some(last))).await?;
+        }
+        if applied > 0 {
+            tracing::debug!(
+                applied,
+                seq = index.last_seq(),
+                datasets = index.num_docs(),
+                "search index synced"
+            );
         }
         Ok(applied)
     }

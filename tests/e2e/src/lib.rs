@@ -27,7 +27,14 @@ pub fn workspace_root() -> PathBuf {
 /// Crates compiled into the binary. The binary is stale when anything it is built from is
 /// newer: these crates' `src/`, `migrations/`, `build.rs` and `Cargo.toml`, `i18n/`, and
 /// the root `Cargo.toml` and `Cargo.lock` (their tests, READMEs and so on do not count).
-const CRATES: &[&str] = &["kho", "kho-api", "kho-catalog", "kho-core", "kho-store"];
+const CRATES: &[&str] = &[
+    "kho",
+    "kho-api",
+    "kho-catalog",
+    "kho-core",
+    "kho-search",
+    "kho-store",
+];
 const CRATE_INPUTS: &[&str] = &["src", "migrations", "build.rs", "Cargo.toml"];
 const ROOT_INPUTS: &[&str] = &["i18n", "Cargo.toml", "Cargo.lock"];
 
@@ -220,13 +227,20 @@ impl Env {
 
     /// Start `kho serve --listen 127.0.0.1:<free port> <store flags>` and wait until it answers.
     pub async fn serve(&self) -> Server {
+        self.serve_with(&[]).await
+    }
+
+    /// [`Env::serve`] with these environment variables set (`KHO_INDEX_DIR`, say, for a
+    /// second server on the same store).
+    pub async fn serve_with(&self, vars: &[(&str, &str)]) -> Server {
         let mut earlier = Vec::new();
         for attempt in 1..=3 {
             let port = kho_test_support::free_port();
             let listen = format!("127.0.0.1:{port}");
             let mut args = vec!["serve".to_string(), "--listen".into(), listen.clone()];
             args.extend(self.store_args.iter().cloned());
-            let cmd = self.command(&args);
+            let mut cmd = self.command(&args);
+            cmd.envs(vars.iter().copied());
             match Server::start(cmd, &listen, self.dir(), &self.http).await {
                 Ok(s) => {
                     if !earlier.is_empty() {

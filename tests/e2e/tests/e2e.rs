@@ -13,6 +13,9 @@ both_backends!(
     sigterm_shuts_down_gracefully,
     data_survives_restart,
     health_probes_and_request_id,
+    search_index_on_disk_rebuilds_itself,
+    second_server_follows_the_first,
+    reindex_while_serving,
 );
 
 fn tokens_in(lines: &[String]) -> Vec<&str> {
@@ -385,10 +388,11 @@ async fn help_for_every_command() {
         (
             &[],
             &[
-                "serve", "migrate", "config", "openapi", "user", "token", "--config",
+                "serve", "reindex", "migrate", "config", "openapi", "user", "token", "--config",
             ],
         ),
         (&["serve"], &["--listen", "--data-dir", "--database-url"]),
+        (&["reindex"], store),
         (&["migrate"], store),
         (&["config"], store),
         (&["openapi"], &[]),
@@ -461,4 +465,287 @@ mod toml_like {
         }
         t
     }
+}
+
+// ---------------------------------------------------------------- the search index
+
+/// Wait until `check` holds, for at most `secs` seconds; panics with `what` and `context()`.
+async fn eventually(
+    secs: u64,
+    what: &str,
+    mut check: impl FnMut() -> bool,
+    context: impl Fn() -> String,
+) {
+    let started = Instant::now();
+    while !check() {
+        if started.elapsed() > Duration::from_secs(secs) {
+            panic!("not within {secs} s: {what}\n{}", context());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A log line with every one of `parts`.
+fn logged(log: &str, parts: &[&str]) -> bool {
+    log.lines().any(|l| parts.iter().all(|p| l.contains(p)))
+}
+
+/// Create an organization and `n` datasets named `{prefix}-{i}` through `server`.
+async fn datasets(env: &Env, server: &kho_e2e::Server, token: &str, prefix: &str, n: usize) {
+    let (status, body) = env
+        .action(
+            server,
+            "organization_create",
+            json!({"name": format!("{prefix}-org")}),
+            Some(token),
+        )
+        .await;
+    assert_ok("organization_create", status, &body);
+    for i in 0..n {
+        let (status, body) = env
+            .action(
+                server,
+                "package_create",
+                json!({"name": format!("{prefix}-{i}"), "owner_org": format!("{prefix}-org"),
+                       "resources": [{"url": "https://example.org/data.csv"}]}),
+                Some(token),
+            )
+            .await;
+        assert_ok("package_create", status, &body);
+    }
+}
+
+async fn stop(server: &mut kho_e2e::Server) {
+    let status = server.terminate(Duration::from_secs(10)).await;
+    assert!(status.success(), "{status}\n{}", server.stderr());
+}
+
+/// The index lives in `<data dir>/index`, survives restarts, and is rebuilt at start when
+/// it is gone, written by another schema version or unreadable.
+async fn search_index_on_disk_rebuilds_itself(backend: Backend) {
+    let env = Env::new(backend).await;
+    let index = env.dir().join("data").join("index");
+    let mut server = env.serve().await;
+    let log = server.stderr();
+    assert!(logged(&log, &["no search index yet"]), "{log}");
+    assert!(logged(&log, &["search index ready", "gen-000001"]), "{log}");
+    assert_eq!(
+        std::fs::read_to_string(index.join("CURRENT"))
+            .ok()
+            .as_deref(),
+        Some("gen-000001")
+    );
+    let token = server.bootstrap_token().expect("token");
+    datasets(&env, &server, &token, "khoi-dong", 3).await;
+    let (status, body) = env
+        .action(
+            &server,
+            "package_delete",
+            json!({"id": "khoi-dong-2"}),
+            Some(&token),
+        )
+        .await;
+    assert_ok("package_delete", status, &body);
+    stop(&mut server).await;
+
+    // Restart: the same generation, nothing rebuilt; deleted datasets stay indexed.
+    let mut server = env.serve().await;
+    let log = server.stderr();
+    assert!(
+        logged(&log, &["search index ready", "gen-000001", "datasets=3"]),
+        "{log}"
+    );
+    for rebuilding in [
+        "no search index yet",
+        "rebuilding it from the store",
+        "search index rebuilt",
+    ] {
+        assert!(!log.contains(rebuilding), "{log}");
+    }
+    stop(&mut server).await;
+
+    // Gone: rebuilt from the store (written by one server, read back by the next).
+    std::fs::remove_dir_all(&index).expect("remove the index");
+    let mut server = env.serve().await;
+    let log = server.stderr();
+    assert!(logged(&log, &["no search index yet"]), "{log}");
+    assert!(
+        logged(&log, &["search index rebuilt", "gen-000001", "datasets=3"]),
+        "{log}"
+    );
+    stop(&mut server).await;
+
+    // Another schema version: the payload of the last commit says schema 0.
+    let meta = index.join("gen-000001").join("meta.json");
+    let text = std::fs::read_to_string(&meta).expect("meta.json");
+    assert!(text.contains(r#"\"schema\":1"#), "{text}");
+    std::fs::write(&meta, text.replace(r#"\"schema\":1"#, r#"\"schema\":0"#)).expect("write");
+    let mut server = env.serve().await;
+    let log = server.stderr();
+    assert!(
+        logged(
+            &log,
+            &["rebuilding it from the store", "another schema version"]
+        ),
+        "{log}"
+    );
+    assert!(
+        logged(&log, &["search index ready", "gen-000002", "datasets=3"]),
+        "{log}"
+    );
+    assert!(
+        !index.join("gen-000001").exists(),
+        "the old generation is removed"
+    );
+    stop(&mut server).await;
+
+    // Garbage.
+    std::fs::write(index.join("gen-000002").join("meta.json"), "garbage").expect("write");
+    let server = env.serve().await;
+    let log = server.stderr();
+    assert!(
+        logged(&log, &["rebuilding it from the store", "cannot be read"]),
+        "{log}"
+    );
+    assert!(
+        logged(&log, &["search index ready", "gen-000003", "datasets=3"]),
+        "{log}"
+    );
+    let (status, body) = env
+        .action(&server, "package_show", json!({"id": "khoi-dong-0"}), None)
+        .await;
+    assert_ok("package_show", status, &body);
+}
+
+/// A second server on the same store (its own index directory) applies the first one's
+/// writes within a second or two: woken by NOTIFY on Postgres (its poll interval is a
+/// minute), and by polling when LISTEN is off (and on SQLite).
+async fn second_server_follows_the_first(backend: Backend) {
+    let env = Env::new(backend).await;
+    let first = env.serve().await;
+    let token = first.bootstrap_token().expect("token");
+    let dir_b = env.dir().join("index-b").display().to_string();
+    let dir_c = env.dir().join("index-c").display().to_string();
+    let debug = ("KHO_LOG_LEVEL", "info,kho_catalog=debug");
+    let notified = match backend {
+        Backend::Postgres => Some(
+            env.serve_with(&[
+                ("KHO_INDEX_DIR", dir_b.as_str()),
+                ("KHO_INDEX_POLL_INTERVAL", "60"),
+                debug,
+            ])
+            .await,
+        ),
+        Backend::Sqlite => None,
+    };
+    let polling = env
+        .serve_with(&[
+            ("KHO_INDEX_DIR", dir_c.as_str()),
+            ("KHO_INDEX_LISTEN", "false"),
+            ("KHO_INDEX_POLL_INTERVAL", "0.5"),
+            debug,
+        ])
+        .await;
+    let started = Instant::now();
+    datasets(&env, &first, &token, "ben-kia", 1).await;
+    let written = started.elapsed();
+    for server in notified.iter().chain([&polling]) {
+        eventually(
+            3,
+            "the other server indexes the new dataset",
+            || logged(&server.stderr(), &["search index synced", "datasets=1"]),
+            || server.stderr(),
+        )
+        .await;
+    }
+    assert!(
+        started.elapsed() < written + Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// `kho reindex` while a server serves: the server answers throughout, then switches to
+/// the new generation, removes the old one, and goes on indexing writes.
+async fn reindex_while_serving(backend: Backend) {
+    let env = Env::new(backend).await;
+    let server = env
+        .serve_with(&[("KHO_LOG_LEVEL", "info,kho_catalog=debug")])
+        .await;
+    let token = server.bootstrap_token().expect("token");
+    datasets(&env, &server, &token, "lai", 20).await;
+    let index = env.dir().join("data").join("index");
+
+    // Read continuously while the reindex runs.
+    let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let reader = tokio::spawn({
+        let running = running.clone();
+        let http = env.http().clone();
+        let url = server.url("/api/3/action/package_show?id=lai-7");
+        async move {
+            let (mut ok, mut failed) = (0, Vec::new());
+            while running.load(std::sync::atomic::Ordering::SeqCst) {
+                match http.get(&url).send().await {
+                    Ok(r) if r.status().is_success() => ok += 1,
+                    Ok(r) => failed.push(r.status().to_string()),
+                    Err(e) => failed.push(e.to_string()),
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            (ok, failed)
+        }
+    });
+    let out = env.ok_store(&["reindex"]).await;
+    assert!(out.contains("indexed 20 datasets"), "{out}");
+    assert!(out.contains("gen-000002"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(index.join("CURRENT"))
+            .ok()
+            .as_deref(),
+        Some("gen-000002")
+    );
+    eventually(
+        10,
+        "the server switches to the new generation",
+        || {
+            logged(
+                &server.stderr(),
+                &["serving a rebuilt search index", "gen-000002"],
+            )
+        },
+        || server.stderr(),
+    )
+    .await;
+    eventually(
+        10,
+        "the old generation is removed",
+        || !index.join("gen-000001").exists(),
+        || server.stderr(),
+    )
+    .await;
+    running.store(false, std::sync::atomic::Ordering::SeqCst);
+    let (ok, failed) = reader.await.expect("reader");
+    assert!(
+        failed.is_empty(),
+        "failed reads during the reindex: {failed:?}"
+    );
+    assert!(ok > 0);
+
+    // Writes go into the new generation.
+    let (status, body) = env
+        .action(
+            &server,
+            "package_create",
+            json!({"name": "sau-reindex", "owner_org": "lai-org"}),
+            Some(&token),
+        )
+        .await;
+    assert_ok("package_create", status, &body);
+    eventually(
+        5,
+        "the write is indexed",
+        || logged(&server.stderr(), &["search index synced", "datasets=21"]),
+        || server.stderr(),
+    )
+    .await;
 }
