@@ -18,10 +18,13 @@
 //! normalisation can change lengths, and nothing uses offsets yet (highlighting would need
 //! a mapping back).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use kho_core::fold::fold;
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer, TokenizerManager};
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::syllable;
 
@@ -73,10 +76,76 @@ pub fn analyze(text: &str, stream: Stream) -> Vec<String> {
     tokens(text, stream).into_iter().map(|t| t.text).collect()
 }
 
-fn syllables(normalized: &str) -> Vec<Token> {
+/// Canonical spellings already computed on this thread: `(exact, folded)` per raw token.
+/// Texts repeat the same few thousand syllables, and parsing one (NFD, the tone rules,
+/// NFC, folding) costs far more than a lookup; an index build analyses every text three
+/// times (one per stream) on the same indexing thread.
+struct SpellingCache {
+    map: HashMap<String, (String, String)>,
+}
+
+/// Entries kept before the cache starts afresh (a few MB at most).
+const CACHE_ENTRIES: usize = 50_000;
+
+thread_local! {
+    static SPELLINGS: RefCell<SpellingCache> = RefCell::new(SpellingCache { map: HashMap::new() });
+}
+
+/// The exact and folded spellings of one raw (NFC, lower-case) token.
+fn spellings(raw: &str) -> (String, String) {
+    let compute = || {
+        let exact = syllable::normalize(raw);
+        // Fold, then map i/y again: a token that did not parse as a syllable with its
+        // marks (say two tone marks, "quý̀") may parse once folded, and must fold to what
+        // the query "quy" folds to.
+        let folded = syllable::normalize(&fold(&exact));
+        (exact, folded)
+    };
+    SPELLINGS
+        .try_with(|cache| {
+            let Ok(mut cache) = cache.try_borrow_mut() else {
+                return compute();
+            };
+            if let Some(hit) = cache.map.get(raw) {
+                return hit.clone();
+            }
+            let value = compute();
+            if cache.map.len() >= CACHE_ENTRIES {
+                cache.map.clear();
+            }
+            cache.map.insert(raw.to_owned(), value.clone());
+            value
+        })
+        .unwrap_or_else(|_| compute())
+}
+
+/// NFC, lower-cased, NFC again (lower-casing can decompose: U+0130 → "i\u{307}"), skipping
+/// the passes that cannot change anything: ASCII text, and text the quick check already
+/// finds in NFC.
+fn normalized_text(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let composed: std::borrow::Cow<'_, str> = if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.nfc().collect())
+    };
+    let lower: String = composed.chars().flat_map(char::to_lowercase).collect();
+    if is_nfc_quick(lower.chars()) == IsNormalized::Yes {
+        lower
+    } else {
+        lower.nfc().collect()
+    }
+}
+
+/// Syllables of `normalized` with their exact spellings; with `folded`, the folded ones
+/// (empty ones dropped).
+fn syllables(normalized: &str, folded: bool) -> Vec<Token> {
     let is_word = |c: char| c.is_alphanumeric() || is_combining_mark(c);
     let mut out = Vec::new();
     let mut start = None;
+    let mut position = 0;
     // A sentinel space closes the last run without a second copy of the closing code.
     let ends = normalized
         .char_indices()
@@ -90,13 +159,22 @@ fn syllables(normalized: &str) -> Vec<Token> {
                 if raw.len() > MAX_TOKEN_BYTES {
                     continue;
                 }
+                let (exact, fold) = spellings(raw);
+                let text = if folded { fold } else { exact };
+                // A token of stray combining marks folds to nothing; an empty term matches
+                // nothing useful. (Positions count the exact syllables.)
+                if text.is_empty() {
+                    position += 1;
+                    continue;
+                }
                 out.push(Token {
                     offset_from: from,
                     offset_to: at,
-                    position: out.len(),
-                    text: syllable::normalize(raw),
+                    position,
+                    text,
                     position_length: 1,
                 });
+                position += 1;
             }
             _ => {}
         }
@@ -105,25 +183,13 @@ fn syllables(normalized: &str) -> Vec<Token> {
 }
 
 fn tokens(text: &str, stream: Stream) -> Vec<Token> {
-    // Lower-casing can decompose (U+0130 → "i\u{307}"), so compose again afterwards. NFC of
-    // an NFD string equals NFC of its NFC form, so NFD and NFC input give the same tokens.
-    let normalized: String = text.nfc().flat_map(char::to_lowercase).nfc().collect();
-    let exact = syllables(&normalized);
+    // NFC of an NFD string equals NFC of its NFC form, so NFD and NFC input give the same
+    // tokens.
+    let normalized = normalized_text(text);
     if stream == Stream::Exact {
-        return exact;
+        return syllables(&normalized, false);
     }
-    let folded: Vec<Token> = exact
-        .into_iter()
-        .filter_map(|mut t| {
-            // Fold, then map i/y again: a token that did not parse as a syllable with its
-            // marks (say two tone marks, "quý̀") may parse once folded, and must fold to
-            // what the query "quy" folds to.
-            t.text = syllable::normalize(&fold(&t.text));
-            // A token of stray combining marks folds to nothing; an empty term matches
-            // nothing useful.
-            (!t.text.is_empty()).then_some(t)
-        })
-        .collect();
+    let folded = syllables(&normalized, true);
     if stream == Stream::Folded {
         return folded;
     }

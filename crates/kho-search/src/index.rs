@@ -23,8 +23,8 @@ use tantivy::query::{
 };
 use tantivy::schema::Value as _;
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score,
-    SegmentReader, TantivyDocument, Term,
+    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader,
+    TantivyDocument, Term,
 };
 
 use crate::compile::Compiler;
@@ -436,13 +436,17 @@ impl SearchIndex {
         }
         if let Some(labels) = &req.labels {
             let terms = labels.iter().map(|l| {
-                let mut t = Term::from_field_json_path(self.fields.strings, "permission_labels", false);
+                let mut t =
+                    Term::from_field_json_path(self.fields.strings, "permission_labels", false);
                 t.append_type_and_str(l);
                 t
             });
             clauses.push((
                 TOccur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermSetQuery::new(terms)),
+                    0.0,
+                )),
             ));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
@@ -527,7 +531,11 @@ impl SearchIndex {
         let mut keys: Vec<(SortByErasedType, Order)> = sort
             .iter()
             .filter_map(|k| {
-                let order = if k.descending { Order::Desc } else { Order::Asc };
+                let order = if k.descending {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
                 let by = if k.field == "score" {
                     SortByErasedType::for_score()
                 } else if self.fields.date(&k.field).is_some() {
@@ -590,7 +598,8 @@ fn order_facet(
     limit: Option<usize>,
     mincount: u64,
 ) -> Vec<(String, u64)> {
-    let mut items: Vec<(String, u64)> = counts.into_iter().filter(|(_, c)| *c >= mincount).collect();
+    let mut items: Vec<(String, u64)> =
+        counts.into_iter().filter(|(_, c)| *c >= mincount).collect();
     match limit {
         Some(n) => {
             items.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -615,11 +624,7 @@ impl Collector for FacetCounter {
     type Fruit = Vec<HashMap<String, u64>>;
     type Child = SegmentFacets;
 
-    fn for_segment(
-        &self,
-        _ord: u32,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<Self::Child> {
+    fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
         let mut columns = Vec::with_capacity(self.columns.len());
         for name in &self.columns {
             let col = segment.fast_fields().str(name).ok().flatten();
@@ -635,10 +640,7 @@ impl Collector for FacetCounter {
         false
     }
 
-    fn merge_fruits(
-        &self,
-        fruits: Vec<Vec<HashMap<String, u64>>>,
-    ) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(&self, fruits: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Self::Fruit> {
         let mut out: Vec<HashMap<String, u64>> = vec![HashMap::new(); self.columns.len()];
         for fruit in fruits {
             for (i, map) in fruit.into_iter().enumerate() {

@@ -1,5 +1,7 @@
-//! Any input tokenizes without panicking, and NFC, NFD and mixed forms of the same text
-//! give identical token streams in all three analyzers.
+//! Any input tokenizes without panicking, NFC, NFD and mixed forms of the same text give
+//! identical token streams in all three analyzers, and the analyzers' shortcuts (skipped
+//! normalisation passes, the per-thread spelling cache) change nothing: they give what the
+//! plain pipeline gives.
 
 use kho_search::{analyze, Stream, ViTokenizer};
 use proptest::prelude::*;
@@ -33,7 +35,77 @@ fn via_tantivy(text: &str, stream: Stream) -> Vec<String> {
     out
 }
 
+/// The plain pipeline the analyzers implement, without shortcuts: `(text, position,
+/// offset_from, offset_to)` per token.
+fn reference(text: &str, stream: Stream) -> Vec<(String, usize, usize, usize)> {
+    use unicode_normalization::char::is_combining_mark;
+    let normalized: String = text.nfc().flat_map(char::to_lowercase).nfc().collect();
+    let mut exact = Vec::new();
+    let mut start = None;
+    let ends = normalized
+        .char_indices()
+        .chain(std::iter::once((normalized.len(), ' ')));
+    for (at, c) in ends {
+        let word = c.is_alphanumeric() || is_combining_mark(c);
+        match (start, word) {
+            (None, true) => start = Some(at),
+            (Some(from), false) => {
+                start = None;
+                let raw = &normalized[from..at];
+                if raw.len() <= kho_search::analysis::MAX_TOKEN_BYTES {
+                    let n = exact.len();
+                    exact.push((kho_search::syllable::normalize(raw), n, from, at));
+                }
+            }
+            _ => {}
+        }
+    }
+    if stream == Stream::Exact {
+        return exact;
+    }
+    let folded: Vec<_> = exact
+        .into_iter()
+        .map(|(t, p, a, b)| {
+            (
+                kho_search::syllable::normalize(&kho_core::fold::fold(&t)),
+                p,
+                a,
+                b,
+            )
+        })
+        .filter(|t| !t.0.is_empty())
+        .collect();
+    if stream == Stream::Folded {
+        return folded;
+    }
+    folded
+        .windows(2)
+        .map(|w| (format!("{} {}", w[0].0, w[1].0), w[0].1, w[0].2, w[1].3))
+        .collect()
+}
+
+fn tokens_of(text: &str, stream: Stream) -> Vec<(String, usize, usize, usize)> {
+    let mut tokenizer = ViTokenizer::new(stream);
+    let mut tokens = tokenizer.token_stream(text);
+    let mut out = Vec::new();
+    while tokens.advance() {
+        let t = tokens.token();
+        out.push((t.text.clone(), t.position, t.offset_from, t.offset_to));
+    }
+    out
+}
+
 proptest! {
+    #[test]
+    fn shortcuts_change_nothing(s in text(), ascii in "[ -~]{0,80}") {
+        for stream in STREAMS {
+            // Twice: the second time the spellings come from the cache.
+            prop_assert_eq!(tokens_of(&s, stream), reference(&s, stream));
+            prop_assert_eq!(tokens_of(&s, stream), reference(&s, stream));
+            prop_assert_eq!(tokens_of(&ascii, stream), reference(&ascii, stream));
+        }
+    }
+
     #[test]
     fn nfc_and_nfd_tokenize_alike(s in text()) {
         let nfc: String = s.nfc().collect();
