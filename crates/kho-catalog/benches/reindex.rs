@@ -4,8 +4,9 @@
 //! and up to two groups.
 //!
 //! - `KHO_BENCH_DATASETS` (default 10,000): how many datasets.
-//! - `KHO_BENCH_DATABASE_URL`: a Postgres database to fill (it should be empty); default:
-//!   a SQLite file in a temporary directory.
+//! - `KHO_BENCH_DATABASE_URL`: a Postgres database to fill (it should be empty), or
+//!   `postgres` for a fresh database on the throwaway server of `kho-test-support`;
+//!   default: a SQLite file in a temporary directory.
 //!
 //! The datasets are written straight through the store (a thousand per transaction), not
 //! through actions, so that setting up 100,000 takes a minute or two, not an hour. Under
@@ -178,6 +179,7 @@ async fn main() {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let url = match std::env::var("KHO_BENCH_DATABASE_URL") {
+        Ok(url) if bench && url == "postgres" => kho_test_support::postgres_url().await,
         Ok(url) if bench => url,
         _ => kho_test_support::sqlite_url(dir.path()),
     };

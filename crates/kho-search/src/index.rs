@@ -34,6 +34,10 @@ use crate::SearchError;
 
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Indexing threads of a generation being built: a rebuild feeds documents faster than one
+/// thread analyses them (the tokenizers are most of the work); a served index takes a
+/// write's few documents at a time and keeps one.
+const BUILD_THREADS: usize = 2;
 /// Sort keys beyond this many are ignored (CKAN's default uses two).
 const MAX_SORT_KEYS: usize = 3;
 
@@ -187,7 +191,7 @@ impl IndexHome {
         std::fs::create_dir_all(&dir).map_err(SearchError::io)?;
         let (schema, fields) = schema::build();
         let index = Index::create_in_dir(&dir, schema).map_err(SearchError::index)?;
-        SearchIndex::from_index(index, fields, Some(name))
+        SearchIndex::from_index(index, fields, Some(name), BUILD_THREADS)
     }
 
     /// Make `generation` the current one (atomically: a reader sees the old or the new
@@ -281,7 +285,7 @@ impl SearchIndex {
     /// An empty index in memory (tests, and a catalogue built without a data directory).
     pub fn in_memory() -> Result<Self, SearchError> {
         let (schema, fields) = schema::build();
-        Self::from_index(Index::create_in_ram(schema), fields, None)
+        Self::from_index(Index::create_in_ram(schema), fields, None, 1)
     }
 
     fn open_dir(dir: &Path, generation: Option<String>) -> Result<Self, Unusable> {
@@ -298,13 +302,15 @@ impl SearchIndex {
             return Err(Unusable::OtherSchema);
         }
         let fields = schema::fields_of(&index.schema()).ok_or(Unusable::OtherSchema)?;
-        Self::from_index(index, fields, generation).map_err(|e| Unusable::Unreadable(e.to_string()))
+        Self::from_index(index, fields, generation, 1)
+            .map_err(|e| Unusable::Unreadable(e.to_string()))
     }
 
     fn from_index(
         index: Index,
         fields: Fields,
         generation: Option<String>,
+        threads: usize,
     ) -> Result<Self, SearchError> {
         crate::analysis::register(index.tokenizers());
         let seq = index
@@ -315,7 +321,7 @@ impl SearchIndex {
             .and_then(|p| p.get("seq").and_then(Value::as_i64))
             .unwrap_or(0);
         let writer = index
-            .writer_with_num_threads(1, WRITER_MEMORY)
+            .writer_with_num_threads(threads, WRITER_MEMORY)
             .map_err(SearchError::index)?;
         let reader = index
             .reader_builder()
