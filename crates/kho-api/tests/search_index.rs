@@ -354,6 +354,27 @@ async fn disk_index_is_rebuilt_when_unusable_and_caught_up_when_behind(backend: 
     assert_eq!(generation, "gen-000004");
     assert_eq!(dicts.len(), 6);
 
+    // Built with other settings (or by another kho version): the dicts would differ.
+    let other_site = Catalog::new(
+        app.catalog.store().clone(),
+        CatalogConfig {
+            site_url: "https://data.example.gov.vn".into(),
+            ..Default::default()
+        },
+    );
+    other_site.open_index(&home).await.expect("open");
+    assert_eq!(
+        other_site.search_index().generation(),
+        Some("gen-000005"),
+        "rebuilt for the other site_url"
+    );
+    drop(other_site);
+    let (generation, dicts, _) = open_fresh(&app, &home).await;
+    assert_eq!(generation, "gen-000006", "and back");
+    assert_eq!(dicts, stored(&app.catalog.search_index()));
+    let (generation, _, _) = open_fresh(&app, &home).await;
+    assert_eq!(generation, "gen-000006", "the same settings: kept");
+
     // In use by another catalogue: an error, not a second writer or a rebuild.
     let holder = Catalog::new(app.catalog.store().clone(), config());
     holder.open_index(&home).await.expect("open");
@@ -363,7 +384,7 @@ async fn disk_index_is_rebuilt_when_unusable_and_caught_up_when_behind(backend: 
         err.to_string().contains("in use by another process"),
         "{err}"
     );
-    assert_eq!(home.current().as_deref(), Some("gen-000004"));
+    assert_eq!(home.current().as_deref(), Some("gen-000006"));
 }
 
 /// Wait until `check` holds, for at most `secs` seconds.

@@ -103,6 +103,12 @@ impl Catalog {
         match home.open_current() {
             Ok(index) => {
                 let opened = index.generation().unwrap_or_default().to_owned();
+                if !self.dicts_match(home, &opened) {
+                    tracing::warn!(generation = %opened,
+                        "the published search index was built by another kho version or with \
+                         other site_url, profiles or licenses than this server's; switching to \
+                         it, but it will be rebuilt at the next start");
+                }
                 match self.adopt_index(Arc::new(index)).await {
                     Ok(applied) => {
                         let index = self.search_index();

@@ -26,6 +26,9 @@ use crate::Catalog;
 
 /// Datasets read and indexed per page.
 const REBUILD_PAGE: i64 = 500;
+/// The file in a generation that records what shaped its stored dicts
+/// ([`Catalog::dicts_fingerprint`]).
+const DICTS_FILE: &str = "kho-dicts";
 /// Pages waiting for the index writer while the next ones are read.
 const PAGES_AHEAD: usize = 2;
 
@@ -64,6 +67,11 @@ impl Catalog {
             (Err(e), _) | (_, Err(e)) => Err(e),
         };
         let published = finished.and_then(|filled| {
+            std::fs::write(
+                home.root().join(&generation).join(DICTS_FILE),
+                self.dicts_fingerprint(),
+            )
+            .map_err(|e| Error::Internal(format!("search index: {e}")))?;
             home.publish(&generation).map_err(search_err)?;
             Ok(filled)
         });
@@ -144,8 +152,17 @@ impl Catalog {
     /// are removed. Fails when another process holds the current generation (two servers
     /// cannot share one index directory).
     pub async fn open_index(&self, home: &IndexHome) -> Result<()> {
-        let index = match home.open_current() {
-            Ok(index) => index,
+        let opened = match home.open_current() {
+            // Usable, but are its dicts what this server would build?
+            Ok(index) if self.dicts_match(home, index.generation().unwrap_or_default()) => {
+                Ok(index)
+            }
+            Ok(_) => Err(
+                "its dataset dicts were built by another kho version or with other \
+                 site_url, profiles or licenses"
+                    .to_owned(),
+            ),
+            Err(Unusable::Missing) => Err(String::new()),
             Err(why) => {
                 if let (Unusable::Unreadable(_), Some(current)) = (&why, home.current()) {
                     if home.in_use(&current) {
@@ -156,16 +173,23 @@ impl Catalog {
                         )));
                     }
                 }
-                match why {
-                    Unusable::Missing => tracing::info!(
+                Err(why.to_string())
+            }
+        };
+        let index = match opened {
+            Ok(index) => index,
+            Err(why) => {
+                if why.is_empty() {
+                    tracing::info!(
                         dir = %home.root().display(),
                         "no search index yet: building it from the store"
-                    ),
-                    why => tracing::warn!(
+                    );
+                } else {
+                    tracing::warn!(
                         dir = %home.root().display(),
                         reason = %why,
                         "the search index cannot be used: rebuilding it from the store"
-                    ),
+                    );
                 }
                 let rebuilt = self.rebuild_index(home, &log_progress()).await?;
                 tracing::info!(
@@ -190,6 +214,30 @@ impl Catalog {
         );
         home.remove_stale(None);
         Ok(())
+    }
+}
+
+impl Catalog {
+    /// What the stored `package_show` dicts depend on besides the data: this kho's
+    /// version and the settings that shape a dict (`site_url`, the profiles, the licenses).
+    /// A generation built under another fingerprint is rebuilt at start.
+    pub(crate) fn dicts_fingerprint(&self) -> String {
+        use sha2::Digest;
+        let c = self.config();
+        let shaping = format!(
+            "{}\n{}\n{:?}\n{:?}",
+            env!("CARGO_PKG_VERSION"),
+            c.site_url,
+            c.profiles,
+            c.licenses
+        );
+        hex::encode(sha2::Sha256::digest(shaping.as_bytes()))
+    }
+
+    /// Were the dicts of `generation` built under this catalogue's fingerprint?
+    pub(crate) fn dicts_match(&self, home: &IndexHome, generation: &str) -> bool {
+        std::fs::read_to_string(home.root().join(generation).join(DICTS_FILE))
+            .is_ok_and(|f| f.trim() == self.dicts_fingerprint())
     }
 }
 

@@ -525,7 +525,9 @@ async fn stop(server: &mut kho_e2e::Server) {
 async fn search_index_on_disk_rebuilds_itself(backend: Backend) {
     let env = Env::new(backend).await;
     let index = env.dir().join("data").join("index");
-    let mut server = env.serve().await;
+    // The stored dicts depend on site_url, which otherwise follows the (random) port.
+    let site = [("KHO_SITE_URL", "http://kho.example")];
+    let mut server = env.serve_with(&site).await;
     let log = server.stderr();
     assert!(logged(&log, &["no search index yet"]), "{log}");
     assert!(logged(&log, &["search index ready", "gen-000001"]), "{log}");
@@ -549,7 +551,7 @@ async fn search_index_on_disk_rebuilds_itself(backend: Backend) {
     stop(&mut server).await;
 
     // Restart: the same generation, nothing rebuilt; deleted datasets stay indexed.
-    let mut server = env.serve().await;
+    let mut server = env.serve_with(&site).await;
     let log = server.stderr();
     assert!(
         logged(&log, &["search index ready", "gen-000001", "datasets=3"]),
@@ -566,7 +568,7 @@ async fn search_index_on_disk_rebuilds_itself(backend: Backend) {
 
     // Gone: rebuilt from the store (written by one server, read back by the next).
     std::fs::remove_dir_all(&index).expect("remove the index");
-    let mut server = env.serve().await;
+    let mut server = env.serve_with(&site).await;
     let log = server.stderr();
     assert!(logged(&log, &["no search index yet"]), "{log}");
     assert!(
@@ -580,7 +582,7 @@ async fn search_index_on_disk_rebuilds_itself(backend: Backend) {
     let text = std::fs::read_to_string(&meta).expect("meta.json");
     assert!(text.contains(r#"\"schema\":1"#), "{text}");
     std::fs::write(&meta, text.replace(r#"\"schema\":1"#, r#"\"schema\":0"#)).expect("write");
-    let mut server = env.serve().await;
+    let mut server = env.serve_with(&site).await;
     let log = server.stderr();
     assert!(
         logged(
@@ -601,7 +603,7 @@ async fn search_index_on_disk_rebuilds_itself(backend: Backend) {
 
     // Garbage.
     std::fs::write(index.join("gen-000002").join("meta.json"), "garbage").expect("write");
-    let server = env.serve().await;
+    let mut server = env.serve_with(&site).await;
     let log = server.stderr();
     assert!(
         logged(&log, &["rebuilding it from the store", "cannot be read"]),
@@ -615,6 +617,21 @@ async fn search_index_on_disk_rebuilds_itself(backend: Backend) {
         .action(&server, "package_show", json!({"id": "khoi-dong-0"}), None)
         .await;
     assert_ok("package_show", status, &body);
+    stop(&mut server).await;
+
+    // Another site_url: the stored dicts would differ, so they are rebuilt.
+    let server = env
+        .serve_with(&[("KHO_SITE_URL", "https://data.example.gov.vn")])
+        .await;
+    let log = server.stderr();
+    assert!(
+        logged(&log, &["rebuilding it from the store", "other", "site_url"]),
+        "{log}"
+    );
+    assert!(
+        logged(&log, &["search index ready", "gen-000004", "datasets=3"]),
+        "{log}"
+    );
 }
 
 /// A second server on the same store (its own index directory) applies the first one's
@@ -669,8 +686,10 @@ async fn second_server_follows_the_first(backend: Backend) {
 /// the new generation, removes the old one, and goes on indexing writes.
 async fn reindex_while_serving(backend: Backend) {
     let env = Env::new(backend).await;
+    // The reindex builds dicts with the server's site_url (which otherwise follows its port).
+    let site = ("KHO_SITE_URL", "http://kho.example");
     let server = env
-        .serve_with(&[("KHO_LOG_LEVEL", "info,kho_catalog=debug")])
+        .serve_with(&[("KHO_LOG_LEVEL", "info,kho_catalog=debug"), site])
         .await;
     let token = server.bootstrap_token().expect("token");
     datasets(&env, &server, &token, "lai", 20).await;
@@ -695,7 +714,11 @@ async fn reindex_while_serving(backend: Backend) {
             (ok, failed)
         }
     });
-    let out = env.ok_store(&["reindex"]).await;
+    let mut reindex: Vec<String> = vec!["reindex".into()];
+    reindex.extend(env.store_args().iter().cloned());
+    let mut cmd = env.command(&reindex);
+    cmd.env(site.0, site.1);
+    let out = expect_success("kho reindex", env.output(cmd).await);
     assert!(out.contains("indexed 20 datasets"), "{out}");
     assert!(out.contains("gen-000002"), "{out}");
     assert_eq!(
