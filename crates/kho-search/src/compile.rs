@@ -165,8 +165,8 @@ impl<'a> Compiler<'a> {
     }
 
     fn date(&self, value: &str) -> Result<DateTime, SearchError> {
-        let t =
-            datemath::parse_date(value, self.now).map_err(|e| SearchError::Query(e.to_string()))?;
+        let t = datemath::parse_date(value, self.now)
+            .map_err(|e| SearchError::Query(e.to_string()))?;
         Ok(DateTime::from_timestamp_micros(
             t.and_utc().timestamp_micros(),
         ))
@@ -267,9 +267,11 @@ impl<'a> Compiler<'a> {
             ),
             Kind::Extra(key) => (
                 match lo {
-                    Bound::Unbounded => {
-                        Bound::Included(self.json_text_term(self.fields.extras_folded, key, ""))
-                    }
+                    Bound::Unbounded => Bound::Included(self.json_text_term(
+                        self.fields.extras_folded,
+                        key,
+                        "",
+                    )),
                     b => b,
                 },
                 match hi {
@@ -419,8 +421,9 @@ impl<'a> Compiler<'a> {
         };
         let mut clauses = fixed;
         if n > 0 {
-            let mut core =
-                BooleanQuery::new(should.into_iter().map(|q| (TOccur::Should, q)).collect());
+            let mut core = BooleanQuery::new(
+                should.into_iter().map(|q| (TOccur::Should, q)).collect(),
+            );
             core.set_minimum_number_should_match(min.max(1));
             clauses.push((TOccur::Must, Box::new(core)));
         }

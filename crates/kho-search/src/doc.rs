@@ -165,10 +165,7 @@ pub fn build(
         }
     }
 
-    let private = dict
-        .get("private")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let private = dict.get("private").and_then(Value::as_bool).unwrap_or(false);
     b.string(
         "capacity",
         if private { "private" } else { "public" }.into(),
@@ -195,12 +192,7 @@ pub fn build(
         }
     }
     b.text.extend(aliases.iter().cloned());
-    for g in dict
-        .get("groups")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for g in dict.get("groups").and_then(Value::as_array).into_iter().flatten() {
         if let Some(name) = g.get("name").and_then(Value::as_str) {
             b.string("groups", name.to_owned());
             b.text.push(name.to_owned());
@@ -209,12 +201,7 @@ pub fn build(
             b.text.push(title.to_owned());
         }
     }
-    for t in dict
-        .get("tags")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for t in dict.get("tags").and_then(Value::as_array).into_iter().flatten() {
         let Some(name) = t.get("name").and_then(Value::as_str) else {
             continue;
         };

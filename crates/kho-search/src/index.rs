@@ -23,8 +23,8 @@ use tantivy::query::{
 };
 use tantivy::schema::Value as _;
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader,
-    TantivyDocument, Term,
+    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score,
+    SegmentReader, TantivyDocument, Term,
 };
 
 use crate::compile::Compiler;
@@ -170,7 +170,7 @@ impl IndexHome {
     pub fn open_current(&self) -> Result<SearchIndex, Unusable> {
         let name = self.current().ok_or(Unusable::Missing)?;
         let dir = self.root.join(&name);
-        if !dir.join("meta.json").exists() {
+        if !dir.join("meta.json").try_exists().unwrap_or(false) {
             return Err(Unusable::Missing);
         }
         SearchIndex::open_dir(&dir, Some(name))
@@ -220,13 +220,13 @@ impl IndexHome {
     /// Does a live writer (this process or another) hold `generation`?
     pub fn in_use(&self, generation: &str) -> bool {
         let dir = self.root.join(generation);
-        dir.join(".tantivy-writer.lock").exists() && is_locked(&dir)
+        dir.join(".tantivy-writer.lock").try_exists().unwrap_or(false) && is_locked(&dir)
     }
 
     /// Delete one generation unless it is the current one or in use; true if it is gone.
     pub fn remove(&self, generation: &str) -> bool {
         let dir = self.root.join(generation);
-        if !generation.starts_with("gen-") || !dir.exists() {
+        if !generation.starts_with("gen-") || !dir.try_exists().unwrap_or(true) {
             return true;
         }
         if self.current().as_deref() == Some(generation) || self.in_use(generation) {
@@ -245,7 +245,7 @@ impl IndexHome {
             }
             let dir = self.root.join(&g);
             // A generation being written holds Tantivy's writer lock file.
-            if dir.join(".tantivy-writer.lock").exists() && is_locked(&dir) {
+            if self.in_use(&g) {
                 continue;
             }
             let _ = std::fs::remove_dir_all(dir);
@@ -442,17 +442,13 @@ impl SearchIndex {
         }
         if let Some(labels) = &req.labels {
             let terms = labels.iter().map(|l| {
-                let mut t =
-                    Term::from_field_json_path(self.fields.strings, "permission_labels", false);
+                let mut t = Term::from_field_json_path(self.fields.strings, "permission_labels", false);
                 t.append_type_and_str(l);
                 t
             });
             clauses.push((
                 TOccur::Must,
-                Box::new(ConstScoreQuery::new(
-                    Box::new(TermSetQuery::new(terms)),
-                    0.0,
-                )),
+                Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
             ));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
@@ -537,11 +533,7 @@ impl SearchIndex {
         let mut keys: Vec<(SortByErasedType, Order)> = sort
             .iter()
             .filter_map(|k| {
-                let order = if k.descending {
-                    Order::Desc
-                } else {
-                    Order::Asc
-                };
+                let order = if k.descending { Order::Desc } else { Order::Asc };
                 let by = if k.field == "score" {
                     SortByErasedType::for_score()
                 } else if self.fields.date(&k.field).is_some() {
@@ -604,8 +596,7 @@ fn order_facet(
     limit: Option<usize>,
     mincount: u64,
 ) -> Vec<(String, u64)> {
-    let mut items: Vec<(String, u64)> =
-        counts.into_iter().filter(|(_, c)| *c >= mincount).collect();
+    let mut items: Vec<(String, u64)> = counts.into_iter().filter(|(_, c)| *c >= mincount).collect();
     match limit {
         Some(n) => {
             items.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -630,7 +621,11 @@ impl Collector for FacetCounter {
     type Fruit = Vec<HashMap<String, u64>>;
     type Child = SegmentFacets;
 
-    fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
+    fn for_segment(
+        &self,
+        _ord: u32,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
         let mut columns = Vec::with_capacity(self.columns.len());
         for name in &self.columns {
             let col = segment.fast_fields().str(name).ok().flatten();
@@ -646,7 +641,10 @@ impl Collector for FacetCounter {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(
+        &self,
+        fruits: Vec<Vec<HashMap<String, u64>>>,
+    ) -> tantivy::Result<Self::Fruit> {
         let mut out: Vec<HashMap<String, u64>> = vec![HashMap::new(); self.columns.len()];
         for fruit in fruits {
             for (i, map) in fruit.into_iter().enumerate() {

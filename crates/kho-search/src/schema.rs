@@ -154,12 +154,7 @@ pub fn build() -> (Schema, Fields) {
         .collect();
     let sorts = SORT_FIELDS
         .iter()
-        .map(|&name| {
-            (
-                name,
-                b.add_text_field(&format!("sort_{name}"), STRING | FAST),
-            )
-        })
+        .map(|&name| (name, b.add_text_field(&format!("sort_{name}"), STRING | FAST)))
         .collect();
     let zero = b.add_u64_field(ZERO, FAST);
     let fields = Fields {

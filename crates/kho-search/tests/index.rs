@@ -9,14 +9,7 @@ fn now() -> NaiveDateTime {
     NaiveDateTime::parse_from_str("2026-06-01T00:00:00", "%Y-%m-%dT%H:%M:%S").unwrap()
 }
 
-fn dataset(
-    id: &str,
-    name: &str,
-    title: &str,
-    org: &str,
-    modified: &str,
-    extra: Value,
-) -> Map<String, Value> {
+fn dataset(id: &str, name: &str, title: &str, org: &str, modified: &str, extra: Value) -> Map<String, Value> {
     let mut d = json!({
         "id": id, "name": name, "title": title, "notes": "Ghi chú về dữ liệu",
         "private": false, "state": "active", "type": "dataset", "license_id": "cc-by",
@@ -38,42 +31,9 @@ fn dataset(
 fn index() -> SearchIndex {
     let idx = SearchIndex::in_memory().unwrap();
     let ops = vec![
-        IndexOp::Upsert {
-            dict: dataset(
-                "b",
-                "truong-hoc",
-                "Danh sách trường học tỉnh Tây Ninh",
-                "so-gd",
-                "2026-03-01T10:00:00",
-                json!({}),
-            ),
-            labels: vec!["public".into()],
-            aliases: vec![],
-        },
-        IndexOp::Upsert {
-            dict: dataset(
-                "a",
-                "benh-vien",
-                "Bệnh viện Đà Nẵng",
-                "so-yt",
-                "2026-01-15T10:00:00.5",
-                json!({"theme": "y-te"}),
-            ),
-            labels: vec!["public".into()],
-            aliases: vec![],
-        },
-        IndexOp::Upsert {
-            dict: dataset(
-                "c",
-                "rieng",
-                "Dữ liệu riêng Nghệ An",
-                "so-yt",
-                "2026-05-01T00:00:00",
-                json!({"private": true}),
-            ),
-            labels: vec!["member-so-yt-id".into()],
-            aliases: vec![],
-        },
+        IndexOp::Upsert { dict: dataset("b", "truong-hoc", "Danh sách trường học tỉnh Tây Ninh", "so-gd", "2026-03-01T10:00:00", json!({})), labels: vec!["public".into()], aliases: vec![] },
+        IndexOp::Upsert { dict: dataset("a", "benh-vien", "Bệnh viện Đà Nẵng", "so-yt", "2026-01-15T10:00:00.5", json!({"theme": "y-te"})), labels: vec!["public".into()], aliases: vec![] },
+        IndexOp::Upsert { dict: dataset("c", "rieng", "Dữ liệu riêng Nghệ An", "so-yt", "2026-05-01T00:00:00", json!({"private": true})), labels: vec!["member-so-yt-id".into()], aliases: vec![] },
     ];
     idx.apply(ops, Some(7)).unwrap();
     idx
@@ -99,12 +59,7 @@ fn ids(idx: &SearchIndex, r: &SearchRequest) -> Vec<String> {
         .unwrap()
         .results
         .iter()
-        .map(|s| {
-            serde_json::from_str::<Value>(s).unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
+        .map(|s| serde_json::from_str::<Value>(s).unwrap()["id"].as_str().unwrap().to_owned())
         .collect()
 }
 
@@ -117,11 +72,7 @@ fn fields_filters_sorts_and_labels() {
     assert_eq!(ids(&idx, &req("", &["organization:so-yt"])), ["c", "a"]);
     //PARSER assert_eq!(ids(&idx, &req("", &["tags:\"giáo dục\""])).len(), 3);
     assert_eq!(ids(&idx, &req("", &["res_format:CSV"])).len(), 3);
-    assert_eq!(
-        ids(&idx, &req("", &["res_format:csv"])).len(),
-        0,
-        "exact strings are case-sensitive"
-    );
+    assert_eq!(ids(&idx, &req("", &["res_format:csv"])).len(), 0, "exact strings are case-sensitive");
     assert_eq!(ids(&idx, &req("", &["capacity:public"])), ["b", "a"]);
     assert_eq!(ids(&idx, &req("", &["theme:y-te"])), ["a"]);
     assert_eq!(ids(&idx, &req("", &["extras_tinh:tay"])).len(), 3);
@@ -150,33 +101,21 @@ fn fields_filters_sorts_and_labels() {
     let mut r = req("", &[]);
     r.labels = Some(vec!["public".into()]);
     assert_eq!(ids(&idx, &r), ["b", "a"]);
-    r.facet_fields = vec![
-        "organization".into(),
-        "tags".into(),
-        "res_format".into(),
-        "nothing".into(),
-    ];
+    r.facet_fields = vec!["organization".into(), "tags".into(), "res_format".into(), "nothing".into()];
     let res = idx.search(&r).unwrap();
     assert_eq!(res.count, 2);
     assert_eq!(
         res.facets,
         vec![
-            (
-                "organization".to_string(),
-                vec![("so-gd".to_string(), 1), ("so-yt".to_string(), 1)]
-            ),
-            (
-                "tags".to_string(),
-                vec![("Tay Ninh".to_string(), 2), ("giáo dục".to_string(), 2)]
-            ),
+            ("organization".to_string(), vec![("so-gd".to_string(), 1), ("so-yt".to_string(), 1)]),
+            ("tags".to_string(), vec![("Tay Ninh".to_string(), 2), ("giáo dục".to_string(), 2)]),
             ("res_format".to_string(), vec![("CSV".to_string(), 2)]),
             ("nothing".to_string(), vec![]),
         ]
     );
 
     // Replace and delete.
-    idx.apply(vec![IndexOp::Delete { id: "a".into() }], Some(9))
-        .unwrap();
+    idx.apply(vec![IndexOp::Delete { id: "a".into() }], Some(9)).unwrap();
     assert_eq!(idx.last_seq(), 9);
     assert_eq!(ids(&idx, &req("", &[])), ["c", "b"]);
 }

@@ -52,10 +52,7 @@ pub enum Query {
         pattern: Vec<WildPart>,
     },
     /// `/regex/`
-    Regex {
-        field: Option<String>,
-        pattern: String,
-    },
+    Regex { field: Option<String>, pattern: String },
     /// `term~` or `term~N` (edit distance, 0..=2).
     Fuzzy {
         field: Option<String>,
