@@ -531,6 +531,34 @@ impl SearchIndex {
         (next(), next(), next())
     }
 
+    /// The title of the organization (`field` = `organization`) or group (`groups`) with
+    /// this name, as the newest indexed dataset that shows it has it (facet display names,
+    /// without reading the store).
+    pub fn group_title(&self, field: &str, name: &str) -> Result<Option<String>, SearchError> {
+        let mut t = Term::from_field_json_path(self.fields.strings, field, false);
+        t.append_type_and_str(name);
+        let query = tantivy::query::TermQuery::new(t, tantivy::schema::IndexRecordOption::Basic);
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(1)
+            .order_by_fast_field::<tantivy::DateTime>("metadata_modified", Order::Desc);
+        let hits = searcher.search(&query, &top).map_err(SearchError::index)?;
+        let Some((_, addr)) = hits.into_iter().next() else {
+            return Ok(None);
+        };
+        let dict: Value = serde_json::from_str(&self.stored_dict(&searcher, addr)?)
+            .unwrap_or(Value::Null);
+        let title = match field {
+            "organization" => dict.get("organization").and_then(|o| o.get("title")).cloned(),
+            _ => dict
+                .get("groups")
+                .and_then(Value::as_array)
+                .and_then(|gs| gs.iter().find(|g| g.get("name").and_then(Value::as_str) == Some(name)))
+                .and_then(|g| g.get("title"))
+                .cloned(),
+        };
+        Ok(title.and_then(|t| t.as_str().map(str::to_owned)))
+    }
+
     /// Every value of one exact-string field with the number of documents holding it, over
     /// the documents a caller with `labels` may read (for tag lists and autocomplete).
     pub fn field_values(

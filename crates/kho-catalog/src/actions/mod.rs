@@ -12,6 +12,7 @@ mod misc;
 mod resources;
 mod revise;
 mod scheming;
+mod search;
 mod tags;
 mod tokens;
 mod users;
@@ -76,6 +77,7 @@ pub(crate) const fn pd(
 pub fn registry() -> Registry {
     let mut r = Registry::default();
     misc::register(&mut r);
+    search::register(&mut r);
     users::register(&mut r);
     tokens::register(&mut r);
     groups::register(&mut r);
