@@ -240,8 +240,8 @@ fn is_locked(dir: &Path) -> bool {
 
 /// A searchable, writable index (one generation, or in memory).
 pub struct SearchIndex {
-    fields: Fields,
-    reader: IndexReader,
+    pub(crate) fields: Fields,
+    pub(crate) reader: IndexReader,
     writer: Mutex<IndexWriter>,
     seq: AtomicI64,
     generation: Option<String>,
@@ -320,9 +320,24 @@ impl SearchIndex {
         self.seq.load(AtomicOrdering::SeqCst)
     }
 
-    /// Documents visible to searches.
+    /// Datasets visible to searches.
     pub fn num_docs(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        let query = self.entity(crate::doc::PACKAGE);
+        self.reader.searcher().search(&query, &Count).map_or(0, |n| n as u64)
+    }
+
+    pub(crate) fn str_term(&self, path: &str, value: &str) -> Term {
+        let mut t = Term::from_field_json_path(self.fields.strings, path, false);
+        t.append_type_and_str(value);
+        t
+    }
+
+    /// Documents of one `entity_type`.
+    pub(crate) fn entity(&self, kind: &str) -> tantivy::query::TermQuery {
+        tantivy::query::TermQuery::new(
+            self.str_term("entity_type", kind),
+            tantivy::schema::IndexRecordOption::Basic,
+        )
     }
 
     /// Apply `ops`; with `commit`, commit them as having applied the change log up to that
@@ -330,7 +345,7 @@ impl SearchIndex {
     /// Blocking: call from a blocking thread.
     pub fn apply(&self, ops: Vec<IndexOp>, commit: Option<i64>) -> Result<(), SearchError> {
         let mut writer = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
-        let id_field = self.fields.sort("id").ok_or(SearchError::Poisoned)?;
+        let owner = self.fields.owner;
         for op in ops {
             match op {
                 IndexOp::Upsert {
@@ -341,12 +356,15 @@ impl SearchIndex {
                     let Some(id) = dict.get("id").and_then(Value::as_str) else {
                         continue;
                     };
-                    writer.delete_term(Term::from_field_text(id_field, id));
+                    writer.delete_term(Term::from_field_text(owner, id));
+                    for doc in crate::doc::resource_docs(&self.fields, &dict, &labels) {
+                        writer.add_document(doc).map_err(SearchError::index)?;
+                    }
                     let doc = crate::doc::build(&self.fields, &dict, &labels, &aliases);
                     writer.add_document(doc).map_err(SearchError::index)?;
                 }
                 IndexOp::Delete { id } => {
-                    writer.delete_term(Term::from_field_text(id_field, &id));
+                    writer.delete_term(Term::from_field_text(owner, &id));
                 }
             }
         }
@@ -400,9 +418,17 @@ impl SearchIndex {
     }
 
     /// The whole query: `q`, the filters (not scoring), the permission labels.
-    fn full_query(&self, req: &SearchRequest) -> Result<Box<dyn TQuery>, SearchError> {
-        let mut clauses: Vec<(TOccur, Box<dyn TQuery>)> =
-            vec![(TOccur::Must, self.main_query(&req.q, req.now)?)];
+    pub(crate) fn full_query(&self, req: &SearchRequest) -> Result<Box<dyn TQuery>, SearchError> {
+        let mut clauses: Vec<(TOccur, Box<dyn TQuery>)> = vec![
+            (TOccur::Must, self.main_query(&req.q, req.now)?),
+            (
+                TOccur::Must,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(self.entity(crate::doc::PACKAGE)),
+                    0.0,
+                )),
+            ),
+        ];
         let filter = self.compiler(req.now, false);
         for fq in &req.fq {
             if fq.trim().is_empty() {
@@ -480,7 +506,7 @@ impl SearchIndex {
         })
     }
 
-    fn stored_dict(
+    pub(crate) fn stored_dict(
         &self,
         searcher: &tantivy::Searcher,
         addr: DocAddress,
@@ -610,11 +636,11 @@ fn order_facet(
 
 /// Counts documents per value of exact-string columns (`s.<field>`), each document once
 /// per value.
-struct FacetCounter {
-    columns: Vec<String>,
+pub(crate) struct FacetCounter {
+    pub(crate) columns: Vec<String>,
 }
 
-struct SegmentFacets {
+pub(crate) struct SegmentFacets {
     columns: Vec<Option<(StrColumn, Vec<u32>, Vec<DocId>)>>,
 }
 

@@ -64,6 +64,9 @@ pub struct Fields {
     pub extras_folded: Field,
     /// Always 0: see [`ZERO`].
     pub zero: Field,
+    /// The dataset a document belongs to (its own id for a dataset, the dataset's for a
+    /// resource): replacing or removing a dataset deletes by this term.
+    pub owner: Field,
     text: Vec<(&'static str, TextField)>,
     dates: Vec<(&'static str, Field)>,
     sorts: Vec<(&'static str, Field)>,
@@ -157,8 +160,10 @@ pub fn build() -> (Schema, Fields) {
         .map(|&name| (name, b.add_text_field(&format!("sort_{name}"), STRING | FAST)))
         .collect();
     let zero = b.add_u64_field(ZERO, FAST);
+    let owner = b.add_text_field("_owner", STRING);
     let fields = Fields {
         zero,
+        owner,
         dict,
         strings,
         extras_exact,
