@@ -3,6 +3,7 @@
 //! query syntax, facets and visibility come next (issue 4).
 
 pub mod analysis;
+pub mod query;
 pub mod sort;
 pub mod syllable;
 
