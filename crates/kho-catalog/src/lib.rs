@@ -102,8 +102,8 @@ impl Catalog {
         config: CatalogConfig,
         translator: Translator,
     ) -> Self {
-        let index = kho_search::SearchIndex::in_memory()
-            .expect("an empty in-memory index needs no I/O");
+        let index =
+            kho_search::SearchIndex::in_memory().expect("an empty in-memory index needs no I/O");
         Self::with_index(store, config, translator, Arc::new(index))
     }
 

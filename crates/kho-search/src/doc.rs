@@ -178,7 +178,10 @@ pub fn build(
         }
     }
 
-    let private = dict.get("private").and_then(Value::as_bool).unwrap_or(false);
+    let private = dict
+        .get("private")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     b.string(
         "capacity",
         if private { "private" } else { "public" }.into(),
@@ -205,7 +208,12 @@ pub fn build(
         }
     }
     b.text.extend(aliases.iter().cloned());
-    for g in dict.get("groups").and_then(Value::as_array).into_iter().flatten() {
+    for g in dict
+        .get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(name) = g.get("name").and_then(Value::as_str) {
             b.string("groups", name.to_owned());
             b.text.push(name.to_owned());
@@ -214,12 +222,20 @@ pub fn build(
             b.text.push(title.to_owned());
         }
     }
-    for t in dict.get("tags").and_then(Value::as_array).into_iter().flatten() {
+    for t in dict
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let Some(name) = t.get("name").and_then(Value::as_str) else {
             continue;
         };
         let tag_id = t.get("id").and_then(Value::as_str).unwrap_or_default();
-        let vocab = t.get("vocabulary_id").and_then(Value::as_str).unwrap_or_default();
+        let vocab = t
+            .get("vocabulary_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         b.string(TAG_KEY, format!("{name}{SEP}{tag_id}{SEP}{vocab}"));
         match t.get("vocabulary_id").and_then(Value::as_str) {
             Some(vocab) => b.string(&format!("vocab_{vocab}"), name.to_owned()),
@@ -355,7 +371,10 @@ pub fn resource_docs(
     labels: &[String],
 ) -> Vec<TantivyDocument> {
     let str_of = |k: &str| dict.get(k).and_then(Value::as_str).unwrap_or_default();
-    let private = dict.get("private").and_then(Value::as_bool).unwrap_or(false);
+    let private = dict
+        .get("private")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let mut out = Vec::new();
     for r in dict
         .get("resources")

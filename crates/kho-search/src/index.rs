@@ -23,8 +23,8 @@ use tantivy::query::{
 };
 use tantivy::schema::Value as _;
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score,
-    SegmentReader, TantivyDocument, Term,
+    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader,
+    TantivyDocument, Term,
 };
 
 use crate::compile::Compiler;
@@ -323,7 +323,10 @@ impl SearchIndex {
     /// Datasets visible to searches.
     pub fn num_docs(&self) -> u64 {
         let query = self.entity(crate::doc::PACKAGE);
-        self.reader.searcher().search(&query, &Count).map_or(0, |n| n as u64)
+        self.reader
+            .searcher()
+            .search(&query, &Count)
+            .map_or(0, |n| n as u64)
     }
 
     pub(crate) fn str_term(&self, path: &str, value: &str) -> Term {
@@ -441,13 +444,17 @@ impl SearchIndex {
         }
         if let Some(labels) = &req.labels {
             let terms = labels.iter().map(|l| {
-                let mut t = Term::from_field_json_path(self.fields.strings, "permission_labels", false);
+                let mut t =
+                    Term::from_field_json_path(self.fields.strings, "permission_labels", false);
                 t.append_type_and_str(l);
                 t
             });
             clauses.push((
                 TOccur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermSetQuery::new(terms)),
+                    0.0,
+                )),
             ));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
@@ -532,7 +539,11 @@ impl SearchIndex {
         let mut keys: Vec<(SortByErasedType, Order)> = sort
             .iter()
             .filter_map(|k| {
-                let order = if k.descending { Order::Desc } else { Order::Asc };
+                let order = if k.descending {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
                 let by = if k.field == "score" {
                     SortByErasedType::for_score()
                 } else if self.fields.date(&k.field).is_some() {
@@ -571,14 +582,20 @@ impl SearchIndex {
         let Some((_, addr)) = hits.into_iter().next() else {
             return Ok(None);
         };
-        let dict: Value = serde_json::from_str(&self.stored_dict(&searcher, addr)?)
-            .unwrap_or(Value::Null);
+        let dict: Value =
+            serde_json::from_str(&self.stored_dict(&searcher, addr)?).unwrap_or(Value::Null);
         let title = match field {
-            "organization" => dict.get("organization").and_then(|o| o.get("title")).cloned(),
+            "organization" => dict
+                .get("organization")
+                .and_then(|o| o.get("title"))
+                .cloned(),
             _ => dict
                 .get("groups")
                 .and_then(Value::as_array)
-                .and_then(|gs| gs.iter().find(|g| g.get("name").and_then(Value::as_str) == Some(name)))
+                .and_then(|gs| {
+                    gs.iter()
+                        .find(|g| g.get("name").and_then(Value::as_str) == Some(name))
+                })
                 .and_then(|g| g.get("title"))
                 .cloned(),
         };
@@ -623,7 +640,8 @@ fn order_facet(
     limit: Option<usize>,
     mincount: u64,
 ) -> Vec<(String, u64)> {
-    let mut items: Vec<(String, u64)> = counts.into_iter().filter(|(_, c)| *c >= mincount).collect();
+    let mut items: Vec<(String, u64)> =
+        counts.into_iter().filter(|(_, c)| *c >= mincount).collect();
     match limit {
         Some(n) => {
             items.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -648,11 +666,7 @@ impl Collector for FacetCounter {
     type Fruit = Vec<HashMap<String, u64>>;
     type Child = SegmentFacets;
 
-    fn for_segment(
-        &self,
-        _ord: u32,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<Self::Child> {
+    fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
         let mut columns = Vec::with_capacity(self.columns.len());
         for name in &self.columns {
             let col = segment.fast_fields().str(name).ok().flatten();
@@ -668,10 +682,7 @@ impl Collector for FacetCounter {
         false
     }
 
-    fn merge_fruits(
-        &self,
-        fruits: Vec<Vec<HashMap<String, u64>>>,
-    ) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(&self, fruits: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Self::Fruit> {
         let mut out: Vec<HashMap<String, u64>> = vec![HashMap::new(); self.columns.len()];
         for fruit in fruits {
             for (i, map) in fruit.into_iter().enumerate() {

@@ -19,7 +19,12 @@ pub const MAX_LOOKUP_CHARS: usize = 200;
 
 /// A regex matching the exact-string values of `path` that contain `needle`
 /// (`case_insensitive`: any case).
-fn contains(index: &SearchIndex, path: &str, needle: &str, case_insensitive: bool) -> Box<dyn TQuery> {
+fn contains(
+    index: &SearchIndex,
+    path: &str,
+    needle: &str,
+    case_insensitive: bool,
+) -> Box<dyn TQuery> {
     let mut escaped = String::new();
     for c in needle.chars() {
         if "\\.+*?()|[]{}^$#&-~\"".contains(c) {
@@ -48,7 +53,10 @@ fn regex_path(path: &str) -> String {
 fn filtered(main: Box<dyn TQuery>, extra: Vec<Box<dyn TQuery>>) -> Box<dyn TQuery> {
     let mut clauses = vec![(Occur::Must, main)];
     for q in extra {
-        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn TQuery>));
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn TQuery>,
+        ));
     }
     Box::new(BooleanQuery::new(clauses))
 }
@@ -187,7 +195,10 @@ impl SearchIndex {
         ];
         for (field, value, mode) in conditions {
             if value.chars().count() > MAX_LOOKUP_CHARS {
-                return Ok(ResourceHits { count: 0, results: Vec::new() });
+                return Ok(ResourceHits {
+                    count: 0,
+                    results: Vec::new(),
+                });
             }
             let q: Box<dyn TQuery> = match mode {
                 Match::Equal => self.term(field, value),
@@ -205,7 +216,9 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(must);
         let searcher = self.reader.searcher();
-        let count = searcher.search(&query, &Count).map_err(SearchError::index)?;
+        let count = searcher
+            .search(&query, &Count)
+            .map_err(SearchError::index)?;
         let want = limit.unwrap_or(count).min(count.saturating_sub(offset));
         let mut results = Vec::new();
         if want > 0 {

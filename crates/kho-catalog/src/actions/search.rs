@@ -72,9 +72,9 @@ pub fn register(r: &mut Registry) {
 fn search_error(e: SearchError) -> Error {
     match e {
         SearchError::BadSort => Error::SearchQuery(Msg::new("Invalid \"sort\" parameter")),
-        SearchError::Query(m) => Error::Search(
-            Msg::new("Cannot parse the query: %{reason}").arg("reason", m),
-        ),
+        SearchError::Query(m) => {
+            Error::Search(Msg::new("Cannot parse the query: %{reason}").arg("reason", m))
+        }
         other => Error::Internal(other.to_string()),
     }
 }
@@ -242,7 +242,9 @@ pub(crate) async fn package_search(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         .keys()
         .map(String::as_str)
         .filter(|k| {
-            !VALID_SOLR_PARAMETERS.contains(k) && !OWN_PARAMETERS.contains(k) && !k.starts_with("ext_")
+            !VALID_SOLR_PARAMETERS.contains(k)
+                && !OWN_PARAMETERS.contains(k)
+                && !k.starts_with("ext_")
         })
         .collect();
     if !unknown.is_empty() {
@@ -272,7 +274,12 @@ pub(crate) async fn package_search(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         }
     }
     let facet_on = opt_str(&p, "facet")?
-        .map(|f| !matches!(f.trim().to_ascii_lowercase().as_str(), "false" | "off" | "no" | "0"))
+        .map(|f| {
+            !matches!(
+                f.trim().to_ascii_lowercase().as_str(),
+                "false" | "off" | "no" | "0"
+            )
+        })
         .unwrap_or(true);
     if !facet_on {
         facet_fields.clear();
