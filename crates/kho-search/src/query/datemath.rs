@@ -120,7 +120,10 @@ fn two_digits(s: &str) -> Option<(u32, &str)> {
     if b.len() < 2 || !b[0].is_ascii_digit() || !b[1].is_ascii_digit() {
         return None;
     }
-    Some((u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0'), &s[2..]))
+    Some((
+        u32::from(b[0] - b'0') * 10 + u32::from(b[1] - b'0'),
+        &s[2..],
+    ))
 }
 
 /// The units of Solr's `CALENDAR_UNITS`.
@@ -278,8 +281,14 @@ mod tests {
     #[test]
     fn instants() {
         assert_eq!(date("2026-01-01T00:00:00Z"), at("2026-01-01 00:00:00"));
-        assert_eq!(date("2026-01-01T00:00:00.123Z"), at("2026-01-01 00:00:00.123"));
-        assert_eq!(date("2026-01-01T00:00:00.1239Z"), at("2026-01-01 00:00:00.123"));
+        assert_eq!(
+            date("2026-01-01T00:00:00.123Z"),
+            at("2026-01-01 00:00:00.123")
+        );
+        assert_eq!(
+            date("2026-01-01T00:00:00.1239Z"),
+            at("2026-01-01 00:00:00.123")
+        );
         assert_eq!(date("2026-01-01t10:00:00Z"), at("2026-01-01 10:00:00"));
         assert_eq!(date("2025-12-31T24:00:00Z"), at("2026-01-01 00:00:00"));
         assert_eq!(date("2016-12-31T23:59:60Z"), at("2016-12-31 23:59:59"));
@@ -299,7 +308,10 @@ mod tests {
         assert_eq!(date("NOW/YEAR"), at("2026-01-01 00:00:00"));
         assert_eq!(date("NOW-3MONTHS"), at("2025-12-15 13:45:30.250"));
         assert_eq!(date("NOW+2YEARS-1HOUR"), at("2028-03-15 12:45:30.250"));
-        assert_eq!(date("NOW+90MINUTES+30SECONDS+5MILLIS"), at("2026-03-15 15:16:00.255"));
+        assert_eq!(
+            date("NOW+90MINUTES+30SECONDS+5MILLIS"),
+            at("2026-03-15 15:16:00.255")
+        );
         assert_eq!(date("NOW+1DATE"), at("2026-03-16 13:45:30.250"));
         assert_eq!(
             date("2026-01-01T00:00:00Z+6MONTHS"),
@@ -309,10 +321,22 @@ mod tests {
 
     #[test]
     fn months_clamp_to_the_month_end() {
-        assert_eq!(date("2024-01-31T00:00:00Z+1MONTH"), at("2024-02-29 00:00:00"));
-        assert_eq!(date("2025-01-31T00:00:00Z+1MONTH"), at("2025-02-28 00:00:00"));
-        assert_eq!(date("2024-03-31T00:00:00Z-1MONTH"), at("2024-02-29 00:00:00"));
-        assert_eq!(date("2024-02-29T00:00:00Z+1YEAR"), at("2025-02-28 00:00:00"));
+        assert_eq!(
+            date("2024-01-31T00:00:00Z+1MONTH"),
+            at("2024-02-29 00:00:00")
+        );
+        assert_eq!(
+            date("2025-01-31T00:00:00Z+1MONTH"),
+            at("2025-02-28 00:00:00")
+        );
+        assert_eq!(
+            date("2024-03-31T00:00:00Z-1MONTH"),
+            at("2024-02-29 00:00:00")
+        );
+        assert_eq!(
+            date("2024-02-29T00:00:00Z+1YEAR"),
+            at("2025-02-28 00:00:00")
+        );
     }
 
     #[test]
@@ -345,7 +369,9 @@ mod tests {
             assert!(err(bad).starts_with("Invalid Date Math String"), "{bad}");
         }
         assert_eq!(
-            parse_date(&"N".repeat(MAX_INPUT_BYTES + 1), now()).unwrap_err().kind(),
+            parse_date(&"N".repeat(MAX_INPUT_BYTES + 1), now())
+                .unwrap_err()
+                .kind(),
             ParseErrorKind::TooLong
         );
     }

@@ -31,7 +31,7 @@ pub fn parse_dismax(input: &str) -> Dismax {
         end -= 1;
     }
     let input = &input[..end];
-    let quotes_balanced = input.matches('"').count() % 2 == 0;
+    let quotes_balanced = input.matches('"').count().is_multiple_of(2);
     let owned;
     let text = if quotes_balanced {
         input
@@ -199,7 +199,11 @@ mod tests {
         );
         assert_eq!(
             parse("a\"b c\"d"),
-            [(Should, "a", false), (Should, "b c", true), (Should, "d", false)]
+            [
+                (Should, "a", false),
+                (Should, "b c", true),
+                (Should, "d", false)
+            ]
         );
         assert!(parse("").is_empty());
         assert!(parse(" \u{3000}\t").is_empty());
@@ -210,12 +214,25 @@ mod tests {
     fn prefixes() {
         assert_eq!(
             parse("+a -b c"),
-            [(Must, "a", false), (MustNot, "b", false), (Should, "c", false)]
+            [
+                (Must, "a", false),
+                (MustNot, "b", false),
+                (Should, "c", false)
+            ]
         );
         assert_eq!(parse("-\"x y\""), [(MustNot, "x y", true)]);
-        assert_eq!(parse("wi-fi c++"), [(Should, "wi-fi", false), (Should, "c++", false)]);
-        assert_eq!(parse("a - b +"), [(Should, "a", false), (Should, "b", false)]);
-        assert_eq!(parse("+-a --b"), [(Should, "a", false), (Should, "b", false)]);
+        assert_eq!(
+            parse("wi-fi c++"),
+            [(Should, "wi-fi", false), (Should, "c++", false)]
+        );
+        assert_eq!(
+            parse("a - b +"),
+            [(Should, "a", false), (Should, "b", false)]
+        );
+        assert_eq!(
+            parse("+-a --b"),
+            [(Should, "a", false), (Should, "b", false)]
+        );
         assert!(parse("+ - +").is_empty());
     }
 
@@ -242,13 +259,14 @@ mod tests {
 
     #[test]
     fn unbalanced_quotes_are_dropped() {
-        assert_eq!(
-            parse("\"a b"),
-            [(Should, "a", false), (Should, "b", false)]
-        );
+        assert_eq!(parse("\"a b"), [(Should, "a", false), (Should, "b", false)]);
         assert_eq!(
             parse("\"a b\" \"c"),
-            [(Should, "a", false), (Should, "b", false), (Should, "c", false)]
+            [
+                (Should, "a", false),
+                (Should, "b", false),
+                (Should, "c", false)
+            ]
         );
         assert_eq!(parse("don\"t"), [(Should, "dont", false)]);
     }
@@ -257,8 +275,14 @@ mod tests {
     fn operators_as_solr_reads_them() {
         assert_eq!(parse("a AND b"), [(Must, "a", false), (Must, "b", false)]);
         assert_eq!(parse("a && b"), [(Must, "a", false), (Must, "b", false)]);
-        assert_eq!(parse("a OR b"), [(Should, "a", false), (Should, "b", false)]);
-        assert_eq!(parse("NOT a b"), [(MustNot, "a", false), (Should, "b", false)]);
+        assert_eq!(
+            parse("a OR b"),
+            [(Should, "a", false), (Should, "b", false)]
+        );
+        assert_eq!(
+            parse("NOT a b"),
+            [(MustNot, "a", false), (Should, "b", false)]
+        );
         assert_eq!(
             parse("a AND NOT b"),
             [(Must, "a", false), (MustNot, "b", false)]
@@ -267,14 +291,25 @@ mod tests {
             parse("-a AND b"),
             [(MustNot, "a", false), (Must, "b", false)]
         );
-        assert_eq!(parse("a and b"), [(Should, "a", false), (Should, "and", false), (Should, "b", false)]);
+        assert_eq!(
+            parse("a and b"),
+            [
+                (Should, "a", false),
+                (Should, "and", false),
+                (Should, "b", false)
+            ]
+        );
         // Where Solr's grammar would fail, the word is text.
         assert_eq!(parse("AND"), [(Should, "AND", false)]);
         assert_eq!(parse("a OR"), [(Should, "a", false), (Should, "OR", false)]);
         assert_eq!(parse("OR a"), [(Should, "OR", false), (Should, "a", false)]);
         assert_eq!(
             parse("a AND OR b"),
-            [(Must, "a", false), (Must, "OR", false), (Should, "b", false)]
+            [
+                (Must, "a", false),
+                (Must, "OR", false),
+                (Should, "b", false)
+            ]
         );
         assert_eq!(parse("NOT"), [(Should, "NOT", false)]);
     }

@@ -16,7 +16,7 @@ use std::ops::Bound;
 
 use super::ast::{Clause, Occur, Query, WildPart};
 use super::{
-    too_long, ParseError, ParseErrorKind, MAX_CLAUSES, MAX_DEPTH, MAX_FUZZY_DISTANCE,
+    shorten, too_long, ParseError, ParseErrorKind, MAX_CLAUSES, MAX_DEPTH, MAX_FUZZY_DISTANCE,
     MAX_INPUT_BYTES, MAX_REGEX_BYTES,
 };
 
@@ -418,14 +418,10 @@ fn number_len(s: &str) -> usize {
     if int == 0 {
         return 0;
     }
-    let rest = &s[int..];
-    if rest.starts_with('.') {
-        let frac = digits(&rest[1..]);
-        if frac > 0 {
-            return int + 1 + frac;
-        }
+    match s[int..].strip_prefix('.').map(digits) {
+        Some(frac) if frac > 0 => int + 1 + frac,
+        _ => int,
     }
-    int
 }
 
 /// End (exclusive) of Solr's `REGEXPTERM` starting with the `/` at `start`:
@@ -574,6 +570,9 @@ struct Parser<'a> {
 
 type PResult<T> = Result<T, ParseError>;
 
+/// How much of a token an error message repeats.
+const TOKEN_CHARS: usize = 40;
+
 impl<'a> Parser<'a> {
     fn peek(&self, ahead: usize) -> Kind {
         self.tokens
@@ -602,9 +601,9 @@ impl<'a> Parser<'a> {
     fn unexpected(&self, token: Token<'_>, expecting: &str) -> ParseError {
         let (line, column) = line_column(self.input, token.start);
         let image = if token.kind == Kind::Eof {
-            "<EOF>"
+            "<EOF>".to_owned()
         } else {
-            token.text
+            shorten(token.text, TOKEN_CHARS)
         };
         self.syntax(&format!(
             "Encountered \"{image}\" at line {line}, column {column}. Was expecting {expecting}."
@@ -844,13 +843,13 @@ impl<'a> Parser<'a> {
     /// Lucene silently lowers a distance above 2 to 2; kho refuses it instead.
     fn fuzzy_distance(&self, slop: &str, term: &str) -> PResult<u8> {
         let similarity: f32 = slop.parse().unwrap_or(f32::from(MAX_FUZZY_DISTANCE));
-        if similarity >= 1.0 && similarity.fract() != 0.0 {
+        if similarity.is_finite() && similarity >= 1.0 && similarity.fract() != 0.0 {
             return Err(self.syntax("Fractional edit distances are not allowed!"));
         }
         if similarity >= 1.0 {
             if similarity > f32::from(MAX_FUZZY_DISTANCE) {
                 return Err(self.syntax(&format!(
-                    "fuzzy edit distance {slop} is more than the maximum, {MAX_FUZZY_DISTANCE}"
+                    "fuzzy edit distance above the maximum, {MAX_FUZZY_DISTANCE}"
                 )));
             }
             return Ok(similarity as u8);
@@ -937,14 +936,17 @@ impl<'a> Parser<'a> {
             ));
         }
         if text.starts_with('-') {
-            return Err(self.syntax(&format!("boost must be a positive number, got {text}")));
+            return Err(self.syntax(&format!(
+                "boost must be a positive number, got {}",
+                shorten(text, TOKEN_CHARS)
+            )));
         }
         match text.parse::<f32>() {
             Ok(boost) if boost.is_finite() => Ok(Query::Boost {
                 query: Box::new(query),
                 boost,
             }),
-            _ => Err(self.syntax(&format!("boost {text} is too large"))),
+            _ => Err(self.syntax("boost is too large")),
         }
     }
 }
@@ -1059,10 +1061,7 @@ mod tests {
 
     #[test]
     fn default_operator_is_and() {
-        assert_eq!(
-            parse("a b"),
-            bool_(&[(Must, term("a")), (Must, term("b"))])
-        );
+        assert_eq!(parse("a b"), bool_(&[(Must, term("a")), (Must, term("b"))]));
     }
 
     #[test]
@@ -1175,10 +1174,7 @@ mod tests {
                 field: "res_format".into()
             }
         );
-        assert_eq!(
-            parse("f:[* TO *]"),
-            Query::Exists { field: "f".into() }
-        );
+        assert_eq!(parse("f:[* TO *]"), Query::Exists { field: "f".into() });
         assert_eq!(
             parse("-f:[* TO *]"),
             bool_(&[(MustNot, Query::Exists { field: "f".into() })])
@@ -1187,10 +1183,7 @@ mod tests {
             parse("*:* -capacity:private"),
             bool_(&[(Must, Query::All), (MustNot, fterm("capacity", "private"))])
         );
-        assert_eq!(
-            parse("f:(*)"),
-            Query::Exists { field: "f".into() }
-        );
+        assert_eq!(parse("f:(*)"), Query::Exists { field: "f".into() });
     }
 
     #[test]
@@ -1278,7 +1271,9 @@ mod tests {
         );
         assert!(err("roam~3").message().contains("maximum"));
         assert!(err("roam~1.5").message().contains("Fractional"));
-        assert!(err("roam~99999999999999999999999999999999999999999").message().contains("maximum"));
+        assert!(err("roam~99999999999999999999999999999999999999999")
+            .message()
+            .contains("maximum"));
     }
 
     #[test]
@@ -1337,7 +1332,9 @@ mod tests {
             term("a/b/"),
             "a slash inside a term is a term character"
         );
-        assert!(err(&format!("/{}/", "a".repeat(257))).message().contains("regular expression"));
+        assert!(err(&format!("/{}/", "a".repeat(257)))
+            .message()
+            .contains("regular expression"));
         parse(&format!("/{}/", "a".repeat(256)));
         assert!(err("a / b").message().contains("'/'"));
     }
@@ -1371,7 +1368,10 @@ mod tests {
             range(Included("a\"b"), Included("c"))
         );
         assert_eq!(parse("f:[TO TO TO]"), range(Included("TO"), Included("TO")));
-        assert_eq!(parse("f:[\na\tTO\nb\n]"), range(Included("a"), Included("b")));
+        assert_eq!(
+            parse("f:[\na\tTO\nb\n]"),
+            range(Included("a"), Included("b"))
+        );
         assert_eq!(
             parse("f:[1 TO 5]^2"),
             Query::Boost {
@@ -1424,7 +1424,9 @@ mod tests {
         assert!(err("^").message().contains("number"));
         assert!(err("a^-1").message().contains("positive"));
         assert_eq!(err("a^=2").kind(), ParseErrorKind::Unsupported);
-        assert!(err(&format!("a^{}", "9".repeat(60))).message().contains("too large"));
+        assert!(err(&format!("a^{}", "9".repeat(60)))
+            .message()
+            .contains("too large"));
     }
 
     #[test]
@@ -1513,7 +1515,10 @@ mod tests {
 
     #[test]
     fn limits() {
-        assert_eq!(err(&"a ".repeat(MAX_INPUT_BYTES)).kind(), ParseErrorKind::TooLong);
+        assert_eq!(
+            err(&"a ".repeat(MAX_INPUT_BYTES)).kind(),
+            ParseErrorKind::TooLong
+        );
         let nested = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
         assert_eq!(parse(&nested(MAX_DEPTH)), term("a"));
         assert_eq!(err(&nested(MAX_DEPTH + 1)).kind(), ParseErrorKind::TooDeep);
