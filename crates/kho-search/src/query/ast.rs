@@ -76,7 +76,9 @@ pub enum Query {
         field: Option<String>,
         pattern: Vec<WildPart>,
     },
-    /// `/regex/`
+    /// `/regex/`: the pattern between the slashes as written, escapes kept, since it is
+    /// Lucene's regular-expression syntax (matching whole terms) for the compiler to
+    /// translate.
     Regex {
         field: Option<String>,
         pattern: String,
