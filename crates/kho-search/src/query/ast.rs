@@ -19,8 +19,9 @@
 //!
 //! `Display` writes a query back in the standard syntax, so that parsing the text gives
 //! the same value again. That holds for everything the parser produces; hand-built values
-//! the syntax cannot express (an optional clause next to only required ones, which Solr's
-//! AND default cannot write, an empty term or bound) are written as closely as possible.
+//! the syntax cannot express (`[Should, Must]`: a lone optional clause next to a required
+//! last one, which the AND default cannot write; an empty term or bound; a regex ending in
+//! `\` followed by more query) are written as closely as possible.
 
 use std::fmt::{self, Write as _};
 use std::ops::Bound;
@@ -75,7 +76,9 @@ pub enum Query {
         field: Option<String>,
         pattern: Vec<WildPart>,
     },
-    /// `/regex/`
+    /// `/regex/`: the pattern between the slashes as written, escapes kept, since it is
+    /// Lucene's regular-expression syntax (matching whole terms) for the compiler to
+    /// translate.
     Regex {
         field: Option<String>,
         pattern: String,
@@ -125,36 +128,89 @@ impl fmt::Display for Query {
     }
 }
 
-/// Clauses separated by spaces. Under the AND default, `+`/`-` say `Must`/`MustNot`, and a
-/// `Should` clause needs an `OR` linking it to a `Should` or `MustNot` neighbour (an `OR`
-/// turns the clause before it optional, so it never follows a `Must`).
+/// Clauses separated by spaces, with the conjunctions and prefixes that make Lucene's
+/// `addClause` (AND default) give back exactly these occurs; see [`plan`].
 fn write_clauses(f: &mut fmt::Formatter<'_>, clauses: &[Clause]) -> fmt::Result {
     if clauses.is_empty() {
         // Not producible by the parser; the closest thing that parses.
         return f.write_str("(-*:*)");
     }
-    let mut prev = None;
-    for (i, clause) in clauses.iter().enumerate() {
+    let occurs: Vec<Occur> = clauses.iter().map(|c| c.occur).collect();
+    let conjs = plan(&occurs).unwrap_or_else(|| vec![Conj::None; clauses.len()]);
+    for (i, (clause, conj)) in clauses.iter().zip(conjs).enumerate() {
         if i > 0 {
             f.write_char(' ')?;
         }
-        let or = matches!(
-            (prev, clause.occur),
-            (Some(Occur::Should), Occur::Should | Occur::MustNot)
-                | (Some(Occur::MustNot), Occur::Should)
-        );
-        if or {
-            f.write_str("OR ")?;
+        match conj {
+            Conj::None => {}
+            Conj::And => f.write_str("AND ")?,
+            Conj::Or => f.write_str("OR ")?,
         }
         match clause.occur {
-            Occur::Must => f.write_char('+')?,
+            // After `OR`, `+` would be ignored anyway.
+            Occur::Must if conj != Conj::Or => f.write_char('+')?,
             Occur::MustNot => f.write_char('-')?,
-            Occur::Should => {}
+            _ => {}
         }
         write_query(f, &clause.query)?;
-        prev = Some(clause.occur);
     }
     Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conj {
+    None,
+    And,
+    Or,
+}
+
+/// The conjunction to write before each clause so that parsing gives `occurs` back.
+///
+/// Under the AND default, a clause starts `MustNot` after `-`, `Should` after `OR` and
+/// `Must` otherwise, and the next clause's `AND`/`OR` then turns it `Must`/`Should`
+/// (unless it is `MustNot`). So the occur of clause `i` is settled by the conjunctions
+/// before `i` and before `i + 1`: a search over "did clause `i` start `Must` or
+/// `Should`". `None` when no choice works (`[Should, Must]`: a lone optional clause
+/// beside required ones cannot be written).
+fn plan(occurs: &[Occur]) -> Option<Vec<Conj>> {
+    // How clause `i` starts: 0 = Must, 1 = Should (a `MustNot` clause's start is unused).
+    let start =
+        |target: Occur, conj: Conj| usize::from(target != Occur::MustNot && conj == Conj::Or);
+    let settled = |started: usize, next: Conj| match next {
+        Conj::And => Occur::Must,
+        Conj::Or => Occur::Should,
+        Conj::None if started == 1 => Occur::Should,
+        Conj::None => Occur::Must,
+    };
+    let n = occurs.len();
+    // `from[i][s]`: clause `i` can start as `s`, reached from (state of `i - 1`, conj `i`).
+    let mut from: Vec<[Option<(usize, Conj)>; 2]> = vec![[None; 2]; n];
+    from[0][start(occurs[0], Conj::None)] = Some((0, Conj::None));
+    for i in 0..n.saturating_sub(1) {
+        for state in 0..2 {
+            if from[i][state].is_none() {
+                continue;
+            }
+            for conj in [Conj::None, Conj::Or, Conj::And] {
+                let fits = occurs[i] == Occur::MustNot || settled(state, conj) == occurs[i];
+                let next = start(occurs[i + 1], conj);
+                if fits && from[i + 1][next].is_none() {
+                    from[i + 1][next] = Some((state, conj));
+                }
+            }
+        }
+    }
+    let last = occurs[n - 1];
+    let mut state = (0..2).find(|&s| {
+        from[n - 1][s].is_some() && (last == Occur::MustNot || settled(s, Conj::None) == last)
+    })?;
+    let mut conjs = vec![Conj::None; n];
+    for i in (1..n).rev() {
+        let (prev, conj) = from[i][state]?;
+        conjs[i] = conj;
+        state = prev;
+    }
+    Some(conjs)
 }
 
 /// One query in clause position: lists in parentheses.
@@ -297,7 +353,8 @@ fn write_phrase(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
 }
 
 /// A range bound: bare when it can be, quoted when that is unambiguous (no `\` or `"`),
-/// otherwise bare with `\uXXXX` escapes for the characters that would end it.
+/// otherwise bare with escapes: `\uXXXX` for the characters that would end it, and a
+/// leading `!` escaped, since `{!` would read as local parameters.
 fn write_bound(f: &mut fmt::Formatter<'_>, bound: &Bound<String>) -> fmt::Result {
     let value = match bound {
         Bound::Unbounded => return f.write_char('*'),
@@ -307,15 +364,16 @@ fn write_bound(f: &mut fmt::Formatter<'_>, bound: &Bound<String>) -> fmt::Result
     if value.is_empty() {
         return f.write_str("\"\"");
     }
-    if value != "*" && !value.contains(ends_bare) {
+    if value != "*" && !value.starts_with('!') && !value.contains(ends_bare) {
         return f.write_str(value);
     }
     if !value.contains(['"', '\\']) {
         return write!(f, "\"{value}\"");
     }
-    for c in value.chars() {
+    for (i, c) in value.chars().enumerate() {
         match c {
             '\\' => f.write_str("\\\\")?,
+            '!' if i == 0 => f.write_str("\\!")?,
             c if ends_bare(c) => write!(f, "\\u{:04X}", u32::from(c))?,
             c => f.write_char(c)?,
         }

@@ -31,7 +31,7 @@ pub fn parse_dismax(input: &str) -> Dismax {
         end -= 1;
     }
     let input = &input[..end];
-    let quotes_balanced = input.matches('"').count() % 2 == 0;
+    let quotes_balanced = input.matches('"').count().is_multiple_of(2);
     let owned;
     let text = if quotes_balanced {
         input

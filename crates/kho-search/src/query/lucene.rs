@@ -16,7 +16,7 @@ use std::ops::Bound;
 
 use super::ast::{Clause, Occur, Query, WildPart};
 use super::{
-    too_long, ParseError, ParseErrorKind, MAX_CLAUSES, MAX_DEPTH, MAX_FUZZY_DISTANCE,
+    shorten, too_long, ParseError, ParseErrorKind, MAX_CLAUSES, MAX_DEPTH, MAX_FUZZY_DISTANCE,
     MAX_INPUT_BYTES, MAX_REGEX_BYTES,
 };
 
@@ -418,14 +418,10 @@ fn number_len(s: &str) -> usize {
     if int == 0 {
         return 0;
     }
-    let rest = &s[int..];
-    if rest.starts_with('.') {
-        let frac = digits(&rest[1..]);
-        if frac > 0 {
-            return int + 1 + frac;
-        }
+    match s[int..].strip_prefix('.').map(digits) {
+        Some(frac) if frac > 0 => int + 1 + frac,
+        _ => int,
     }
-    int
 }
 
 /// End (exclusive) of Solr's `REGEXPTERM` starting with the `/` at `start`:
@@ -574,6 +570,9 @@ struct Parser<'a> {
 
 type PResult<T> = Result<T, ParseError>;
 
+/// How much of a token an error message repeats.
+const TOKEN_CHARS: usize = 40;
+
 impl<'a> Parser<'a> {
     fn peek(&self, ahead: usize) -> Kind {
         self.tokens
@@ -602,9 +601,9 @@ impl<'a> Parser<'a> {
     fn unexpected(&self, token: Token<'_>, expecting: &str) -> ParseError {
         let (line, column) = line_column(self.input, token.start);
         let image = if token.kind == Kind::Eof {
-            "<EOF>"
+            "<EOF>".to_owned()
         } else {
-            token.text
+            shorten(token.text, TOKEN_CHARS)
         };
         self.syntax(&format!(
             "Encountered \"{image}\" at line {line}, column {column}. Was expecting {expecting}."
@@ -844,13 +843,13 @@ impl<'a> Parser<'a> {
     /// Lucene silently lowers a distance above 2 to 2; kho refuses it instead.
     fn fuzzy_distance(&self, slop: &str, term: &str) -> PResult<u8> {
         let similarity: f32 = slop.parse().unwrap_or(f32::from(MAX_FUZZY_DISTANCE));
-        if similarity >= 1.0 && similarity.fract() != 0.0 {
+        if similarity.is_finite() && similarity >= 1.0 && similarity.fract() != 0.0 {
             return Err(self.syntax("Fractional edit distances are not allowed!"));
         }
         if similarity >= 1.0 {
             if similarity > f32::from(MAX_FUZZY_DISTANCE) {
                 return Err(self.syntax(&format!(
-                    "fuzzy edit distance {slop} is more than the maximum, {MAX_FUZZY_DISTANCE}"
+                    "fuzzy edit distance above the maximum, {MAX_FUZZY_DISTANCE}"
                 )));
             }
             return Ok(similarity as u8);
@@ -937,14 +936,17 @@ impl<'a> Parser<'a> {
             ));
         }
         if text.starts_with('-') {
-            return Err(self.syntax(&format!("boost must be a positive number, got {text}")));
+            return Err(self.syntax(&format!(
+                "boost must be a positive number, got {}",
+                shorten(text, TOKEN_CHARS)
+            )));
         }
         match text.parse::<f32>() {
             Ok(boost) if boost.is_finite() => Ok(Query::Boost {
                 query: Box::new(query),
                 boost,
             }),
-            _ => Err(self.syntax(&format!("boost {text} is too large"))),
+            _ => Err(self.syntax("boost is too large")),
         }
     }
 }

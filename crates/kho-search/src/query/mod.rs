@@ -88,9 +88,14 @@ impl ParseError {
 
 /// The input as quoted in messages: at most [`EXCERPT_CHARS`] characters.
 pub(crate) fn excerpt(input: &str) -> String {
-    match input.char_indices().nth(EXCERPT_CHARS) {
-        Some((cut, _)) => format!("{}…", &input[..cut]),
-        None => input.to_owned(),
+    shorten(input, EXCERPT_CHARS)
+}
+
+/// `text` cut to at most `chars` characters, with `…` if anything was cut.
+pub(crate) fn shorten(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 
