@@ -427,7 +427,99 @@ async fn rows_are_clamped(backend: Backend) {
     );
 }
 
+async fn resource_and_tag_lookups(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let admin = catalogue(&app).await;
+    app.ok(
+        "package_create",
+        json!({"name": "rieng", "owner_org": "so-y-te", "private": true,
+               "tags": [{"name": "bí mật"}, {"name": "y tế"}],
+               "resources": [{"url": "http://example.org/secret.csv", "format": "CSV", "name": "Bí mật"}]}),
+        Some(&admin),
+    )
+    .await;
+    // resource_search: case-insensitive substrings, AND-ed, open datasets only.
+    let r = app
+        .ok("resource_search", json!({"query": "format:csv"}), None)
+        .await;
+    assert_eq!(r["count"], 1, "{r}");
+    assert_eq!(r["results"][0]["url"], "http://example.org/truong.csv");
+    let r = app
+        .ok(
+            "resource_search",
+            json!({"query": ["url:example.org", "format:JSON"]}),
+            None,
+        )
+        .await;
+    assert_eq!(r["count"], 1);
+    assert_eq!(r["results"][0]["format"], "JSON");
+    let r = app
+        .ok("resource_search", json!({"query": "name:bí"}), None)
+        .await;
+    assert_eq!(r["count"], 0, "the private dataset's resource stays hidden");
+    let r = app
+        .ok(
+            "resource_search",
+            json!({"query": "url:example", "limit": 2, "offset": 1}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r["count"].as_u64(), r["results"].as_array().map(Vec::len)),
+        (Some(3), Some(2))
+    );
+    let r = app.action("resource_search", json!({}), None).await;
+    assert_eq!(r.error(409)["query"], json!(["Missing value"]));
+    let r = app
+        .action("resource_search", json!({"query": "nocolon"}), None)
+        .await;
+    assert_eq!(
+        r.error(409)["query"],
+        json!(["Must be <field>:<value> pair(s)"])
+    );
+    let r = app
+        .action("resource_search", json!({"query": "id:x"}), None)
+        .await;
+    assert_eq!(
+        r.error(409)["query"],
+        json!(["Field \"id\" not recognised in resource_search."])
+    );
+
+    // tag_search / tag_autocomplete: tags of open active datasets, any case.
+    let r = app.ok("tag_search", json!({"query": "TẾ"}), None).await;
+    assert_eq!(r["count"], 1);
+    assert_eq!(r["results"][0]["name"], "y tế");
+    assert_eq!(r["results"][0]["vocabulary_id"], Value::Null);
+    assert!(r["results"][0]["id"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
+    let r = app.ok("tag_autocomplete", json!({"q": "t"}), None).await;
+    assert_eq!(r, json!(["Tay Ninh", "trường học", "y tế"]));
+    let r = app.ok("tag_autocomplete", json!({"q": "bí"}), None).await;
+    assert_eq!(r, json!([]), "a private dataset's tag stays hidden");
+    assert_eq!(
+        app.ok("tag_search", json!({}), None).await,
+        json!({"count": 0, "results": []})
+    );
+
+    // package_autocomplete: folded, within what the caller may read.
+    let r = app
+        .ok("package_autocomplete", json!({"q": "benh vien"}), None)
+        .await;
+    assert_eq!(r[0]["name"], "benh-vien-nghe-an");
+    assert_eq!(r[0]["match_field"], "title");
+    let r = app
+        .ok("package_autocomplete", json!({"q": "rieng"}), None)
+        .await;
+    assert_eq!(r, json!([]));
+    let r = app
+        .ok("package_autocomplete", json!({"q": "rieng"}), Some(&admin))
+        .await;
+    assert_eq!(r[0]["name"], "rieng");
+}
+
 both_backends!(
+    resource_and_tag_lookups,
     transcripts_15_to_20,
     queries_filters_sorts_and_facets,
     harvester_paging_and_changes,

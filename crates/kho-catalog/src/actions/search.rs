@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use kho_core::params::{asbool, opt_int, opt_natural, opt_str, Params};
 use kho_core::{Error, Msg, Result};
-use kho_search::{parse_sort, SearchError, SearchRequest, SearchResult};
+use kho_search::{parse_sort, Match, SearchError, SearchRequest, SearchResult, TagHit};
 use serde_json::{Map, Value};
 
 use super::{action, caller_labels, pd};
@@ -67,7 +67,38 @@ pub fn register(r: &mut Registry) {
     action!(r, "package_search", true, package_search,
         "Search for datasets.\n\n:param q: the search query (optional, default *:*)\n:param fq: a filter query (optional)\n:param fq_list: more filter queries (optional)\n:param sort: sorting of the results (optional, default 'score desc, metadata_modified desc')\n:param rows: the maximum number of matching rows to return (optional, default 10, at most 1000)\n:param start: the offset in the complete result (optional)\n:param facet.field: the fields to facet upon (optional)\n:param facet.limit: the maximum number of values per facet (optional, default 50)\n:param facet.mincount: the minimum count a facet value needs (optional, default 1)\n:param include_private: include private datasets the user may read (optional, default false)\n:param include_drafts: include draft datasets the user may read (optional, default false)\n:param include_deleted: include deleted datasets the user may read (optional, default false)\n:returns: a dictionary with count, results, facets, search_facets and sort\n:rtype: dictionary",
         SEARCH_PARAMS, "object");
+    action!(r, "resource_search", true, resource_search,
+        "Search for resources of active public datasets.\n\n:param query: a 'field:term' string, or a list of them (all must match). Fields: url, format, description, hash, name, resource_type, mimetype, mimetype_inner, size, created, last_modified, metadata_modified, cache_url, cache_last_updated, url_type. Text fields match a case-insensitive substring, hash a prefix, the others exactly\n:param order_by: a resource field to order by: id or name (optional)\n:param offset: skip this many results (optional)\n:param limit: at most this many results (optional)\n:returns: a dictionary with count and results\n:rtype: dictionary",
+        &[pd("query", "array", true, "'field:term' strings, all of which must match"),
+          pd("order_by", "string", false, "id or name"),
+          pd("offset", "integer", false, "skip this many results"),
+          pd("limit", "integer", false, "at most this many results")],
+        "object");
+    action!(r, "tag_search", true, tag_search,
+        "Return a list of tags whose names contain the given strings (tags of active public datasets).\n\n:param query: the string(s) to search for (alias q)\n:param vocabulary_id: the id or name of the vocabulary (optional; default free tags)\n:param limit: at most this many tags (optional)\n:param offset: skip this many tags (optional)\n:returns: a dictionary with count and results\n:rtype: dictionary",
+        TAG_SEARCH_PARAMS, "object");
+    action!(r, "tag_autocomplete", true, tag_autocomplete,
+        "Return a list of tag names that contain a given string (tags of active public datasets).\n\n:param query: the string to search for (alias q)\n:param vocabulary_id: the vocabulary (optional; default free tags)\n:param limit: at most this many tags (optional, default 10)\n:param offset: skip this many tags (optional)\n:rtype: list of strings",
+        TAG_SEARCH_PARAMS, "array");
 }
+
+const TAG_SEARCH_PARAMS: &[ParamDoc] = &[
+    pd(
+        "query",
+        "string",
+        false,
+        "substring(s) of the tag name, any case; alias q",
+    ),
+    pd("q", "string", false, "alias of query"),
+    pd(
+        "vocabulary_id",
+        "string",
+        false,
+        "only tags of this vocabulary (default: free tags)",
+    ),
+    pd("limit", "integer", false, "at most this many tags"),
+    pd("offset", "integer", false, "skip this many tags"),
+];
 
 fn search_error(e: SearchError) -> Error {
     match e {
@@ -394,4 +425,156 @@ fn result_dict(
     out.insert("sort".into(), Value::String(sort.to_owned()));
     out.insert("search_facets".into(), Value::Object(search_facets));
     Value::Object(out)
+}
+
+// ---- resource_search, tag_search, tag_autocomplete
+
+/// The resource columns `resource_search` accepts (CKAN: `Resource.get_columns()`), and how
+/// each compares: text by case-insensitive substring, `hash` by prefix, the rest equal.
+const RESOURCE_FIELDS: &[(&str, Match)] = &[
+    ("url", Match::Contains),
+    ("format", Match::Contains),
+    ("description", Match::Contains),
+    ("hash", Match::Prefix),
+    ("name", Match::Contains),
+    ("resource_type", Match::Contains),
+    ("mimetype", Match::Contains),
+    ("mimetype_inner", Match::Contains),
+    ("size", Match::Equal),
+    ("created", Match::Equal),
+    ("last_modified", Match::Equal),
+    ("metadata_modified", Match::Equal),
+    ("cache_url", Match::Contains),
+    ("cache_last_updated", Match::Equal),
+    ("url_type", Match::Contains),
+];
+
+/// A string or a list of strings (`query` of resource_search and tag_search).
+fn strings(p: &Params, key: &str) -> Result<Option<Vec<String>>> {
+    match p.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => Ok(Some(
+            items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect(),
+        )),
+        Some(_) => Ok(opt_str(p, key)?.map(|s| vec![s])),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::result::Result<T, SearchError> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(format!("search: {e}")))?
+        .map_err(search_error)
+}
+
+pub(crate) async fn resource_search(c: &Catalog, _ctx: &Ctx, p: Params) -> Result<Value> {
+    let query = strings(&p, "query")?.ok_or_else(|| Error::missing("query"))?;
+    let order_by = opt_str(&p, "order_by")?;
+    let offset = opt_natural(&p, "offset")?.unwrap_or(0);
+    let limit = opt_natural(&p, "limit")?;
+    let mut conditions = Vec::new();
+    for pair in &query {
+        let Some((field, term)) = pair.split_once(':') else {
+            return Err(Error::field("query", "Must be <field>:<value> pair(s)"));
+        };
+        let Some((_, mode)) = RESOURCE_FIELDS.iter().find(|(f, _)| *f == field) else {
+            return Err(Error::field(
+                "query",
+                Msg::new("Field \"%{field}\" not recognised in resource_search.")
+                    .arg("field", field),
+            ));
+        };
+        // CKAN keeps the last value of a repeated field (a dict of the pairs).
+        conditions.retain(|(f, _, _): &(String, String, Match)| f != field);
+        conditions.push((field.to_owned(), term.to_owned(), *mode));
+    }
+    let index = c.search_index();
+    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+    let limit = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
+    let hits =
+        blocking(move || index.resources(&conditions, order_by.as_deref(), offset, limit)).await?;
+    let mut results: Vec<Value> = hits
+        .results
+        .iter()
+        .filter_map(|s| serde_json::from_str(s).ok())
+        .collect();
+    // CKAN re-sorts the page by position.
+    results.sort_by_key(|r: &Value| r.get("position").and_then(Value::as_i64).unwrap_or(0));
+    Ok(serde_json::json!({"count": hits.count, "results": results}))
+}
+
+/// Tags of active open datasets whose name contains every query term (CKAN's
+/// `_tag_search`), sorted by name: `(count, page)`.
+async fn tags_matching(
+    c: &Catalog,
+    p: &Params,
+    default_limit: Option<i64>,
+) -> Result<(usize, Vec<TagHit>)> {
+    let mut terms = match strings(p, "query")? {
+        Some(t) => t,
+        None => strings(p, "q")?.unwrap_or_default(),
+    };
+    if let Some(Value::Object(fields)) = p.get("fields") {
+        for key in ["tag", "tags"] {
+            if let Some(Value::String(v)) = fields.get(key) {
+                terms.push(v.clone());
+            }
+        }
+    }
+    let terms: Vec<String> = terms
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let offset = usize::try_from(opt_natural(p, "offset")?.unwrap_or(0)).unwrap_or(usize::MAX);
+    let limit = opt_natural(p, "limit")?
+        .or(default_limit)
+        .map(|l| usize::try_from(l).unwrap_or(usize::MAX));
+    if terms.is_empty() {
+        return Ok((0, Vec::new()));
+    }
+    let vocabulary = opt_str(p, "vocabulary_id")?;
+    let index = c.search_index();
+    let fq = vec!["+capacity:public +state:active".to_owned()];
+    let all = blocking(move || {
+        index.tags(
+            &terms,
+            vocabulary.as_deref(),
+            &fq,
+            None,
+            kho_core::time::now_utc(),
+        )
+    })
+    .await?;
+    let count = all.len();
+    let page = all
+        .into_iter()
+        .skip(offset)
+        .take(limit.unwrap_or(usize::MAX))
+        .collect();
+    Ok((count, page))
+}
+
+pub(crate) async fn tag_search(c: &Catalog, _ctx: &Ctx, p: Params) -> Result<Value> {
+    let (count, tags) = tags_matching(c, &p, None).await?;
+    let results: Vec<Value> = tags
+        .into_iter()
+        .map(|t| serde_json::json!({"id": t.id, "name": t.name, "vocabulary_id": t.vocabulary_id}))
+        .collect();
+    Ok(serde_json::json!({"count": count, "results": results}))
+}
+
+pub(crate) async fn tag_autocomplete(c: &Catalog, _ctx: &Ctx, p: Params) -> Result<Value> {
+    let (_, tags) = tags_matching(c, &p, Some(10)).await?;
+    Ok(Value::Array(
+        tags.into_iter().map(|t| Value::String(t.name)).collect(),
+    ))
 }
