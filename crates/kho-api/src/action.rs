@@ -121,7 +121,10 @@ struct Success<'a> {
 
 fn envelope_error(help: &str, locale: &str, err: &Error) -> Response {
     let status = match err {
-        Error::Validation(_) | Error::ValidationMessage(_) => StatusCode::CONFLICT,
+        Error::Validation(_) | Error::ValidationMessage(_) | Error::Search(_) => {
+            StatusCode::CONFLICT
+        }
+        Error::SearchQuery(_) => StatusCode::BAD_REQUEST,
         Error::NotAuthorized(_) => StatusCode::FORBIDDEN,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Integrity { .. } | Error::BadRequest(_) => StatusCode::BAD_REQUEST,

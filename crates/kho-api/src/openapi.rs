@@ -581,6 +581,10 @@ mod schema {
         Integrity,
         #[oai(rename = "Bad Request")]
         BadRequest,
+        #[oai(rename = "Search Query Error")]
+        SearchQuery,
+        #[oai(rename = "Search Error")]
+        Search,
         #[oai(rename = "Internal Server Error")]
         Internal,
     }

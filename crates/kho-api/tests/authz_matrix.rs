@@ -473,7 +473,8 @@ async fn matrix(backend: Backend) {
                 tok,
             )
             .await;
-        let counted = who.readable(&["active", "draft"]);
+        // Counts are what package_search (include_private) counts: active datasets.
+        let counted = who.readable(&["active"]);
         assert_eq!(org["package_count"], counted.len(), "{who:?} org count");
         assert_eq!(
             names(&org["packages"], "name"),
@@ -514,6 +515,37 @@ async fn matrix(backend: Backend) {
             set(&who.readable(&["active"])),
             "{who:?} autocomplete"
         );
+        // package_search: visibility is a filter inside the query, so results, count and
+        // facet counts all agree with the model.
+        for (params, states, private) in [
+            (json!({}), &["active"][..], false),
+            (json!({"include_private": true}), &["active"][..], true),
+            (
+                json!({"include_private": true, "include_drafts": true, "include_deleted": true}),
+                &["active", "draft", "deleted"][..],
+                true,
+            ),
+        ] {
+            let mut params = params;
+            params["facet.field"] = json!(["organization", "groups"]);
+            params["rows"] = json!(100);
+            let found = app.ok("package_search", params.clone(), tok).await;
+            let expected: BTreeSet<String> = who
+                .readable(states)
+                .into_iter()
+                .filter(|n| private || *n == "mo")
+                .map(str::to_owned)
+                .collect();
+            assert_eq!(
+                names(&found["results"], "name"),
+                expected,
+                "{who:?} package_search {params}"
+            );
+            assert_eq!(found["count"], expected.len(), "{who:?} count {params}");
+            let facet = &found["facets"]["organization"]["so-a"];
+            let facet = facet.as_u64().unwrap_or(0) as usize;
+            assert_eq!(facet, expected.len(), "{who:?} facet {params}");
+        }
         let activity_of = |list: &Value| -> BTreeSet<String> {
             list.as_array()
                 .expect("activities")

@@ -68,6 +68,12 @@ pub struct CatalogConfig {
     pub group_list_all_fields_max: i64,
     /// Sort of `organization_list`/`group_list` (`ckan.default_group_sort`).
     pub default_group_sort: String,
+    /// `package_search` never returns more rows than this (`ckan.search.rows_max`).
+    pub search_rows_max: i64,
+    /// Default `facet.limit` (`search.facets.limit`).
+    pub search_facets_limit: i64,
+    /// Default `sort` of `package_search` (`ckan.search.default_package_sort`).
+    pub default_package_sort: String,
     /// Dataset collaborators (`ckan.auth.allow_dataset_collaborators`).
     pub allow_dataset_collaborators: bool,
     /// Collaborators may be `admin` and then manage the other collaborators
@@ -103,6 +109,9 @@ impl Default for CatalogConfig {
             group_list_max: 1000,
             group_list_all_fields_max: 25,
             default_group_sort: "title".into(),
+            search_rows_max: 1000,
+            search_facets_limit: 50,
+            default_package_sort: "score desc, metadata_modified desc".into(),
             allow_dataset_collaborators: false,
             allow_admin_collaborators: false,
             allow_collaborators_to_change_owner_org: false,

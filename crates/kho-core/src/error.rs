@@ -88,6 +88,13 @@ pub enum Error {
     /// Bad request answered by CKAN with a bare JSON string (400).
     #[error("bad request: {0}")]
     BadRequest(Msg),
+    /// `SearchQueryError` → 400 "Search Query Error", message
+    /// `Search Query is invalid: <repr of the message>`.
+    #[error("search query error: {0}")]
+    SearchQuery(Msg),
+    /// `SearchError` → 409 "Search Error", message `Search error: <repr of the message>`.
+    #[error("search error: {0}")]
+    Search(Msg),
     /// Anything unexpected → 500 "Internal Server Error". The text is logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),

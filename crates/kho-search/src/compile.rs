@@ -156,17 +156,22 @@ impl<'a> Compiler<'a> {
                 text,
                 slop,
             ),
-            Kind::Date(f) => Some(term_q(Term::from_field_date_for_search(
-                *f,
-                self.date(text)?,
-            ))),
+            Kind::Date(f) => {
+                // The inverted index keeps dates to the second; the fast column keeps the
+                // millisecond Solr compares at, so equality is a one-instant range.
+                let t = Term::from_field_date(*f, self.date(text)?);
+                Some(Box::new(RangeQuery::new(
+                    Bound::Included(t.clone()),
+                    Bound::Included(t),
+                )))
+            }
             Kind::Str(path) => Some(term_q(self.str_term(path, text))),
         })
     }
 
     fn date(&self, value: &str) -> Result<DateTime, SearchError> {
-        let t = datemath::parse_date(value, self.now)
-            .map_err(|e| SearchError::Query(e.to_string()))?;
+        let t =
+            datemath::parse_date(value, self.now).map_err(|e| SearchError::Query(e.to_string()))?;
         Ok(DateTime::from_timestamp_micros(
             t.and_utc().timestamp_micros(),
         ))
@@ -238,7 +243,7 @@ impl<'a> Compiler<'a> {
         };
         let to_term = |v: &str| -> Result<Option<Term>, SearchError> {
             Ok(match kind {
-                Kind::Date(f) => Some(Term::from_field_date_for_search(*f, self.date(v)?)),
+                Kind::Date(f) => Some(Term::from_field_date(*f, self.date(v)?)),
                 Kind::Str(path) => Some(self.str_term(path, v)),
                 Kind::Text(t) => analyze(v, Stream::Folded)
                     .first()
@@ -267,11 +272,9 @@ impl<'a> Compiler<'a> {
             ),
             Kind::Extra(key) => (
                 match lo {
-                    Bound::Unbounded => Bound::Included(self.json_text_term(
-                        self.fields.extras_folded,
-                        key,
-                        "",
-                    )),
+                    Bound::Unbounded => {
+                        Bound::Included(self.json_text_term(self.fields.extras_folded, key, ""))
+                    }
                     b => b,
                 },
                 match hi {
@@ -421,9 +424,8 @@ impl<'a> Compiler<'a> {
         };
         let mut clauses = fixed;
         if n > 0 {
-            let mut core = BooleanQuery::new(
-                should.into_iter().map(|q| (TOccur::Should, q)).collect(),
-            );
+            let mut core =
+                BooleanQuery::new(should.into_iter().map(|q| (TOccur::Should, q)).collect());
             core.set_minimum_number_should_match(min.max(1));
             clauses.push((TOccur::Must, Box::new(core)));
         }

@@ -52,6 +52,19 @@ const NOT_TEXT: &[&str] = &[
     "contact_email",
 ];
 
+/// Separates the parts of the internal compound values below.
+pub const SEP: char = '\u{1}';
+/// Internal exact-string fields (not CKAN names; `_` keeps them out of CKAN's namespace):
+/// `name SEP id SEP vocabulary` of each tag (tag_search), the folded name and title, and
+/// `name SEP title` (package_autocomplete).
+pub const TAG_KEY: &str = "_tag";
+/// `entity_type` of dataset and resource documents.
+pub const PACKAGE: &str = "package";
+pub const RESOURCE: &str = "resource";
+pub const AC_NAME: &str = "_ac_name";
+pub const AC_TITLE: &str = "_ac_title";
+pub const AC_KEY: &str = "_ac";
+
 /// `extras_<key>`: Solr field names keep only `[0-9A-Za-z_-]` (index.py).
 pub fn clean_extra_key(key: &str) -> String {
     key.chars()
@@ -165,7 +178,10 @@ pub fn build(
         }
     }
 
-    let private = dict.get("private").and_then(Value::as_bool).unwrap_or(false);
+    let private = dict
+        .get("private")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     b.string(
         "capacity",
         if private { "private" } else { "public" }.into(),
@@ -173,7 +189,7 @@ pub fn build(
     if let Some(t) = str_of("type") {
         b.string("dataset_type", t.to_owned());
     }
-    b.string("entity_type", "package".into());
+    b.string("entity_type", PACKAGE.into());
     for label in labels {
         b.string("permission_labels", label.clone());
     }
@@ -192,7 +208,12 @@ pub fn build(
         }
     }
     b.text.extend(aliases.iter().cloned());
-    for g in dict.get("groups").and_then(Value::as_array).into_iter().flatten() {
+    for g in dict
+        .get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(name) = g.get("name").and_then(Value::as_str) {
             b.string("groups", name.to_owned());
             b.text.push(name.to_owned());
@@ -201,10 +222,21 @@ pub fn build(
             b.text.push(title.to_owned());
         }
     }
-    for t in dict.get("tags").and_then(Value::as_array).into_iter().flatten() {
+    for t in dict
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let Some(name) = t.get("name").and_then(Value::as_str) else {
             continue;
         };
+        let tag_id = t.get("id").and_then(Value::as_str).unwrap_or_default();
+        let vocab = t
+            .get("vocabulary_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        b.string(TAG_KEY, format!("{name}{SEP}{tag_id}{SEP}{vocab}"));
         match t.get("vocabulary_id").and_then(Value::as_str) {
             Some(vocab) => b.string(&format!("vocab_{vocab}"), name.to_owned()),
             None => b.string("tags", name.to_owned()),
@@ -314,7 +346,13 @@ pub fn build(
         doc.add_text(field, value);
     }
     b.string("title_string", title_sort_key(title));
+    // package_autocomplete: folded name and title to match, both to show.
+    let name = str_of("name").unwrap_or_default();
+    b.string(AC_NAME, kho_core::fold::fold(name));
+    b.string(AC_TITLE, kho_core::fold::fold(title));
+    b.string(AC_KEY, format!("{name}{SEP}{title}"));
     doc.add_u64(fields.zero, 0);
+    doc.add_text(fields.owner, str_of("id").unwrap_or_default());
 
     doc.add_field_value(fields.strings, &owned_strings(b.strings));
     doc.add_text(
@@ -322,4 +360,63 @@ pub fn build(
         serde_json::to_string(dict).unwrap_or_else(|_| "{}".into()),
     );
     doc
+}
+
+/// One document per resource of a dataset, for `resource_search`: the resource's scalar
+/// fields as exact strings, the stored resource dict, and the dataset's state, capacity and
+/// permission labels (prefixed `package_`) so the search can keep to readable datasets.
+pub fn resource_docs(
+    fields: &Fields,
+    dict: &Map<String, Value>,
+    labels: &[String],
+) -> Vec<TantivyDocument> {
+    let str_of = |k: &str| dict.get(k).and_then(Value::as_str).unwrap_or_default();
+    let private = dict
+        .get("private")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mut out = Vec::new();
+    for r in dict
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(res) = r.as_object() else { continue };
+        let mut b = Builder {
+            strings: Map::new(),
+            text: Vec::new(),
+        };
+        for (key, value) in res {
+            if let Some(s) = scalar_string(value) {
+                b.string(key, s);
+            }
+        }
+        b.string("entity_type", RESOURCE.into());
+        b.string("package_state", str_of("state").to_owned());
+        b.string(
+            "package_capacity",
+            if private { "private" } else { "public" }.into(),
+        );
+        for label in labels {
+            b.string("permission_labels", label.clone());
+        }
+        let mut doc = TantivyDocument::default();
+        for (name, field) in fields.sorts() {
+            let value = match name {
+                "id" | "name" => res.get(name).and_then(Value::as_str).unwrap_or_default(),
+                _ => "",
+            };
+            doc.add_text(field, value);
+        }
+        doc.add_u64(fields.zero, 0);
+        doc.add_text(fields.owner, str_of("id"));
+        doc.add_field_value(fields.strings, &owned_strings(b.strings));
+        doc.add_text(
+            fields.dict,
+            serde_json::to_string(res).unwrap_or_else(|_| "{}".into()),
+        );
+        out.push(doc);
+    }
+    out
 }

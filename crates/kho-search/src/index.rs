@@ -23,8 +23,8 @@ use tantivy::query::{
 };
 use tantivy::schema::Value as _;
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score,
-    SegmentReader, TantivyDocument, Term,
+    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader,
+    TantivyDocument, Term,
 };
 
 use crate::compile::Compiler;
@@ -265,8 +265,8 @@ fn is_locked(dir: &Path) -> bool {
 
 /// A searchable, writable index (one generation, or in memory).
 pub struct SearchIndex {
-    fields: Fields,
-    reader: IndexReader,
+    pub(crate) fields: Fields,
+    pub(crate) reader: IndexReader,
     writer: Mutex<IndexWriter>,
     seq: AtomicI64,
     generation: Option<String>,
@@ -347,9 +347,27 @@ impl SearchIndex {
         self.seq.load(AtomicOrdering::SeqCst)
     }
 
-    /// Documents visible to searches.
+    /// Datasets visible to searches.
     pub fn num_docs(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        let query = self.entity(crate::doc::PACKAGE);
+        self.reader
+            .searcher()
+            .search(&query, &Count)
+            .map_or(0, |n| n as u64)
+    }
+
+    pub(crate) fn str_term(&self, path: &str, value: &str) -> Term {
+        let mut t = Term::from_field_json_path(self.fields.strings, path, false);
+        t.append_type_and_str(value);
+        t
+    }
+
+    /// Documents of one `entity_type`.
+    pub(crate) fn entity(&self, kind: &str) -> tantivy::query::TermQuery {
+        tantivy::query::TermQuery::new(
+            self.str_term("entity_type", kind),
+            tantivy::schema::IndexRecordOption::Basic,
+        )
     }
 
     /// Apply `ops`; with `commit`, commit them as having applied the change log up to that
@@ -357,7 +375,7 @@ impl SearchIndex {
     /// Blocking: call from a blocking thread.
     pub fn apply(&self, ops: Vec<IndexOp>, commit: Option<i64>) -> Result<(), SearchError> {
         let mut writer = self.writer.lock().map_err(|_| SearchError::Poisoned)?;
-        let id_field = self.fields.sort("id").ok_or(SearchError::Poisoned)?;
+        let owner = self.fields.owner;
         for op in ops {
             match op {
                 IndexOp::Upsert {
@@ -368,12 +386,15 @@ impl SearchIndex {
                     let Some(id) = dict.get("id").and_then(Value::as_str) else {
                         continue;
                     };
-                    writer.delete_term(Term::from_field_text(id_field, id));
+                    writer.delete_term(Term::from_field_text(owner, id));
+                    for doc in crate::doc::resource_docs(&self.fields, &dict, &labels) {
+                        writer.add_document(doc).map_err(SearchError::index)?;
+                    }
                     let doc = crate::doc::build(&self.fields, &dict, &labels, &aliases);
                     writer.add_document(doc).map_err(SearchError::index)?;
                 }
                 IndexOp::Delete { id } => {
-                    writer.delete_term(Term::from_field_text(id_field, &id));
+                    writer.delete_term(Term::from_field_text(owner, &id));
                 }
             }
         }
@@ -427,9 +448,17 @@ impl SearchIndex {
     }
 
     /// The whole query: `q`, the filters (not scoring), the permission labels.
-    fn full_query(&self, req: &SearchRequest) -> Result<Box<dyn TQuery>, SearchError> {
-        let mut clauses: Vec<(TOccur, Box<dyn TQuery>)> =
-            vec![(TOccur::Must, self.main_query(&req.q, req.now)?)];
+    pub(crate) fn full_query(&self, req: &SearchRequest) -> Result<Box<dyn TQuery>, SearchError> {
+        let mut clauses: Vec<(TOccur, Box<dyn TQuery>)> = vec![
+            (TOccur::Must, self.main_query(&req.q, req.now)?),
+            (
+                TOccur::Must,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(self.entity(crate::doc::PACKAGE)),
+                    0.0,
+                )),
+            ),
+        ];
         let filter = self.compiler(req.now, false);
         for fq in &req.fq {
             if fq.trim().is_empty() {
@@ -442,13 +471,17 @@ impl SearchIndex {
         }
         if let Some(labels) = &req.labels {
             let terms = labels.iter().map(|l| {
-                let mut t = Term::from_field_json_path(self.fields.strings, "permission_labels", false);
+                let mut t =
+                    Term::from_field_json_path(self.fields.strings, "permission_labels", false);
                 t.append_type_and_str(l);
                 t
             });
             clauses.push((
                 TOccur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0)),
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermSetQuery::new(terms)),
+                    0.0,
+                )),
             ));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
@@ -507,7 +540,7 @@ impl SearchIndex {
         })
     }
 
-    fn stored_dict(
+    pub(crate) fn stored_dict(
         &self,
         searcher: &tantivy::Searcher,
         addr: DocAddress,
@@ -533,7 +566,11 @@ impl SearchIndex {
         let mut keys: Vec<(SortByErasedType, Order)> = sort
             .iter()
             .filter_map(|k| {
-                let order = if k.descending { Order::Desc } else { Order::Asc };
+                let order = if k.descending {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
                 let by = if k.field == "score" {
                     SortByErasedType::for_score()
                 } else if self.fields.date(&k.field).is_some() {
@@ -556,6 +593,40 @@ impl SearchIndex {
                 .unwrap_or((SortByErasedType::for_field(schema::ZERO), Order::Asc))
         };
         (next(), next(), next())
+    }
+
+    /// The title of the organization (`field` = `organization`) or group (`groups`) with
+    /// this name, as the newest indexed dataset that shows it has it (facet display names,
+    /// without reading the store).
+    pub fn group_title(&self, field: &str, name: &str) -> Result<Option<String>, SearchError> {
+        let mut t = Term::from_field_json_path(self.fields.strings, field, false);
+        t.append_type_and_str(name);
+        let query = tantivy::query::TermQuery::new(t, tantivy::schema::IndexRecordOption::Basic);
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(1)
+            .order_by_fast_field::<tantivy::DateTime>("metadata_modified", Order::Desc);
+        let hits = searcher.search(&query, &top).map_err(SearchError::index)?;
+        let Some((_, addr)) = hits.into_iter().next() else {
+            return Ok(None);
+        };
+        let dict: Value =
+            serde_json::from_str(&self.stored_dict(&searcher, addr)?).unwrap_or(Value::Null);
+        let title = match field {
+            "organization" => dict
+                .get("organization")
+                .and_then(|o| o.get("title"))
+                .cloned(),
+            _ => dict
+                .get("groups")
+                .and_then(Value::as_array)
+                .and_then(|gs| {
+                    gs.iter()
+                        .find(|g| g.get("name").and_then(Value::as_str) == Some(name))
+                })
+                .and_then(|g| g.get("title"))
+                .cloned(),
+        };
+        Ok(title.and_then(|t| t.as_str().map(str::to_owned)))
     }
 
     /// Every value of one exact-string field with the number of documents holding it, over
@@ -596,7 +667,8 @@ fn order_facet(
     limit: Option<usize>,
     mincount: u64,
 ) -> Vec<(String, u64)> {
-    let mut items: Vec<(String, u64)> = counts.into_iter().filter(|(_, c)| *c >= mincount).collect();
+    let mut items: Vec<(String, u64)> =
+        counts.into_iter().filter(|(_, c)| *c >= mincount).collect();
     match limit {
         Some(n) => {
             items.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -609,11 +681,11 @@ fn order_facet(
 
 /// Counts documents per value of exact-string columns (`s.<field>`), each document once
 /// per value.
-struct FacetCounter {
-    columns: Vec<String>,
+pub(crate) struct FacetCounter {
+    pub(crate) columns: Vec<String>,
 }
 
-struct SegmentFacets {
+pub(crate) struct SegmentFacets {
     columns: Vec<Option<(StrColumn, Vec<u32>, Vec<DocId>)>>,
 }
 
@@ -621,11 +693,7 @@ impl Collector for FacetCounter {
     type Fruit = Vec<HashMap<String, u64>>;
     type Child = SegmentFacets;
 
-    fn for_segment(
-        &self,
-        _ord: u32,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<Self::Child> {
+    fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
         let mut columns = Vec::with_capacity(self.columns.len());
         for name in &self.columns {
             let col = segment.fast_fields().str(name).ok().flatten();
@@ -641,10 +709,7 @@ impl Collector for FacetCounter {
         false
     }
 
-    fn merge_fruits(
-        &self,
-        fruits: Vec<Vec<HashMap<String, u64>>>,
-    ) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(&self, fruits: Vec<Vec<HashMap<String, u64>>>) -> tantivy::Result<Self::Fruit> {
         let mut out: Vec<HashMap<String, u64>> = vec![HashMap::new(); self.columns.len()];
         for fruit in fruits {
             for (i, map) in fruit.into_iter().enumerate() {

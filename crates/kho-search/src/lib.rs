@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod compile;
 pub mod doc;
 pub mod index;
+pub mod lookups;
 pub mod query;
 pub mod schema;
 pub mod sort;
@@ -15,6 +16,7 @@ pub use analysis::{analyze, register, Stream, ViTokenizer, VI, VI_BIGRAM, VI_FOL
 pub use index::{
     parse_sort, IndexHome, IndexOp, SearchIndex, SearchRequest, SearchResult, SortKey, Unusable,
 };
+pub use lookups::{Match, ResourceHits, TagHit};
 pub use sort::title_sort_key;
 
 /// A search that could not run. The catalogue maps these to CKAN's error types.

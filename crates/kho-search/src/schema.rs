@@ -64,6 +64,9 @@ pub struct Fields {
     pub extras_folded: Field,
     /// Always 0: see [`ZERO`].
     pub zero: Field,
+    /// The dataset a document belongs to (its own id for a dataset, the dataset's for a
+    /// resource): replacing or removing a dataset deletes by this term.
+    pub owner: Field,
     text: Vec<(&'static str, TextField)>,
     dates: Vec<(&'static str, Field)>,
     sorts: Vec<(&'static str, Field)>,
@@ -148,17 +151,26 @@ pub fn build() -> (Schema, Fields) {
             let opts = DateOptions::default()
                 .set_indexed()
                 .set_fast()
-                .set_precision(DateTimePrecision::Microseconds);
+                // Solr keeps dates to the millisecond (Java's Date); so does the column that
+                // ranges and sorts read, so that `[T TO *]` includes what Solr includes.
+                .set_precision(DateTimePrecision::Milliseconds);
             (name, b.add_date_field(name, opts))
         })
         .collect();
     let sorts = SORT_FIELDS
         .iter()
-        .map(|&name| (name, b.add_text_field(&format!("sort_{name}"), STRING | FAST)))
+        .map(|&name| {
+            (
+                name,
+                b.add_text_field(&format!("sort_{name}"), STRING | FAST),
+            )
+        })
         .collect();
     let zero = b.add_u64_field(ZERO, FAST);
+    let owner = b.add_text_field("_owner", STRING);
     let fields = Fields {
         zero,
+        owner,
         dict,
         strings,
         extras_exact,

@@ -71,6 +71,8 @@ pub struct Config {
     pub group_list_max: i64,
     /// Cap of those lists with `all_fields`. Default 25.
     pub group_list_all_fields_max: i64,
+    /// `package_search` never returns more rows than this. Default 1000.
+    pub search_rows_max: i64,
     /// Dataset collaborators (CKAN's `ckan.auth.allow_dataset_collaborators`). Default false.
     pub allow_dataset_collaborators: bool,
     /// Collaborators may have the `admin` capacity. Default false.
@@ -117,6 +119,7 @@ impl Default for Config {
             user_create_groups: true,
             public_user_details: true,
             group_list_max: 1000,
+            search_rows_max: 1000,
             group_list_all_fields_max: 25,
             allow_dataset_collaborators: false,
             allow_admin_collaborators: false,
@@ -281,6 +284,7 @@ impl Config {
             user_create_groups: self.user_create_groups,
             public_user_details: self.public_user_details,
             group_list_max: self.group_list_max,
+            search_rows_max: self.search_rows_max,
             group_list_all_fields_max: self.group_list_all_fields_max,
             allow_dataset_collaborators: self.allow_dataset_collaborators,
             allow_admin_collaborators: self.allow_admin_collaborators,

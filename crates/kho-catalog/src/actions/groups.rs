@@ -696,6 +696,22 @@ async fn create(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
     .await?;
     tx.change_append(kind.noun(), &group.id, "create").await?;
     tx.commit().await?;
+    fresh_count(c, ctx, &group, dict).await
+}
+
+/// The dataset count of a group just written, as `group_show` after the commit would give
+/// it (CKAN shows the group after committing): the index first takes in the write, since
+/// a `packages` list may have changed the count.
+async fn fresh_count(c: &Catalog, ctx: &Ctx, group: &Group, mut dict: Value) -> Result<Value> {
+    if dict.get("package_count").is_none() {
+        return Ok(dict);
+    }
+    c.sync_index().await?;
+    let mut tx = c.store().read().await?;
+    let (n, _) = c.group_datasets(tx.as_mut(), ctx, group, 0).await?;
+    if let Some(slot) = dict.get_mut("package_count") {
+        *slot = Value::from(n);
+    }
     Ok(dict)
 }
 
@@ -1188,7 +1204,7 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
     .await?;
     tx.change_append(kind.noun(), &group.id, "update").await?;
     tx.commit().await?;
-    Ok(dict)
+    fresh_count(c, ctx, &group, dict).await
 }
 
 pub(crate) async fn organization_update(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {

@@ -12,17 +12,17 @@ mod misc;
 mod resources;
 mod revise;
 mod scheming;
+mod search;
 mod tags;
 mod tokens;
 mod users;
 
 use kho_core::authz::{ActorUser, Capacity};
-use kho_core::dataset::PackageDictOptions;
 use kho_core::model::{Activity, Group, STATE_ACTIVE};
 use kho_core::params::Params;
 use kho_core::visibility::{caller_labels as caller_labels_of, CallerFacts};
 use kho_core::{Error, Msg, Result};
-use kho_store::{DatasetFilter, Tx};
+use kho_store::Tx;
 use serde_json::Value;
 
 use crate::registry::{ParamDoc, Registry};
@@ -76,6 +76,7 @@ pub(crate) const fn pd(
 pub fn registry() -> Registry {
     let mut r = Registry::default();
     misc::register(&mut r);
+    search::register(&mut r);
     users::register(&mut r);
     tokens::register(&mut r);
     groups::register(&mut r);
@@ -307,7 +308,10 @@ pub(crate) fn require_sysadmin(ctx: &Ctx, template: &str) -> Result<()> {
 impl Catalog {
     /// Datasets of an organization or group visible to the caller: `(count, first rows)`.
     ///
-    /// Every reader of dataset counts (show, list, list-for-user) goes through here.
+    /// Every reader of dataset counts (show, list, list-for-user) goes through here, and
+    /// it asks the search index exactly what `package_search` with
+    /// `fq=owner_org:<id>` (or `groups:<name>`) and `include_private=true` asks, so the
+    /// two always agree (CKAN's `group_dictize` runs that same search).
     pub(crate) async fn group_datasets(
         &self,
         tx: &mut dyn Tx,
@@ -315,29 +319,35 @@ impl Catalog {
         group: &Group,
         rows: usize,
     ) -> Result<(i64, Vec<Value>)> {
-        // The store applies the caller's visibility in its queries.
-        let readable_by = caller_labels(self, tx, ctx).await?;
-        let mut filter = DatasetFilter {
-            states: vec![STATE_ACTIVE.to_owned(), "draft".to_owned()],
-            readable_by,
-            ..DatasetFilter::default()
-        };
-        if group.is_organization {
-            filter.owner_org = Some(group.id.clone());
+        let labels = caller_labels(self, tx, ctx).await?;
+        let filter = if group.is_organization {
+            format!("+owner_org:\"{}\"", group.id.replace('"', ""))
         } else {
-            filter.group_id = Some(group.id.clone());
-        }
-        let count = tx.package_count(&filter).await?;
-        if rows == 0 {
-            return Ok((count, Vec::new()));
-        }
-        // The rows are active datasets only, newest `metadata_modified` first.
-        filter.states = vec![STATE_ACTIVE.to_owned()];
-        let limit = i64::try_from(rows).unwrap_or(i64::MAX);
-        let mut dicts = Vec::new();
-        for d in tx.package_page(&filter, limit, 0).await? {
-            dicts.push(datasets::dataset_dict(self, tx, &d, PackageDictOptions::default()).await?);
-        }
-        Ok((count, dicts))
+            format!("+groups:\"{}\"", group.name.replace('"', ""))
+        };
+        let req = kho_search::SearchRequest {
+            q: String::new(),
+            fq: vec![filter, "+state:active".into()],
+            labels,
+            sort: kho_search::parse_sort("", &self.config().default_package_sort)
+                .map_err(|e| Error::Internal(e.to_string()))?,
+            rows,
+            start: 0,
+            facet_fields: Vec::new(),
+            facet_limit: None,
+            facet_mincount: 1,
+            now: kho_core::time::now_utc(),
+        };
+        let index = self.search_index();
+        let found = tokio::task::spawn_blocking(move || index.search(&req))
+            .await
+            .map_err(|e| Error::Internal(format!("search: {e}")))?
+            .map_err(|e| Error::Internal(format!("search: {e}")))?;
+        let dicts = found
+            .results
+            .iter()
+            .filter_map(|s| serde_json::from_str::<Value>(s).ok())
+            .collect();
+        Ok((i64::try_from(found.count).unwrap_or(i64::MAX), dicts))
     }
 }

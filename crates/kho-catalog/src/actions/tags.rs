@@ -7,10 +7,9 @@
 
 use kho_core::dataset::PackageDictOptions;
 use kho_core::fold::fold;
-use kho_core::model::{Tag, STATE_ACTIVE};
+use kho_core::model::Tag;
 use kho_core::params::{asbool, opt_natural, opt_str, req_str, Params};
 use kho_core::{Error, Result};
-use kho_store::DatasetFilter;
 use serde_json::{json, Map, Value};
 
 use super::{action, caller_labels, datasets, pd};
@@ -134,21 +133,24 @@ pub(crate) async fn package_autocomplete(c: &Catalog, ctx: &Ctx, p: Params) -> R
     let limit = limit(&p, 10)?;
     let needle = fold(q.trim());
     let q_lower = q.to_lowercase();
-    let mut tx = c.store().read().await?;
-    // Active datasets only, as in the search index.
-    let filter = DatasetFilter {
-        states: vec![STATE_ACTIVE.to_owned()],
-        readable_by: caller_labels(c, tx.as_mut(), ctx).await?,
-        ..DatasetFilter::default()
+    let labels = {
+        let mut tx = c.store().read().await?;
+        caller_labels(c, tx.as_mut(), ctx).await?
     };
-    let candidates = tx.package_names_titles(&filter).await?;
+    // Active datasets the caller may read, from the index (folded name/title contain q).
+    let index = c.search_index();
+    let fq = vec!["+state:active".to_owned()];
+    let wanted = needle.clone();
+    let candidates = tokio::task::spawn_blocking(move || {
+        index.autocomplete(&wanted, &fq, labels.as_deref(), kho_core::time::now_utc())
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("search: {e}")))?
+    .map_err(|e| Error::Internal(format!("search: {e}")))?;
     // Name matches first, then title matches, each by name.
     let mut by_name = Vec::new();
     let mut by_title = Vec::new();
     for (name, title) in candidates {
-        let title = title
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| name.clone());
         if fold(&name).contains(&needle) {
             by_name.push((name, title));
         } else if fold(&title).contains(&needle) {
