@@ -485,6 +485,18 @@ async fn eventually(
     }
 }
 
+/// `package_search` `count` on `server` for `query` (a query string), anonymously.
+async fn search_count(env: &Env, server: &kho_e2e::Server, query: &str) -> Option<u64> {
+    let resp = env
+        .get(
+            server,
+            &format!("/api/3/action/package_search?{query}&rows=0"),
+        )
+        .await;
+    let body: Value = resp.json().await.ok()?;
+    body["result"]["count"].as_u64()
+}
+
 /// A log line with every one of `parts`.
 fn logged(log: &str, parts: &[&str]) -> bool {
     log.lines().any(|l| parts.iter().all(|p| l.contains(p)))
@@ -613,10 +625,21 @@ async fn search_index_on_disk_rebuilds_itself(backend: Backend) {
         logged(&log, &["search index ready", "gen-000003", "datasets=3"]),
         "{log}"
     );
+    // Searches answer from the rebuilt index: the deleted dataset only when asked for.
+    assert_eq!(
+        search_count(&env, &server, "fq=organization:khoi-dong-org").await,
+        Some(2)
+    );
     let (status, body) = env
-        .action(&server, "package_show", json!({"id": "khoi-dong-0"}), None)
+        .action(
+            &server,
+            "package_search",
+            json!({"fq": "organization:khoi-dong-org", "include_deleted": true}),
+            Some(&token),
+        )
         .await;
-    assert_ok("package_show", status, &body);
+    assert_ok("package_search include_deleted", status, &body);
+    assert_eq!(body["result"]["count"], 3, "{body}");
     stop(&mut server).await;
 
     // Another site_url: the stored dicts would differ, so they are rebuilt.
@@ -667,13 +690,23 @@ async fn second_server_follows_the_first(backend: Backend) {
     datasets(&env, &first, &token, "ben-kia", 1).await;
     let written = started.elapsed();
     for server in notified.iter().chain([&polling]) {
-        eventually(
-            3,
-            "the other server indexes the new dataset",
-            || logged(&server.stderr(), &["search index synced", "datasets=1"]),
-            || server.stderr(),
-        )
-        .await;
+        // Found by package_search on the other server.
+        loop {
+            if search_count(&env, server, "fq=name:ben-kia-0").await == Some(1) {
+                break;
+            }
+            assert!(
+                started.elapsed() < written + Duration::from_secs(3),
+                "not found through the other server within 3 s\n{}",
+                server.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            logged(&server.stderr(), &["search index synced", "datasets=1"]),
+            "{}",
+            server.stderr()
+        );
     }
     assert!(
         started.elapsed() < written + Duration::from_secs(3),
@@ -700,12 +733,19 @@ async fn reindex_while_serving(backend: Backend) {
     let reader = tokio::spawn({
         let running = running.clone();
         let http = env.http().clone();
-        let url = server.url("/api/3/action/package_show?id=lai-7");
+        let url = server.url("/api/3/action/package_search?fq=organization:lai-org&rows=0");
         async move {
             let (mut ok, mut failed) = (0, Vec::new());
             while running.load(std::sync::atomic::Ordering::SeqCst) {
+                // Every answer counts all 20 datasets: never a partial index.
                 match http.get(&url).send().await {
-                    Ok(r) if r.status().is_success() => ok += 1,
+                    Ok(r) if r.status().is_success() => {
+                        let body: Value = r.json().await.unwrap_or(Value::Null);
+                        match body["result"]["count"].as_u64() {
+                            Some(20) => ok += 1,
+                            other => failed.push(format!("count {other:?}")),
+                        }
+                    }
                     Ok(r) => failed.push(r.status().to_string()),
                     Err(e) => failed.push(e.to_string()),
                 }
@@ -764,11 +804,9 @@ async fn reindex_while_serving(backend: Backend) {
         )
         .await;
     assert_ok("package_create", status, &body);
-    eventually(
-        5,
-        "the write is indexed",
-        || logged(&server.stderr(), &["search index synced", "datasets=21"]),
-        || server.stderr(),
-    )
-    .await;
+    assert_eq!(
+        search_count(&env, &server, "fq=organization:lai-org").await,
+        Some(21),
+        "the write is searchable at once"
+    );
 }
