@@ -533,25 +533,42 @@ async fn vietnamese_acceptance_rows(backend: Backend) {
         ("xa-nhau", "Nghề muối ở Bạc Liêu và An Giang"),
         ("viet-nam", "Bản đồ Việt Nam"),
     ] {
-        app.ok("package_create", json!({"name": name, "title": title, "owner_org": "org"}), Some(&admin))
-            .await;
+        app.ok(
+            "package_create",
+            json!({"name": name, "title": title, "owner_org": "org"}),
+            Some(&admin),
+        )
+        .await;
     }
     let first = |q: &'static str| {
         let app = &app;
         async move {
             let r = app.ok("package_search", json!({"q": q}), None).await;
-            r["results"][0]["name"].as_str().unwrap_or("(none)").to_owned()
+            r["results"][0]["name"]
+                .as_str()
+                .unwrap_or("(none)")
+                .to_owned()
         }
     };
     assert_eq!(first("da nang").await, "da-nang");
-    assert_eq!(first("Đa\u{300} Nă\u{306}\u{303}ng").await, "da-nang", "NFD");
+    assert_eq!(
+        first("Đa\u{300} Nă\u{306}\u{303}ng").await,
+        "da-nang",
+        "NFD"
+    );
     assert_eq!(first("hoà bình").await, "hoa-binh");
     assert_eq!(first("ky thuat").await, "ky-thuat");
     assert_eq!(first("kĩ thuật").await, "ky-thuat");
     assert_eq!(first("dak lak").await, "dak-lak");
-    assert_eq!(first("nghe an").await, "nghe-an", "adjacent syllables rank first");
+    assert_eq!(
+        first("nghe an").await,
+        "nghe-an",
+        "adjacent syllables rank first"
+    );
     assert_eq!(first("Việt Nam").await, "viet-nam");
-    let r = app.ok("package_search", json!({"q": "nghe an"}), None).await;
+    let r = app
+        .ok("package_search", json!({"q": "nghe an"}), None)
+        .await;
     assert_eq!(r["count"], 2, "both texts hold the two syllables");
 }
 

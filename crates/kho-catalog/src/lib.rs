@@ -92,6 +92,8 @@ struct Inner {
     translator: Translator,
     /// The search index, replaced whole when a rebuilt generation is published.
     search: std::sync::RwLock<Arc<kho_search::SearchIndex>>,
+    /// Writes leave the index alone (a bulk import that rebuilds it at the end).
+    index_deferred: std::sync::atomic::AtomicBool,
     /// One index synchronisation at a time (they would apply the same changes).
     sync_lock: tokio::sync::Mutex<()>,
 }
@@ -128,6 +130,7 @@ impl Catalog {
                 registry: actions::registry(),
                 translator,
                 search: std::sync::RwLock::new(index),
+                index_deferred: std::sync::atomic::AtomicBool::new(false),
                 sync_lock: tokio::sync::Mutex::new(()),
             }),
         }
@@ -166,12 +169,25 @@ impl Catalog {
     /// index does not fail a write the store has committed: it is logged, and the next
     /// sync or a rebuild picks the change up from the change log.
     async fn after_write(&self, def: &ActionDef, ok: bool) {
-        if def.side_effect_free || !ok {
+        let deferred = self
+            .inner
+            .index_deferred
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if def.side_effect_free || !ok || deferred {
             return;
         }
         if let Err(e) = self.sync_index().await {
             tracing::error!(action = def.name, error = %e, "search index not updated");
         }
+    }
+
+    /// Stop (or resume) bringing the index up to date after each write: a bulk load that
+    /// rebuilds the index once at the end (`kho import`) is many times faster so. Searches
+    /// do not see deferred writes until the next sync or rebuild.
+    pub fn defer_index_writes(&self, deferred: bool) {
+        self.inner
+            .index_deferred
+            .store(deferred, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// [`Catalog::call`] for a caller that serializes the result (the HTTP layer): the

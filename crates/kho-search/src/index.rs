@@ -220,7 +220,10 @@ impl IndexHome {
     /// Does a live writer (this process or another) hold `generation`?
     pub fn in_use(&self, generation: &str) -> bool {
         let dir = self.root.join(generation);
-        dir.join(".tantivy-writer.lock").try_exists().unwrap_or(false) && is_locked(&dir)
+        dir.join(".tantivy-writer.lock")
+            .try_exists()
+            .unwrap_or(false)
+            && is_locked(&dir)
     }
 
     /// Delete one generation unless it is the current one or in use; true if it is gone.

@@ -16,6 +16,7 @@ both_backends!(
     search_index_on_disk_rebuilds_itself,
     second_server_follows_the_first,
     reindex_while_serving,
+    import_loads_and_indexes,
 );
 
 fn tokens_in(lines: &[String]) -> Vec<&str> {
@@ -808,5 +809,52 @@ async fn reindex_while_serving(backend: Backend) {
         search_count(&env, &server, "fq=organization:lai-org").await,
         Some(21),
         "the write is searchable at once"
+    );
+}
+
+/// `kho import` creates organizations and datasets from JSON Lines through the actions,
+/// indexes once, and a server started afterwards finds them; a bad line stops it with the
+/// line number.
+async fn import_loads_and_indexes(backend: Backend) {
+    let env = Env::new(backend).await;
+    env.ok_store(&[
+        "user",
+        "create",
+        "admin",
+        "--email",
+        "a@example.org",
+        "--sysadmin",
+    ])
+    .await;
+    let lines = [
+        json!({"kind": "organization", "name": "so-y-te", "title": "Sở Y tế tỉnh Tây Ninh"}),
+        json!({"kind": "dataset", "name": "benh-vien", "title": "Danh sách bệnh viện", "owner_org": "so-y-te"}),
+        json!({"name": "tram-y-te", "title": "Trạm y tế xã", "owner_org": "so-y-te", "sharing_level": "shared"}),
+    ];
+    let file = env.dir().join("catalog.jsonl");
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&file, text).expect("write");
+    let out = env
+        .ok_store(&["import", file.to_str().expect("path")])
+        .await;
+    assert!(out.contains("imported 3 records"), "{out}");
+    assert!(out.contains("indexed 2 datasets"), "{out}");
+
+    std::fs::write(&file, "{\"name\": \"x\", \"owner_org\": \"nowhere\"}\n").expect("write");
+    let mut args: Vec<String> = vec!["import".into(), file.display().to_string()];
+    args.extend(env.store_args().iter().cloned());
+    let failed = env.output(env.command(&args)).await;
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("line 1"));
+
+    let server = env.serve().await;
+    assert_eq!(
+        search_count(&env, &server, "q=b%E1%BB%87nh%20vi%E1%BB%87n").await,
+        Some(1)
+    );
+    assert_eq!(
+        search_count(&env, &server, "q=*:*").await,
+        Some(1),
+        "the shared one is hidden"
     );
 }
