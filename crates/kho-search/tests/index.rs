@@ -218,3 +218,44 @@ fn date_ranges_with_fractions_and_now() {
     assert_eq!(n("metadata_modified:[* TO 2026-03-01T10:00:00.500Z]"), 2);
     assert_eq!(n("metadata_modified:{2026-03-01T10:00:00.100Z TO *]"), 1);
 }
+
+/// landscape.md §6.4, the merger row: a dataset whose organization is known by another
+/// name (Long An's agencies after the merger into Tây Ninh) is found by that name.
+#[test]
+fn aliases_are_free_text() {
+    let idx = SearchIndex::in_memory().unwrap();
+    let dict = dataset(
+        "x",
+        "di-tich",
+        "Di tích lịch sử Long An",
+        "so-vh-long-an",
+        "2026-01-01T00:00:00",
+        json!({"tags": [], "extras": []}),
+    );
+    let plain = dataset(
+        "y",
+        "khac",
+        "Dữ liệu khác",
+        "so-khac",
+        "2026-01-01T00:00:00",
+        json!({"tags": [], "extras": []}),
+    );
+    idx.apply(
+        vec![
+            IndexOp::Upsert {
+                dict,
+                labels: vec!["public".into()],
+                aliases: vec!["Sở Văn hóa tỉnh Tây Ninh".into()],
+            },
+            IndexOp::Upsert {
+                dict: plain,
+                labels: vec!["public".into()],
+                aliases: vec![],
+            },
+        ],
+        Some(1),
+    )
+    .unwrap();
+    assert_eq!(ids(&idx, &req("tây ninh", &[])), ["x"]);
+    assert_eq!(ids(&idx, &req("tay ninh", &[])), ["x"]);
+}
