@@ -78,13 +78,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# One site_url for every run: the index records the site_url its dicts were built with and
+# is rebuilt at start when it differs (it would, since the port is random).
+export KHO_SITE_URL="${KHO_SITE_URL:-http://127.0.0.1:5000}"
+
 # Started in $WORK, with the KHO_* variables unset, so that no kho.toml or environment of
 # this shell changes the store or the listen address.
 start() {
   (cd "$WORK" && exec env -u KHO_CONFIG -u KHO_DATABASE_URL -u KHO_DATA_DIR KHO_LOG_LEVEL=warn \
     "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" >>"$WORK/serve.log" 2>&1) &
   PID=$!
-  for _ in $(seq 1 300); do curl -sf "$URL/healthz" >/dev/null && return; sleep 0.1; done
+  # Up to 10 minutes: a server whose index is missing rebuilds it before it answers.
+  for _ in $(seq 1 6000); do curl -sf "$URL/healthz" >/dev/null && return; sleep 0.1; done
   echo "kho serve did not answer on $URL:" >&2; cat "$WORK/serve.log" >&2; exit 1
 }
 stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
