@@ -108,7 +108,12 @@ fn dataset(i: usize) -> Dataset {
         ),
         url: None,
         version: Some("1.0".into()),
-        state: if i % 50 == 0 { "deleted" } else { "active" }.into(),
+        state: if i.is_multiple_of(50) {
+            "deleted"
+        } else {
+            "active"
+        }
+        .into(),
         dataset_type: "dataset".into(),
         owner_org: Some(group(i % ORGANIZATIONS, true).id),
         sharing_level: ["open", "open", "shared", "restricted"][i % 4].into(),

@@ -245,7 +245,7 @@ impl Catalog {
 fn log_progress() -> impl Fn(u64, u64) + Send + Sync {
     let logged = std::sync::atomic::AtomicU64::new(0);
     move |done, total| {
-        let tenth = if total == 0 { 10 } else { done * 10 / total };
+        let tenth = (done * 10).checked_div(total).unwrap_or(10);
         if tenth > logged.swap(tenth, std::sync::atomic::Ordering::Relaxed) && tenth < 10 {
             tracing::info!(done, total, "rebuilding the search index");
         }

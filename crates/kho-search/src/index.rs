@@ -688,8 +688,12 @@ pub(crate) struct FacetCounter {
     pub(crate) columns: Vec<String>,
 }
 
+/// One facet column of a segment: the values, a count per value, and the last document
+/// counted per value (a document counts once per value).
+type FacetColumn = (StrColumn, Vec<u32>, Vec<DocId>);
+
 pub(crate) struct SegmentFacets {
-    columns: Vec<Option<(StrColumn, Vec<u32>, Vec<DocId>)>>,
+    columns: Vec<Option<FacetColumn>>,
 }
 
 impl Collector for FacetCounter {
