@@ -108,13 +108,13 @@ pub fn error_body(locale: &str, err: &Error) -> Value {
         Error::SearchQuery(msg) => {
             m.insert("__type".into(), "Search Query Error".into());
             let head = translate(locale, "Search Query is invalid");
-            let text = format!("{head}: {}", py_repr(&render(locale, msg)));
+            let text = format!("{head}: {}", kho_core::error::py_repr(&render(locale, msg)));
             m.insert("message".into(), text.into());
         }
         Error::Search(msg) => {
             m.insert("__type".into(), "Search Error".into());
             let head = translate(locale, "Search error");
-            let text = format!("{head}: {}", py_repr(&render(locale, msg)));
+            let text = format!("{head}: {}", kho_core::error::py_repr(&render(locale, msg)));
             m.insert("message".into(), text.into());
         }
         Error::Internal(_) => {
@@ -126,36 +126,6 @@ pub fn error_body(locale: &str, err: &Error) -> Value {
         }
     }
     Value::Object(m)
-}
-
-/// Python's `repr` of a string, as CKAN's `%r` renders the message of a search error:
-/// single quotes unless the text holds a single quote and no double quote.
-fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 fn prefixed(locale: &str, head: &str, msg: Option<&Msg>) -> String {

@@ -631,36 +631,6 @@ impl SearchIndex {
         };
         Ok(title.and_then(|t| t.as_str().map(str::to_owned)))
     }
-
-    /// Every value of one exact-string field with the number of documents holding it, over
-    /// the documents a caller with `labels` may read (for tag lists and autocomplete).
-    pub fn field_values(
-        &self,
-        field: &str,
-        fq: &[String],
-        labels: Option<&[String]>,
-        now: NaiveDateTime,
-    ) -> Result<Vec<(String, u64)>, SearchError> {
-        let req = SearchRequest {
-            q: String::new(),
-            fq: fq.to_vec(),
-            labels: labels.map(<[String]>::to_vec),
-            sort: Vec::new(),
-            rows: 0,
-            start: 0,
-            facet_fields: vec![field.to_owned()],
-            facet_limit: None,
-            facet_mincount: 1,
-            now,
-        };
-        Ok(self
-            .search(&req)?
-            .facets
-            .into_iter()
-            .next()
-            .map(|(_, v)| v)
-            .unwrap_or_default())
-    }
 }
 
 /// Solr's facet order: by count descending then value when limited, by value when not;

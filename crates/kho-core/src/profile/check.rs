@@ -75,36 +75,10 @@ fn truthy(v: &Cur) -> bool {
     }
 }
 
-/// Python's `repr` of a string (single quotes unless the text holds one and no double).
-fn py_repr_str(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(q);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(q);
-    out
-}
-
 /// Python's `repr` of a list of strings: `['a', 'b']` (the text of CKAN's `OneOf`
 /// message).
 pub fn python_list_repr(items: &[String]) -> String {
-    let inner: Vec<String> = items.iter().map(|s| py_repr_str(s)).collect();
+    let inner: Vec<String> = items.iter().map(|s| crate::error::py_repr(s)).collect();
     format!("[{}]", inner.join(", "))
 }
 
