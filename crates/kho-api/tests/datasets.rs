@@ -7,28 +7,6 @@ use common::*;
 use serde_json::{json, Value};
 
 /// Transcript 03's request body.
-fn body_03() -> Value {
-    json!({
-        "name": "danh-sach-truong-hoc-tay-ninh-2023",
-        "title": "Danh sách trường học tỉnh Tây Ninh năm 2023",
-        "notes": "Danh sách các trường **tiểu học**, THCS và THPT trên địa bàn tỉnh.",
-        "owner_org": "so-giao-duc-tay-ninh",
-        "license_id": "cc-by",
-        "author": "Nguyễn Văn An",
-        "author_email": "an@example.org",
-        "version": "1.0",
-        "url": "http://example.org/truong-hoc",
-        "tags": [{"name": "giáo dục"}, {"name": "trường học"}, {"name": "Tay Ninh"}],
-        "extras": [{"key": "tinh", "value": "Tây Ninh"}, {"key": "nam", "value": "2023"}],
-        "resources": [
-            {"name": "Danh sách trường (CSV)", "url": "http://example.org/truong.csv",
-             "format": "CSV", "description": "Bảng dữ liệu"},
-            {"name": "Danh sách trường (JSON)", "url": "http://example.org/truong.json",
-             "format": "JSON"}
-        ]
-    })
-}
-
 fn keys(v: &Value) -> Vec<String> {
     v.as_object().expect("object").keys().cloned().collect()
 }

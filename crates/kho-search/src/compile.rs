@@ -61,8 +61,9 @@ fn bool_q(clauses: Vec<(TOccur, Q)>) -> Q {
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// Regex metacharacters of the regex dialect Tantivy's FST regex uses.
-fn regex_escape(s: &str) -> String {
+/// `s` as a literal in the regex dialect Tantivy's FST regex uses (every pattern the
+/// index builds from user text or field paths goes through here).
+pub(crate) fn regex_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if "\\.+*?()|[]{}^$#&-~".contains(c) {

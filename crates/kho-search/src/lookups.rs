@@ -10,6 +10,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::Order;
 
+use crate::compile::regex_escape;
 use crate::doc::{AC_KEY, AC_NAME, AC_TITLE, RESOURCE, SEP, TAG_KEY};
 use crate::index::{SearchIndex, SearchRequest};
 use crate::SearchError;
@@ -25,29 +26,14 @@ fn contains(
     needle: &str,
     case_insensitive: bool,
 ) -> Box<dyn TQuery> {
-    let mut escaped = String::new();
-    for c in needle.chars() {
-        if "\\.+*?()|[]{}^$#&-~\"".contains(c) {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
+    let escaped = regex_escape(needle);
     let flags = if case_insensitive { "(?i)" } else { "" };
     // The term bytes of a JSON path: the path, NUL, the type code `s`, the value.
-    let pattern = format!("{}\u{0}s{flags}.*{escaped}.*", regex_path(path));
+    let pattern = format!("{}\u{0}s{flags}.*{escaped}.*", regex_escape(path));
     match RegexQuery::from_pattern(&pattern, index.fields.strings) {
         Ok(q) => Box::new(q),
         Err(_) => Box::new(tantivy::query::EmptyQuery),
     }
-}
-
-fn regex_path(path: &str) -> String {
-    path.chars()
-        .flat_map(|c| {
-            let esc = "\\.+*?()|[]{}^$#&-~\"".contains(c);
-            esc.then_some('\\').into_iter().chain(std::iter::once(c))
-        })
-        .collect()
 }
 
 fn filtered(main: Box<dyn TQuery>, extra: Vec<Box<dyn TQuery>>) -> Box<dyn TQuery> {
@@ -204,8 +190,8 @@ impl SearchIndex {
                 Match::Equal => self.term(field, value),
                 Match::Contains => contains(self, field, value, true),
                 Match::Prefix => {
-                    let escaped: String = regex_path(value);
-                    let pattern = format!("{}\u{0}s(?i){escaped}.*", regex_path(field));
+                    let escaped = regex_escape(value);
+                    let pattern = format!("{}\u{0}s(?i){escaped}.*", regex_escape(field));
                     match RegexQuery::from_pattern(&pattern, self.fields.strings) {
                         Ok(q) => Box::new(q),
                         Err(_) => Box::new(tantivy::query::EmptyQuery),
