@@ -396,12 +396,21 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
     let ctx = Ctx::new(actor, locale.clone());
     match catalog.call_output(name, &ctx, params).await {
         Ok(result) => {
-            // Serialized from a borrow: `json!` would copy the result (the whole dict of a
-            // dataset with 1,000 resources) first.
-            let text = json::to_string(&Success {
-                help: &help,
-                success: true,
-                result: &result,
+            // Written from a borrow: `json!` would copy the result (the whole dict of a
+            // dataset with 1,000 resources) first; a search page's dicts are copied as
+            // stored. The bytes are those of serializing `Success`.
+            let mut out = Vec::with_capacity(4096);
+            out.extend_from_slice(b"{\"help\": ");
+            out.extend_from_slice(json::to_string(&help).as_bytes());
+            out.extend_from_slice(b", \"success\": true, \"result\": ");
+            result.write_ckan(&mut out);
+            out.push(b'}');
+            let text = String::from_utf8(out).unwrap_or_else(|_| {
+                json::to_string(&Success {
+                    help: &help,
+                    success: true,
+                    result: &result,
+                })
             });
             match callback {
                 Some(cb) if is_get => Response::builder()

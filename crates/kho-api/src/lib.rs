@@ -8,7 +8,8 @@
 mod action;
 mod decode;
 pub mod i18n;
-pub mod json;
+/// CKAN's JSON output (kept here for embedders that write envelopes themselves).
+pub use kho_core::json;
 mod middleware;
 pub mod openapi;
 

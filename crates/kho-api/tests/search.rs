@@ -550,7 +550,54 @@ async fn vietnamese_acceptance_rows(backend: Backend) {
     assert_eq!(r["count"], 2, "both texts hold the two syllables");
 }
 
+/// The HTTP answer copies the stored dicts (no parse); its bytes are those of serializing
+/// the `Value` that `Catalog::call` returns, with CKAN's separators and `\uXXXX` escapes.
+async fn results_leave_as_stored(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    catalogue(&app).await;
+    for query in [
+        "q=nghệ an&facet.field=[\"organization\",\"res_format\",\"tags\"]",
+        "q=*:*&rows=1000&sort=id asc",
+        "q=benh&fl=name,title,extras_x",
+        "fq=res_format:CSV&rows=1",
+    ] {
+        let encoded: String = query
+            .bytes()
+            .map(|b| match b {
+                b'=' | b'&' => (b as char).to_string(),
+                b if b.is_ascii_alphanumeric() || b"-_.*".contains(&b) => (b as char).to_string(),
+                b => format!("%{b:02X}"),
+            })
+            .collect();
+        let resp = app
+            .get(&format!("/api/3/action/package_search?{encoded}"))
+            .await;
+        assert_eq!(resp.status.as_u16(), 200, "{query}");
+        let mut params = serde_json::Map::new();
+        for pair in query.split('&') {
+            if let Some((k, v)) = pair.split_once('=') {
+                params.insert(k.to_owned(), Value::String(v.to_owned()));
+            }
+        }
+        let value = app
+            .call_as(
+                kho_core::Actor::Anonymous,
+                "package_search",
+                Value::Object(params),
+            )
+            .await;
+        let expected = kho_api::json::to_string(&json!({
+            "help": resp.json["help"],
+            "success": true,
+            "result": value,
+        }));
+        assert_eq!(resp.text, expected, "{query}");
+        assert!(resp.text.is_ascii(), "{query}");
+    }
+}
+
 both_backends!(
+    results_leave_as_stored,
     vietnamese_acceptance_rows,
     resource_and_tag_lookups,
     transcripts_15_to_20,

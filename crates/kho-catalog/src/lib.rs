@@ -6,6 +6,7 @@
 //! action names to handlers; the HTTP layer only looks names up and calls them.
 
 mod actions;
+pub use actions::search::SearchPage;
 pub mod auth;
 pub mod config;
 mod dictize;
@@ -58,6 +59,8 @@ impl Ctx {
 pub enum Output {
     Value(Value),
     Package(Box<kho_core::dataset::PackageDict>),
+    /// A `package_search` result whose dicts are the index's stored JSON text.
+    Search(Box<actions::search::SearchPage>),
 }
 
 impl Output {
@@ -66,6 +69,16 @@ impl Output {
         match self {
             Output::Value(v) => v,
             Output::Package(p) => Value::Object(p.into_value()),
+            Output::Search(s) => s.into_value(),
+        }
+    }
+
+    /// Append the result as CKAN writes it ([`kho_core::json::to_string`]): the same bytes
+    /// as serializing it, but a search page's stored dicts are copied, not parsed.
+    pub fn write_ckan(&self, out: &mut Vec<u8>) {
+        match self {
+            Output::Search(s) => s.write_ckan(out),
+            other => out.extend_from_slice(kho_core::json::to_string(other).as_bytes()),
         }
     }
 }
@@ -75,6 +88,7 @@ impl serde::Serialize for Output {
         match self {
             Output::Value(v) => v.serialize(s),
             Output::Package(p) => p.serialize(s),
+            Output::Search(page) => page.to_value().serialize(s),
         }
     }
 }

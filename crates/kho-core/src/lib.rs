@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod error;
 pub mod fold;
 pub mod format;
+pub mod json;
 pub mod license;
 pub mod model;
 pub mod params;

@@ -12,7 +12,7 @@ mod misc;
 mod resources;
 mod revise;
 mod scheming;
-mod search;
+pub(crate) mod search;
 mod tags;
 mod tokens;
 mod users;

@@ -67,6 +67,9 @@ pub fn register(r: &mut Registry) {
     action!(r, "package_search", true, package_search,
         "Search for datasets.\n\n:param q: the search query (optional, default *:*)\n:param fq: a filter query (optional)\n:param fq_list: more filter queries (optional)\n:param sort: sorting of the results (optional, default 'score desc, metadata_modified desc')\n:param rows: the maximum number of matching rows to return (optional, default 10, at most 1000)\n:param start: the offset in the complete result (optional)\n:param facet.field: the fields to facet upon (optional)\n:param facet.limit: the maximum number of values per facet (optional, default 50)\n:param facet.mincount: the minimum count a facet value needs (optional, default 1)\n:param include_private: include private datasets the user may read (optional, default false)\n:param include_drafts: include draft datasets the user may read (optional, default false)\n:param include_deleted: include deleted datasets the user may read (optional, default false)\n:returns: a dictionary with count, results, facets, search_facets and sort\n:rtype: dictionary",
         SEARCH_PARAMS, "object");
+    r.set_output("package_search", |c, x, p| {
+        Box::pin(async move { Ok(crate::Output::Search(Box::new(search_page(c, x, p).await?))) })
+    });
     action!(r, "resource_search", true, resource_search,
         "Search for resources of active public datasets.\n\n:param query: a 'field:term' string, or a list of them (all must match). Fields: url, format, description, hash, name, resource_type, mimetype, mimetype_inner, size, created, last_modified, metadata_modified, cache_url, cache_last_updated, url_type. Text fields match a case-insensitive substring, hash a prefix, the others exactly\n:param order_by: a resource field to order by: id or name (optional)\n:param offset: skip this many results (optional)\n:param limit: at most this many results (optional)\n:returns: a dictionary with count and results\n:rtype: dictionary",
         &[pd("query", "array", true, "'field:term' strings, all of which must match"),
@@ -254,6 +257,10 @@ fn projected(dict: &Map<String, Value>, fields: &[String]) -> Value {
 }
 
 pub(crate) async fn package_search(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    Ok(search_page(c, ctx, p).await?.into_value())
+}
+
+async fn search_page(c: &Catalog, ctx: &Ctx, p: Params) -> Result<SearchPage> {
     // Schema validation first (409s), as CKAN validates before it builds the query.
     let rows = opt_natural(&p, "rows")?
         .unwrap_or(10)
@@ -318,7 +325,10 @@ pub(crate) async fn package_search(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
     let sort_keys = parse_sort(&sort, &c.config().default_package_sort).map_err(search_error)?;
     let fq = filters(&p, fq)?;
 
-    let labels = {
+    let labels = if ctx.actor.user_id().is_none() && !ctx.actor.is_sysadmin() {
+        // Anonymous: no store read on the public portal's busiest path.
+        kho_core::visibility::caller_labels(false, None)
+    } else {
         let mut tx = c.store().read().await?;
         caller_labels(c, tx.as_mut(), ctx).await?
     };
@@ -343,7 +353,7 @@ pub(crate) async fn package_search(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
     .await
     .map_err(|e| Error::Internal(format!("search: {e}")))?
     .map_err(search_error)?;
-    Ok(result_dict(c, found, titles, &sort, fl.as_deref()))
+    Ok(result_page(c, found, titles, &sort, fl.as_deref()))
 }
 
 /// Titles of the organizations and groups named in the facets, for `display_name`.
@@ -366,13 +376,67 @@ fn facet_titles(
     Ok(titles)
 }
 
-fn result_dict(
+/// A `package_search` result: the page's dicts stay the index's compact JSON text until
+/// they are written out.
+pub struct SearchPage {
+    count: u64,
+    facets: Value,
+    /// Compact JSON of each result (the stored `package_show` dict, or its `fl` projection).
+    results: Vec<String>,
+    sort: String,
+    search_facets: Value,
+}
+
+impl SearchPage {
+    /// The result dict, keys in CKAN's order.
+    pub fn to_value(&self) -> Value {
+        let results = self
+            .results
+            .iter()
+            .map(|r| serde_json::from_str(r).unwrap_or(Value::Null))
+            .collect();
+        let mut out = Map::new();
+        out.insert("count".into(), Value::from(self.count));
+        out.insert("facets".into(), self.facets.clone());
+        out.insert("results".into(), Value::Array(results));
+        out.insert("sort".into(), Value::String(self.sort.clone()));
+        out.insert("search_facets".into(), self.search_facets.clone());
+        Value::Object(out)
+    }
+
+    pub fn into_value(self) -> Value {
+        self.to_value()
+    }
+
+    /// The bytes `kho_core::json::to_string(&self.to_value())` would give.
+    pub fn write_ckan(&self, out: &mut Vec<u8>) {
+        use kho_core::json::{compact_to_ckan, to_string};
+        out.extend_from_slice(b"{\"count\": ");
+        out.extend_from_slice(self.count.to_string().as_bytes());
+        out.extend_from_slice(b", \"facets\": ");
+        out.extend_from_slice(to_string(&self.facets).as_bytes());
+        out.extend_from_slice(b", \"results\": [");
+        for (i, r) in self.results.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b", ");
+            }
+            compact_to_ckan(r, out);
+        }
+        out.extend_from_slice(b"], \"sort\": ");
+        out.extend_from_slice(to_string(&self.sort).as_bytes());
+        out.extend_from_slice(b", \"search_facets\": ");
+        out.extend_from_slice(to_string(&self.search_facets).as_bytes());
+        out.push(b'}');
+    }
+}
+
+fn result_page(
     c: &Catalog,
     found: SearchResult,
     titles: HashMap<String, String>,
     sort: &str,
     fl: Option<&[String]>,
-) -> Value {
+) -> SearchPage {
     let mut facets = Map::new();
     let mut search_facets = Map::new();
     for (field, items) in &found.facets {
@@ -409,22 +473,22 @@ fn result_dict(
             serde_json::json!({"title": field, "items": items}),
         );
     }
-    let results: Vec<Value> = found
-        .results
-        .iter()
-        .filter_map(|s| serde_json::from_str::<Map<String, Value>>(s).ok())
-        .map(|d| match fl {
-            Some(fields) => projected(&d, fields),
-            None => Value::Object(d),
-        })
-        .collect();
-    let mut out = Map::new();
-    out.insert("count".into(), Value::from(found.count));
-    out.insert("facets".into(), Value::Object(facets));
-    out.insert("results".into(), Value::Array(results));
-    out.insert("sort".into(), Value::String(sort.to_owned()));
-    out.insert("search_facets".into(), Value::Object(search_facets));
-    Value::Object(out)
+    let results = match fl {
+        None => found.results,
+        Some(fields) => found
+            .results
+            .iter()
+            .filter_map(|s| serde_json::from_str::<Map<String, Value>>(s).ok())
+            .map(|d| projected(&d, fields).to_string())
+            .collect(),
+    };
+    SearchPage {
+        count: found.count,
+        facets: Value::Object(facets),
+        results,
+        sort: sort.to_owned(),
+        search_facets: Value::Object(search_facets),
+    }
 }
 
 // ---- resource_search, tag_search, tag_autocomplete

@@ -93,6 +93,69 @@ pub fn to_string<T: Serialize + ?Sized>(v: &T) -> String {
     String::from_utf8(out).unwrap_or_else(|_| "null".into())
 }
 
+/// Append `compact` (JSON as `serde_json::to_string` writes it: no whitespace outside
+/// strings) to `out` in the bytes [`to_string`] writes for the same value. Search results
+/// are stored compact and leave this way, so a page of 1,000 dicts is never parsed.
+/// Input that is not compact JSON comes out garbled, never unsafely.
+pub fn compact_to_ckan(compact: &str, out: &mut Vec<u8>) {
+    let bytes = compact.as_bytes();
+    out.reserve(bytes.len() + bytes.len() / 4);
+    let mut i = 0;
+    while i < bytes.len() {
+        // Outside a string.
+        let b = bytes[i];
+        i += 1;
+        match b {
+            b',' => out.extend_from_slice(b", "),
+            b':' => out.extend_from_slice(b": "),
+            b'"' => {
+                out.push(b'"');
+                // Inside: copy ASCII runs whole, escape the rest, stop at the closing quote.
+                while i < bytes.len() {
+                    let run = bytes[i..]
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\' || !c.is_ascii())
+                        .unwrap_or(bytes.len() - i);
+                    out.extend_from_slice(&bytes[i..i + run]);
+                    i += run;
+                    let Some(&c) = bytes.get(i) else { break };
+                    if c == b'"' {
+                        out.push(b'"');
+                        i += 1;
+                        break;
+                    }
+                    if c == b'\\' {
+                        // An escape: the backslash and the character after it, as they are
+                        // (`\uXXXX` keeps its hex digits in the ASCII run that follows).
+                        out.push(c);
+                        if let Some(&next) = bytes.get(i + 1) {
+                            out.push(next);
+                        }
+                        i += 2;
+                        continue;
+                    }
+                    let Some(ch) = compact.get(i..).and_then(|rest| rest.chars().next()) else {
+                        break;
+                    };
+                    escape_char(ch, out);
+                    i += ch.len_utf8();
+                }
+            }
+            other => out.push(other),
+        }
+    }
+}
+
+fn escape_char(ch: char, out: &mut Vec<u8>) {
+    let mut units = [0u16; 2];
+    for unit in ch.encode_utf16(&mut units) {
+        out.extend_from_slice(b"\\u");
+        for shift in [12, 8, 4, 0] {
+            out.push(HEX[usize::from((*unit >> shift) & 0xf)]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,7 +199,44 @@ mod tests {
         out
     }
 
+    fn arb_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(serde_json::Value::from),
+            "\\PC{0,12}|[\\x00-\\x7f\u{80}-\u{10ffff}]{0,8}|[,:\"\\\\ {}\\[\\]]{0,6}"
+                .prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+                proptest::collection::vec(("[a-zđ:, \"\\\\]{0,6}", inner), 0..6)
+                    .prop_map(|kv| { serde_json::Value::Object(kv.into_iter().collect()) }),
+            ]
+        })
+    }
+
+    #[test]
+    fn compact_becomes_ckan() {
+        let v = json!({"a": ["Sở, Y: tế", "\"q\\", 1.5, {"đ": null}], "b": "\u{1}\n😀"});
+        let mut out = Vec::new();
+        compact_to_ckan(&serde_json::to_string(&v).unwrap_or_default(), &mut out);
+        assert_eq!(String::from_utf8(out).unwrap_or_default(), to_string(&v));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn compact_to_ckan_matches_to_string(v in arb_value()) {
+            let compact = serde_json::to_string(&v).unwrap_or_default();
+            let mut out = Vec::new();
+            compact_to_ckan(&compact, &mut out);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap_or_default(), to_string(&v));
+        }
+
         #[test]
         fn strings_escape_like_python(s in "\\PC{0,40}|[\\x00-\\x7f\u{80}-\u{7ff}\u{800}-\u{ffff}\u{10000}-\u{10ffff}]{0,20}") {
             proptest::prop_assert_eq!(to_string(&json!(s)), escaped_like_python(&s));
