@@ -72,6 +72,8 @@ pub struct CatalogConfig {
     pub search_rows_max: i64,
     /// Default `facet.limit` (`search.facets.limit`).
     pub search_facets_limit: i64,
+    /// Search answers kept until the next write (Solr's `queryResultCache`); 0: none.
+    pub search_cache_entries: usize,
     /// Default `sort` of `package_search` (`ckan.search.default_package_sort`).
     pub default_package_sort: String,
     /// Dataset collaborators (`ckan.auth.allow_dataset_collaborators`).
@@ -111,6 +113,7 @@ impl Default for CatalogConfig {
             default_group_sort: "title".into(),
             search_rows_max: 1000,
             search_facets_limit: 50,
+            search_cache_entries: kho_search::DEFAULT_RESULT_ENTRIES,
             default_package_sort: "score desc, metadata_modified desc".into(),
             allow_dataset_collaborators: false,
             allow_admin_collaborators: false,

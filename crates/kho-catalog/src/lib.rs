@@ -137,6 +137,7 @@ impl Catalog {
         translator: Translator,
         index: Arc<kho_search::SearchIndex>,
     ) -> Self {
+        index.set_cache_entries(config.search_cache_entries);
         Catalog {
             inner: Arc::new(Inner {
                 store,

@@ -48,6 +48,7 @@ impl Catalog {
     /// Serve searches from `index` from now on, as it is. [`Catalog::adopt_index`] brings
     /// it up to date first.
     pub fn replace_search_index(&self, index: Arc<SearchIndex>) {
+        index.set_cache_entries(self.config().search_cache_entries);
         match self.inner.search.write() {
             Ok(mut g) => *g = index,
             Err(p) => *p.into_inner() = index,

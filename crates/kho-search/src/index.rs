@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering as AtomicOrdering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
@@ -23,10 +23,11 @@ use tantivy::query::{
 };
 use tantivy::schema::Value as _;
 use tantivy::{
-    DocAddress, DocId, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, SegmentReader,
-    TantivyDocument, Term,
+    DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score,
+    SegmentReader, TantivyDocument, Term,
 };
 
+use crate::cache::{intersection_len, Answer, CachedFilter, Caches};
 use crate::compile::Compiler;
 use crate::query::{parse_dismax, parse_lucene};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
@@ -273,6 +274,7 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     seq: AtomicI64,
     generation: Option<String>,
+    pub(crate) caches: Arc<Caches>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -337,6 +339,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             seq: AtomicI64::new(seq),
             generation,
+            caches: Arc::new(Caches::new()),
         })
     }
 
@@ -407,6 +410,7 @@ impl SearchIndex {
             prepared.set_payload(&payload(seq));
             prepared.commit().map_err(SearchError::index)?;
             self.reader.reload().map_err(SearchError::index)?;
+            self.caches.retain_segments(&self.reader.searcher());
             self.seq.store(seq, AtomicOrdering::SeqCst);
         }
         Ok(())
@@ -450,26 +454,23 @@ impl SearchIndex {
         Ok(c.compile(&ast)?.unwrap_or_else(|| Box::new(EmptyQuery)))
     }
 
-    /// The whole query: `q`, the filters (not scoring), the permission labels.
-    pub(crate) fn full_query(&self, req: &SearchRequest) -> Result<Box<dyn TQuery>, SearchError> {
-        let mut clauses: Vec<(TOccur, Box<dyn TQuery>)> = vec![
-            (TOccur::Must, self.main_query(&req.q, req.now)?),
-            (
-                TOccur::Must,
-                Box::new(ConstScoreQuery::new(
-                    Box::new(self.entity(crate::doc::PACKAGE)),
-                    0.0,
-                )),
-            ),
-        ];
+    /// The filters of a search (`entity_type`, every `fq`, the permission labels) as one
+    /// cached, non-scoring document set. Filters that use `NOW` are not cached: their
+    /// documents change with the clock.
+    fn filter_query(&self, req: &SearchRequest) -> Result<Box<dyn TQuery>, SearchError> {
+        let mut clauses: Vec<(TOccur, Box<dyn TQuery>)> =
+            vec![(TOccur::Must, Box::new(self.entity(crate::doc::PACKAGE)))];
         let filter = self.compiler(req.now, false);
+        let mut key = String::from("package");
         for fq in &req.fq {
             if fq.trim().is_empty() {
                 continue;
             }
             let ast = parse_lucene(fq).map_err(|e| SearchError::Query(e.to_string()))?;
             if let Some(q) = filter.compile(&ast)? {
-                clauses.push((TOccur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
+                clauses.push((TOccur::Must, q));
+                key.push('\u{0}');
+                key.push_str(fq);
             }
         }
         if let Some(labels) = &req.labels {
@@ -479,23 +480,76 @@ impl SearchIndex {
                 t.append_type_and_str(l);
                 t
             });
-            clauses.push((
-                TOccur::Must,
-                Box::new(ConstScoreQuery::new(
-                    Box::new(TermSetQuery::new(terms)),
-                    0.0,
-                )),
-            ));
+            clauses.push((TOccur::Must, Box::new(TermSetQuery::new(terms))));
+            key.push_str("\u{0}labels");
+            for l in labels {
+                key.push('\u{0}');
+                key.push_str(l);
+            }
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        let inner: Box<dyn TQuery> = Box::new(BooleanQuery::new(clauses));
+        if uses_now(&key) {
+            return Ok(Box::new(ConstScoreQuery::new(inner, 0.0)));
+        }
+        Ok(Box::new(CachedFilter {
+            key: key.into(),
+            inner,
+            caches: self.caches.clone(),
+        }))
     }
 
-    /// Run a search.
+    /// The whole query: `q`, the filters (not scoring), the permission labels.
+    pub(crate) fn full_query(&self, req: &SearchRequest) -> Result<Box<dyn TQuery>, SearchError> {
+        Ok(Box::new(BooleanQuery::new(vec![
+            (TOccur::Must, self.main_query(&req.q, req.now)?),
+            (TOccur::Must, self.filter_query(req)?),
+        ])))
+    }
+
+    /// How many answers the search cache keeps (0: none).
+    pub fn set_cache_entries(&self, entries: usize) {
+        self.caches.set_answer_entries(entries);
+    }
+
+    /// Run a search. Answers are cached per view of the index (until the next commit),
+    /// except for queries with `NOW`, whose answers change with the clock.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResult, SearchError> {
-        let query = self.full_query(req)?;
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = answer_key(req);
+        let cached = key
+            .as_deref()
+            .and_then(|k| self.caches.answer(generation, k));
+        let answer = match cached {
+            Some(a) => a,
+            None => {
+                let a = Arc::new(self.answer(&searcher, req)?);
+                if let Some(k) = key {
+                    self.caches.keep_answer(generation, k, a.clone());
+                }
+                a
+            }
+        };
+        let mut results = Vec::with_capacity(answer.page.len());
+        for addr in &answer.page {
+            results.push(self.stored_dict(&searcher, *addr)?);
+        }
+        Ok(SearchResult {
+            count: answer.count,
+            results,
+            facets: answer.facets.clone(),
+        })
+    }
+
+    fn answer(
+        &self,
+        searcher: &tantivy::Searcher,
+        req: &SearchRequest,
+    ) -> Result<Answer, SearchError> {
+        let query = self.full_query(req)?;
         let facet_collector = FacetCounter {
             columns: req.facet_fields.iter().map(|f| format!("s.{f}")).collect(),
+            caches: self.caches.clone(),
         };
         let total_docs = searcher.num_docs() as usize;
         // Past the end there is nothing to rank: do not ask for a huge top-N.
@@ -521,10 +575,6 @@ impl SearchIndex {
                 page.into_iter().map(|(_, addr)| addr).collect::<Vec<_>>(),
             )
         };
-        let mut results = Vec::with_capacity(page.len());
-        for addr in page {
-            results.push(self.stored_dict(&searcher, addr)?);
-        }
         let facets = req
             .facet_fields
             .iter()
@@ -536,10 +586,10 @@ impl SearchIndex {
                 )
             })
             .collect();
-        Ok(SearchResult {
+        Ok(Answer {
             count: count as u64,
-            results,
             facets,
+            page,
         })
     }
 
@@ -602,10 +652,26 @@ impl SearchIndex {
     /// this name, as the newest indexed dataset that shows it has it (facet display names,
     /// without reading the store).
     pub fn group_title(&self, field: &str, name: &str) -> Result<Option<String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = (field.to_owned(), name.to_owned());
+        if let Some(title) = self.caches.title(generation, &key) {
+            return Ok(title);
+        }
+        let title = self.find_group_title(&searcher, field, name)?;
+        self.caches.keep_title(generation, key, title.clone());
+        Ok(title)
+    }
+
+    fn find_group_title(
+        &self,
+        searcher: &tantivy::Searcher,
+        field: &str,
+        name: &str,
+    ) -> Result<Option<String>, SearchError> {
         let mut t = Term::from_field_json_path(self.fields.strings, field, false);
         t.append_type_and_str(name);
         let query = tantivy::query::TermQuery::new(t, tantivy::schema::IndexRecordOption::Basic);
-        let searcher = self.reader.searcher();
         let top = TopDocs::with_limit(1)
             .order_by_fast_field::<tantivy::DateTime>("metadata_modified", Order::Desc);
         let hits = searcher.search(&query, &top).map_err(SearchError::index)?;
@@ -613,7 +679,7 @@ impl SearchIndex {
             return Ok(None);
         };
         let dict: Value =
-            serde_json::from_str(&self.stored_dict(&searcher, addr)?).unwrap_or(Value::Null);
+            serde_json::from_str(&self.stored_dict(searcher, addr)?).unwrap_or(Value::Null);
         let title = match field {
             "organization" => dict
                 .get("organization")
@@ -652,18 +718,69 @@ fn order_facet(
     items
 }
 
-/// Counts documents per value of exact-string columns (`s.<field>`), each document once
-/// per value.
-pub(crate) struct FacetCounter {
-    pub(crate) columns: Vec<String>,
+/// The key of a search's answer in the cache, `None` for a search that depends on the
+/// clock (date math with `NOW` in `q` or a filter).
+fn answer_key(req: &SearchRequest) -> Option<String> {
+    let mut key = String::new();
+    let sep = '\u{0}';
+    key.push_str(&req.q);
+    for fq in &req.fq {
+        key.push(sep);
+        key.push_str(fq);
+    }
+    key.push(sep);
+    if uses_now(&key) {
+        return None;
+    }
+    match &req.labels {
+        None => key.push('*'),
+        Some(labels) => {
+            for l in labels {
+                key.push_str(l);
+                key.push(',');
+            }
+        }
+    }
+    key.push(sep);
+    for k in &req.sort {
+        key.push_str(&k.field);
+        key.push(if k.descending { '-' } else { '+' });
+    }
+    for f in &req.facet_fields {
+        key.push(sep);
+        key.push_str(f);
+    }
+    key.push_str(&format!(
+        "{sep}{}{sep}{}{sep}{:?}{sep}{}",
+        req.rows, req.start, req.facet_limit, req.facet_mincount
+    ));
+    Some(key)
 }
 
-/// One facet column of a segment: the values, a count per value, and the last document
-/// counted per value (a document counts once per value).
-type FacetColumn = (StrColumn, Vec<u32>, Vec<DocId>);
+/// Does this query text (possibly) use date math's `NOW`?
+fn uses_now(text: &str) -> bool {
+    text.to_ascii_uppercase().contains("NOW")
+}
+
+/// Counts documents per value of exact-string columns (`s.<field>`), each document once
+/// per value. The matching documents of a segment are gathered first; a column with few
+/// values (organizations, formats) then counts by intersecting them with each value's
+/// documents, a wider one reads the column per matching document.
+pub(crate) struct FacetCounter {
+    pub(crate) columns: Vec<String>,
+    pub(crate) caches: Arc<Caches>,
+}
+
+/// One facet column of a segment: per value's documents, or the column itself.
+enum FacetSource {
+    Bits(Arc<Vec<tantivy::BitSet>>, StrColumn),
+    Column(StrColumn),
+    Missing,
+}
 
 pub(crate) struct SegmentFacets {
-    columns: Vec<Option<FacetColumn>>,
+    matched: Option<tantivy::BitSet>,
+    columns: Vec<FacetSource>,
 }
 
 impl Collector for FacetCounter {
@@ -674,12 +791,20 @@ impl Collector for FacetCounter {
         let mut columns = Vec::with_capacity(self.columns.len());
         for name in &self.columns {
             let col = segment.fast_fields().str(name).ok().flatten();
-            columns.push(col.map(|c| {
-                let n = c.num_terms();
-                (c, vec![0u32; n], vec![DocId::MAX; n])
-            }));
+            columns.push(match col {
+                None => FacetSource::Missing,
+                Some(c) if c.num_terms() <= crate::cache::FACET_BITSET_VALUES => {
+                    match self.caches.facet_values(segment, name) {
+                        Some(bits) => FacetSource::Bits(bits, c),
+                        None => FacetSource::Column(c),
+                    }
+                }
+                Some(c) => FacetSource::Column(c),
+            });
         }
-        Ok(SegmentFacets { columns })
+        let matched =
+            (!columns.is_empty()).then(|| tantivy::BitSet::with_max_value(segment.max_doc()));
+        Ok(SegmentFacets { matched, columns })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -705,38 +830,67 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = Vec<HashMap<String, u64>>;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (col, counts, last) in self.columns.iter_mut().flatten() {
-            for ord in col.term_ords(doc) {
-                let i = ord as usize;
-                if let (Some(c), Some(l)) = (counts.get_mut(i), last.get_mut(i)) {
-                    if *l != doc {
-                        *l = doc;
-                        *c += 1;
-                    }
-                }
-            }
+        if let Some(m) = self.matched.as_mut() {
+            m.insert(doc);
         }
     }
 
     fn harvest(self) -> Self::Fruit {
+        let Some(matched) = self.matched else {
+            return Vec::new();
+        };
         self.columns
             .into_iter()
-            .map(|col| {
+            .map(|source| {
                 let mut map = HashMap::new();
-                if let Some((col, counts, _)) = col {
-                    let mut s = String::new();
-                    for (ord, n) in counts.into_iter().enumerate() {
-                        if n == 0 {
-                            continue;
+                match source {
+                    FacetSource::Missing => {}
+                    FacetSource::Bits(sets, col) => {
+                        let counts = sets
+                            .iter()
+                            .map(|set| intersection_len(&matched, set))
+                            .collect();
+                        name_counts(&col, counts, &mut map);
+                    }
+                    FacetSource::Column(col) => {
+                        let n = col.num_terms();
+                        let mut counts = vec![0u64; n];
+                        // The last document counted per value: a document counts once per
+                        // value however often it holds it.
+                        let mut last = vec![DocId::MAX; n];
+                        let mut docs = tantivy::query::BitSetDocSet::from(matched.clone());
+                        let mut doc = docs.doc();
+                        while doc != tantivy::TERMINATED {
+                            for ord in col.term_ords(doc) {
+                                let i = usize::try_from(ord).unwrap_or(usize::MAX);
+                                if let (Some(c), Some(l)) = (counts.get_mut(i), last.get_mut(i)) {
+                                    if *l != doc {
+                                        *l = doc;
+                                        *c += 1;
+                                    }
+                                }
+                            }
+                            doc = docs.advance();
                         }
-                        s.clear();
-                        if col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
-                            map.insert(s.clone(), u64::from(n));
-                        }
+                        name_counts(&col, counts, &mut map);
                     }
                 }
                 map
             })
             .collect()
+    }
+}
+
+/// `(value, count)` of the values counted at least once.
+fn name_counts(col: &StrColumn, counts: Vec<u64>, map: &mut HashMap<String, u64>) {
+    let mut s = String::new();
+    for (ord, n) in counts.into_iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        s.clear();
+        if col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
+            map.insert(s.clone(), n);
+        }
     }
 }

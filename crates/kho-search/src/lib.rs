@@ -3,6 +3,7 @@
 //! index with its generations, writes, searches, facets and sorts ([`index`]).
 
 pub mod analysis;
+mod cache;
 pub mod compile;
 pub mod doc;
 pub mod index;
@@ -13,6 +14,7 @@ pub mod sort;
 pub mod syllable;
 
 pub use analysis::{analyze, register, Stream, ViTokenizer, VI, VI_BIGRAM, VI_FOLD};
+pub use cache::DEFAULT_RESULT_ENTRIES;
 pub use index::{
     parse_sort, IndexHome, IndexOp, SearchIndex, SearchRequest, SearchResult, SortKey, Unusable,
 };

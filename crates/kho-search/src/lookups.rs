@@ -156,6 +156,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let counter = crate::index::FacetCounter {
             columns: vec![format!("s.{field}")],
+            caches: self.caches.clone(),
         };
         let mut facets = searcher
             .search(&query, &counter)

@@ -73,6 +73,8 @@ pub struct Config {
     pub group_list_all_fields_max: i64,
     /// `package_search` never returns more rows than this. Default 1000.
     pub search_rows_max: i64,
+    /// `package_search` answers kept until the next write; 0 turns the cache off. Default 512.
+    pub search_cache_entries: usize,
     /// Dataset collaborators (CKAN's `ckan.auth.allow_dataset_collaborators`). Default false.
     pub allow_dataset_collaborators: bool,
     /// Collaborators may have the `admin` capacity. Default false.
@@ -120,6 +122,7 @@ impl Default for Config {
             public_user_details: true,
             group_list_max: 1000,
             search_rows_max: 1000,
+            search_cache_entries: kho_catalog::CatalogConfig::default().search_cache_entries,
             group_list_all_fields_max: 25,
             allow_dataset_collaborators: false,
             allow_admin_collaborators: false,
@@ -285,6 +288,7 @@ impl Config {
             public_user_details: self.public_user_details,
             group_list_max: self.group_list_max,
             search_rows_max: self.search_rows_max,
+            search_cache_entries: self.search_cache_entries,
             group_list_all_fields_max: self.group_list_all_fields_max,
             allow_dataset_collaborators: self.allow_dataset_collaborators,
             allow_admin_collaborators: self.allow_admin_collaborators,
