@@ -111,14 +111,6 @@ fn bad_request(text: &str) -> Response {
     )
 }
 
-/// CKAN's success envelope, keys in CKAN's order.
-#[derive(serde::Serialize)]
-struct Success<'a> {
-    help: &'a str,
-    success: bool,
-    result: &'a kho_catalog::Output,
-}
-
 fn envelope_error(help: &str, locale: &str, err: &Error) -> Response {
     let status = match err {
         Error::Validation(_) | Error::ValidationMessage(_) | Error::Search(_) => {
@@ -398,27 +390,29 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
         Ok(result) => {
             // Written from a borrow: `json!` would copy the result (the whole dict of a
             // dataset with 1,000 resources) first; a search page's dicts are copied as
-            // stored. The bytes are those of serializing `Success`.
+            // stored. CKAN's envelope, keys in CKAN's order.
             let mut out = Vec::with_capacity(4096);
             out.extend_from_slice(b"{\"help\": ");
             out.extend_from_slice(json::to_string(&help).as_bytes());
             out.extend_from_slice(b", \"success\": true, \"result\": ");
             result.write_ckan(&mut out);
             out.push(b'}');
-            let text = String::from_utf8(out).unwrap_or_else(|_| {
-                json::to_string(&Success {
-                    help: &help,
-                    success: true,
-                    result: &result,
-                })
-            });
+            // ASCII by construction (every other character is escaped): no UTF-8 check
+            // of a page that can be megabytes.
             match callback {
-                Some(cb) if is_get => Response::builder()
-                    .content_type("application/javascript;charset=utf-8")
-                    .body(format!("{cb}({text});")),
+                Some(cb) if is_get => {
+                    let mut body = Vec::with_capacity(out.len() + cb.len() + 3);
+                    body.extend_from_slice(cb.as_bytes());
+                    body.push(b'(');
+                    body.extend_from_slice(&out);
+                    body.extend_from_slice(b");");
+                    Response::builder()
+                        .content_type("application/javascript;charset=utf-8")
+                        .body(body)
+                }
                 _ => Response::builder()
                     .content_type("application/json;charset=utf-8")
-                    .body(text),
+                    .body(out),
             }
         }
         Err(Error::BadRequest(msg)) => bad_request(&i18n::render(&locale, &msg)),

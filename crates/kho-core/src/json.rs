@@ -56,17 +56,7 @@ impl Formatter for CkanFormatter {
             let Some(ch) = fragment[at..].chars().next() else {
                 break;
             };
-            let mut units = [0u16; 2];
-            let mut escaped = [0u8; 12];
-            let mut len = 0;
-            for unit in ch.encode_utf16(&mut units) {
-                escaped[len] = b'\\';
-                escaped[len + 1] = b'u';
-                for (i, shift) in [12, 8, 4, 0].into_iter().enumerate() {
-                    escaped[len + 2 + i] = HEX[usize::from((*unit >> shift) & 0xf)];
-                }
-                len += 6;
-            }
+            let (escaped, len) = escape(ch);
             w.write_all(&escaped[..len])?;
             start = at + ch.len_utf8();
         }
@@ -137,7 +127,8 @@ pub fn compact_to_ckan(compact: &str, out: &mut Vec<u8>) {
                     let Some(ch) = compact.get(i..).and_then(|rest| rest.chars().next()) else {
                         break;
                     };
-                    escape_char(ch, out);
+                    let (escaped, len) = escape(ch);
+                    out.extend_from_slice(&escaped[..len]);
                     i += ch.len_utf8();
                 }
             }
@@ -146,14 +137,21 @@ pub fn compact_to_ckan(compact: &str, out: &mut Vec<u8>) {
     }
 }
 
-fn escape_char(ch: char, out: &mut Vec<u8>) {
+/// `ch` as Python's `\\uXXXX` escape (two for a character beyond the BMP): the bytes
+/// and their length.
+fn escape(ch: char) -> ([u8; 12], usize) {
     let mut units = [0u16; 2];
+    let mut escaped = [0u8; 12];
+    let mut len = 0;
     for unit in ch.encode_utf16(&mut units) {
-        out.extend_from_slice(b"\\u");
-        for shift in [12, 8, 4, 0] {
-            out.push(HEX[usize::from((*unit >> shift) & 0xf)]);
+        escaped[len] = b'\\';
+        escaped[len + 1] = b'u';
+        for (i, shift) in [12, 8, 4, 0].into_iter().enumerate() {
+            escaped[len + 2 + i] = HEX[usize::from((*unit >> shift) & 0xf)];
         }
+        len += 6;
     }
+    (escaped, len)
 }
 
 #[cfg(test)]

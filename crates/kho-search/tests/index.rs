@@ -259,3 +259,133 @@ fn aliases_are_free_text() {
     assert_eq!(ids(&idx, &req("tây ninh", &[])), ["x"]);
     assert_eq!(ids(&idx, &req("tay ninh", &[])), ["x"]);
 }
+
+/// Facet counts are the same whichever way a column is counted: by intersecting document
+/// sets (at most 64 values in a segment) or by reading the column per document (more),
+/// each document once per value, deleted documents never.
+#[test]
+fn facets_count_each_document_once_either_way() {
+    let idx = SearchIndex::in_memory().unwrap();
+    let mut ops = Vec::new();
+    for i in 0..150 {
+        let mut d = dataset(
+            &format!("id-{i:03}"),
+            &format!("ds-{i:03}"),
+            "Dữ liệu",
+            if i % 3 == 0 { "so-a" } else { "so-b" },
+            "2026-03-01T10:00:00",
+            json!({}),
+        );
+        // 150 distinct tags (the column path), one shared by all, one repeated twice in
+        // every third dataset; CSV twice in every dataset (two resources).
+        let mut tags = vec![
+            json!({"name": format!("tag-{i}")}),
+            json!({"name": "chung"}),
+        ];
+        if i % 3 == 0 {
+            tags.push(json!({"name": "doi"}));
+            tags.push(json!({"name": "doi"}));
+        }
+        d.insert("tags".into(), Value::Array(tags));
+        ops.push(IndexOp::Upsert {
+            dict: d,
+            labels: vec!["public".into()],
+            aliases: vec![],
+        });
+    }
+    ops.push(IndexOp::Delete {
+        id: "id-000".into(),
+    });
+    idx.apply(ops, Some(1)).unwrap();
+    let mut r = req("", &[]);
+    r.facet_fields = vec!["tags".into(), "organization".into(), "res_format".into()];
+    r.facet_limit = None;
+    let found = idx.search(&r).unwrap();
+    assert_eq!(found.count, 149);
+    let facet = |name: &str| -> std::collections::HashMap<String, u64> {
+        found
+            .facets
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, items)| items.iter().cloned().collect())
+            .unwrap()
+    };
+    let tags = facet("tags");
+    assert_eq!(tags.len(), 149 + 2);
+    assert_eq!(tags["chung"], 149);
+    assert_eq!(tags["doi"], 49);
+    assert_eq!(tags.get("tag-0"), None, "deleted");
+    assert_eq!(tags["tag-1"], 1);
+    let orgs = facet("organization");
+    assert_eq!((orgs["so-a"], orgs["so-b"]), (49, 100));
+    assert_eq!(facet("res_format")["CSV"], 149);
+    // A filter narrows both kinds of count.
+    let mut r = req("", &["organization:so-a"]);
+    r.facet_fields = vec!["tags".into(), "organization".into()];
+    let found = idx.search(&r).unwrap();
+    assert_eq!(found.count, 49);
+    assert_eq!(
+        found.facets[0]
+            .1
+            .iter()
+            .find(|(v, _)| v == "chung")
+            .unwrap()
+            .1,
+        49
+    );
+    assert_eq!(found.facets[1].1, vec![("so-a".to_owned(), 49)]);
+}
+
+/// A cached answer never outlives a commit, is kept per caller's labels, and queries with
+/// `NOW` are answered afresh.
+#[test]
+fn cached_answers_follow_commits_and_callers() {
+    let idx = index();
+    let mut anonymous = req("", &[]);
+    anonymous.labels = Some(vec!["public".into()]);
+    let mut member = req("", &[]);
+    member.labels = Some(vec!["public".into(), "member-so-yt-id".into()]);
+    for _ in 0..2 {
+        assert_eq!(idx.search(&anonymous).unwrap().count, 2);
+        assert_eq!(idx.search(&member).unwrap().count, 3);
+    }
+    idx.apply(
+        vec![IndexOp::Upsert {
+            dict: dataset(
+                "d",
+                "moi",
+                "Dữ liệu mới",
+                "so-gd",
+                "2026-05-30T00:00:00",
+                json!({}),
+            ),
+            labels: vec!["public".into()],
+            aliases: vec![],
+        }],
+        Some(8),
+    )
+    .unwrap();
+    assert_eq!(idx.search(&anonymous).unwrap().count, 3);
+    assert_eq!(idx.search(&member).unwrap().count, 4);
+    idx.apply(vec![IndexOp::Delete { id: "d".into() }], Some(9))
+        .unwrap();
+    assert_eq!(idx.search(&anonymous).unwrap().count, 2);
+    // Different page, different answer; the stored dicts are those of the page.
+    let mut second = anonymous.clone();
+    second.start = 1;
+    second.rows = 1;
+    let a = idx.search(&second).unwrap();
+    second.start = 0;
+    let b = idx.search(&second).unwrap();
+    assert_ne!(a.results, b.results);
+    // `NOW` moves: the same request with a later NOW sees what the earlier did not.
+    let mut recent = req("metadata_modified:[NOW-1DAY TO *]", &[]);
+    recent.labels = Some(vec!["public".into()]);
+    assert_eq!(idx.search(&recent).unwrap().count, 0);
+    recent.now = NaiveDateTime::parse_from_str("2026-03-02T00:00:00", "%Y-%m-%dT%H:%M:%S").unwrap();
+    assert_eq!(idx.search(&recent).unwrap().count, 1);
+    // And without any cache the answers are the same.
+    idx.set_cache_entries(0);
+    assert_eq!(idx.search(&anonymous).unwrap().count, 2);
+    assert_eq!(idx.search(&member).unwrap().count, 3);
+}
