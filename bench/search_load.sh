@@ -12,7 +12,9 @@
 # store already loaded there (no generation, no load; DIR is never deleted); a DIR that does
 # not exist yet is loaded and kept, so the next run can reuse it. Without --data-dir the store
 # is deleted at the end unless --keep. Then, if the binary has `kho reindex`, times it on the
-# stopped store, restarts the server and runs wrk against each URL. Prints Markdown tables
+# stopped store, restarts the server and runs wrk against each URL (harvester pages also
+# over one connection, as a harvester sends them), then restarts it with the answer cache
+# off (KHO_SEARCH_CACHE_ENTRIES=0) and runs the searches again. Prints Markdown tables
 # for BENCHMARKS.md. Everything stays on 127.0.0.1 and stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -190,7 +192,8 @@ LUA
 # known": that must not be reported as a fast search).
 BASE=
 measure() { # label path [lua paths file]
-  local label=$1 path=$2 file=${3:-} code out
+  local label=$1 path=$2 file=${3:-} code out conns=${CONNS:-$CONNECTIONS} threads=2
+  [ "$conns" -lt 2 ] && threads=1
   code=$(curl -s -o "$WORK/body.txt" -w '%{http_code}' "$URL$path")
   if [ "$code" != 200 ]; then
     printf '| %s | not measured: HTTP %s %s | | | |\n' "$label" "$code" \
@@ -198,9 +201,9 @@ measure() { # label path [lua paths file]
     return
   fi
   if [ -n "$file" ]; then
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/paths.lua" "$URL" -- "$file")
+    out=$(wrk -t$threads -c"$conns" -d"${DURATION}s" --latency -s "$WORK/paths.lua" "$URL" -- "$file")
   else
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$URL$path")
+    out=$(wrk -t$threads -c"$conns" -d"${DURATION}s" --latency "$URL$path")
   fi
   # wrk prints latencies as 812.00us, 1.23ms or 1.02s: in milliseconds.
   read -r rps p50 p99 non2xx < <(echo "$out" | awk '
@@ -213,30 +216,50 @@ measure() { # label path [lua paths file]
   printf '\n'
 }
 
+search_rows() { # label suffix
+  measure "\`package_search\` q=trường học, 2 facets, rows=10$1" "$(search 'trường học')"
+  measure "\`package_search\` q=truong hoc (folded), 2 facets$1" "$(search 'truong hoc')"
+  measure "\`package_search\` q=nghe an (folded), 2 facets$1" "$(search 'nghe an')"
+  measure "\`package_search\` no q (the portal's listing), 2 facets$1" "$A/package_search?$FACETS&rows=10"
+  measure "\`package_search\` q=giáo dục, fq=res_format:CSV, 2 facets$1" \
+    "$(search 'giáo dục')&fq=$(enc 'res_format:"CSV"')"
+  measure "\`package_search\` 16 queries in turn (Lua)$1" "$(head -1 "$WORK/search_paths.txt")" "$WORK/search_paths.txt"
+}
+harvester_rows() { # label suffix
+  measure "\`package_search\` harvester page q=*:* rows=1000 sort=id asc start=0$1" \
+    "$A/package_search?q=$(enc '*:*')&rows=1000&sort=$(enc 'id asc')&start=0"
+  if [ "$DEEP" -gt 0 ]; then
+    measure "\`package_search\` harvester page start=$DEEP$1" \
+      "$A/package_search?q=$(enc '*:*')&rows=1000&sort=$(enc 'id asc')&start=$DEEP"
+  fi
+}
+
 printf '\nwrk -t2 -c%s, %s s per row, anonymous (open datasets only), load average before: %s\n\n' \
   "$CONNECTIONS" "$DURATION" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| request | requests/s | ratio to /healthz | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|\n'
 measure '`/healthz` (baseline)' /healthz
-measure "\`package_search\` q=trường học, 2 facets, rows=10" "$(search 'trường học')"
-measure "\`package_search\` q=truong hoc (folded), 2 facets" "$(search 'truong hoc')"
-measure "\`package_search\` q=nghe an (folded), 2 facets" "$(search 'nghe an')"
-measure "\`package_search\` no q (the portal's listing), 2 facets" "$A/package_search?$FACETS&rows=10"
-measure "\`package_search\` q=giáo dục, fq=res_format:CSV, 2 facets" \
-  "$(search 'giáo dục')&fq=$(enc 'res_format:"CSV"')"
-measure "\`package_search\` 16 queries in turn (Lua)" "$(head -1 "$WORK/search_paths.txt")" "$WORK/search_paths.txt"
-measure '`package_search` harvester page q=*:* rows=1000 sort=id asc start=0' \
-  "$A/package_search?q=$(enc '*:*')&rows=1000&sort=$(enc 'id asc')&start=0"
-if [ "$DEEP" -gt 0 ]; then
-  measure "\`package_search\` harvester page start=$DEEP" \
-    "$A/package_search?q=$(enc '*:*')&rows=1000&sort=$(enc 'id asc')&start=$DEEP"
-fi
+search_rows ""
+# A harvester pages one request after another: one connection.
+CONNS=1 harvester_rows " (1 connection)"
+harvester_rows ""
 measure "\`package_show?id=$NAME\`" "$A/package_show?id=$NAME"
 measure "\`package_show\` of $(wc -l <"$WORK/names.txt") datasets in turn (Lua)" "$(head -1 "$WORK/show_paths.txt")" "$WORK/show_paths.txt"
+SERVE_HWM=$(hwm_mib)
+
+# The same searches with every answer computed afresh (the answer cache off; the filter and
+# facet caches stay, as Solr's filterCache does).
+stop
+KHO_SEARCH_CACHE_ENTRIES=0 start
+BASE=
+measure '`/healthz` (baseline, server without answer cache)' /healthz
+search_rows " (no answer cache)"
+CONNS=1 harvester_rows " (1 connection, no answer cache)"
+[ "$(hwm_mib | cut -d. -f1)" -gt "$(echo "$SERVE_HWM" | cut -d. -f1)" ] && SERVE_HWM=$(hwm_mib)
 
 if [ -n "$RESTARTED" ] || [ -n "$REUSE" ]; then
-  printf '\nServer peak RSS (VmHWM): %s MiB over the search runs' "$(hwm_mib)"
+  printf '\nServer peak RSS (VmHWM): %s MiB over the search runs (the higher of the two servers)' "$SERVE_HWM"
   [ -n "${LOAD_HWM:-}" ] && printf ' (%s MiB during the load)' "$LOAD_HWM"
 else
-  printf '\nServer peak RSS (VmHWM): %s MiB over the whole run (load and search)' "$(hwm_mib)"
+  printf '\nServer peak RSS (VmHWM): %s MiB over the whole run (load and search)' "$SERVE_HWM"
 fi
 printf '; store %s MiB; load average after: %s\n' "$(store_mib)" "$(cut -d' ' -f1-3 /proc/loadavg)"
