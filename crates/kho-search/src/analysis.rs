@@ -18,10 +18,12 @@
 //! normalisation can change lengths, and nothing uses offsets yet (highlighting would need
 //! a mapping back).
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use kho_core::fold::fold;
+use rustc_hash::FxBuildHasher;
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer, TokenizerManager};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
@@ -78,17 +80,16 @@ pub fn analyze(text: &str, stream: Stream) -> Vec<String> {
 
 /// Canonical spellings already computed on this thread: `(exact, folded)` per raw token.
 /// Texts repeat the same few thousand syllables, and parsing one (NFD, the tone rules,
-/// NFC, folding) costs far more than a lookup; an index build analyses every text three
-/// times (one per stream) on the same indexing thread.
+/// NFC, folding) costs far more than a lookup.
 struct SpellingCache {
-    map: HashMap<String, (String, String)>,
+    map: HashMap<String, (String, String), FxBuildHasher>,
 }
 
 /// Entries kept before the cache starts afresh (a few MB at most).
 const CACHE_ENTRIES: usize = 50_000;
 
 thread_local! {
-    static SPELLINGS: RefCell<SpellingCache> = RefCell::new(SpellingCache { map: HashMap::new() });
+    static SPELLINGS: RefCell<SpellingCache> = RefCell::new(SpellingCache { map: HashMap::default() });
 }
 
 /// The exact and folded spellings of one raw (NFC, lower-case) token.
@@ -139,102 +140,175 @@ fn normalized_text(text: &str) -> String {
     }
 }
 
-/// Syllables of `normalized` with their exact spellings; with `folded`, the folded ones
-/// (empty ones dropped).
-fn syllables(normalized: &str, folded: bool) -> Vec<Token> {
-    let is_word = |c: char| c.is_alphanumeric() || is_combining_mark(c);
-    let mut out = Vec::new();
-    let mut start = None;
-    let mut position = 0;
-    // A sentinel space closes the last run without a second copy of the closing code.
-    let ends = normalized
-        .char_indices()
-        .chain(std::iter::once((normalized.len(), ' ')));
-    for (at, c) in ends {
-        match (start, is_word(c)) {
-            (None, true) => start = Some(at),
-            (Some(from), false) => {
-                start = None;
-                let raw = &normalized[from..at];
-                if raw.len() > MAX_TOKEN_BYTES {
-                    continue;
-                }
-                let (exact, fold) = spellings(raw);
-                let text = if folded { fold } else { exact };
-                // A token of stray combining marks folds to nothing; an empty term matches
-                // nothing useful. (Positions count the exact syllables.)
-                if text.is_empty() {
+/// The three streams of one text, computed in one pass: normalisation, splitting and
+/// spelling are shared, and the bigrams are the folded syllables paired (built when first
+/// asked for: most fields have no bigram field).
+struct Analysed {
+    exact: Vec<Token>,
+    folded: Vec<Token>,
+    bigram: OnceCell<Vec<Token>>,
+}
+
+impl Analysed {
+    fn of(text: &str) -> Self {
+        // NFC of an NFD string equals NFC of its NFC form, so NFD and NFC input give the
+        // same tokens.
+        let normalized = normalized_text(text);
+        let is_word = |c: char| c.is_alphanumeric() || is_combining_mark(c);
+        let mut exact = Vec::new();
+        let mut folded = Vec::new();
+        let mut start = None;
+        let mut position = 0;
+        // A sentinel space closes the last run without a second copy of the closing code.
+        let ends = normalized
+            .char_indices()
+            .chain(std::iter::once((normalized.len(), ' ')));
+        for (at, c) in ends {
+            match (start, is_word(c)) {
+                (None, true) => start = Some(at),
+                (Some(from), false) => {
+                    start = None;
+                    let raw = &normalized[from..at];
+                    if raw.len() > MAX_TOKEN_BYTES {
+                        continue;
+                    }
+                    let (exact_text, folded_text) = spellings(raw);
+                    let token = |text| Token {
+                        offset_from: from,
+                        offset_to: at,
+                        position,
+                        text,
+                        position_length: 1,
+                    };
+                    // A token of stray combining marks folds to nothing; an empty term
+                    // matches nothing useful. (Positions count the exact syllables.)
+                    if !exact_text.is_empty() {
+                        exact.push(token(exact_text));
+                    }
+                    if !folded_text.is_empty() {
+                        folded.push(token(folded_text));
+                    }
                     position += 1;
-                    continue;
                 }
-                out.push(Token {
-                    offset_from: from,
-                    offset_to: at,
-                    position,
-                    text,
-                    position_length: 1,
-                });
-                position += 1;
+                _ => {}
             }
-            _ => {}
+        }
+        Analysed {
+            exact,
+            folded,
+            bigram: OnceCell::new(),
         }
     }
-    out
+
+    fn stream(&self, stream: Stream) -> &[Token] {
+        match stream {
+            Stream::Exact => &self.exact,
+            Stream::Folded => &self.folded,
+            Stream::Bigram => self.bigram.get_or_init(|| {
+                self.folded
+                    .windows(2)
+                    .map(|pair| {
+                        let (a, b) = (&pair[0], &pair[1]);
+                        let mut text = String::with_capacity(a.text.len() + 1 + b.text.len());
+                        text.push_str(&a.text);
+                        text.push(' ');
+                        text.push_str(&b.text);
+                        Token {
+                            offset_from: a.offset_from,
+                            offset_to: b.offset_to,
+                            position: a.position,
+                            text,
+                            position_length: 1,
+                        }
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// Texts analysed lately on this thread. Every text of a dataset is indexed into several
+/// fields (`notes` into notes_vi, notes_fold, text_vi, text_fold and text_bigram), each
+/// field through its own tokenizer, and one indexing thread takes a whole document: the
+/// first field analyses a text into all three streams, the others reuse them.
+struct TextCache {
+    map: HashMap<Box<str>, Rc<Analysed>, FxBuildHasher>,
+    bytes: usize,
+}
+
+/// Texts, and bytes of them, kept before the cache starts afresh: a few documents' worth.
+/// Texts come back within one document, so a small cache hits as well as a large one.
+const TEXT_CACHE_ENTRIES: usize = 2_048;
+const TEXT_CACHE_BYTES: usize = 4 << 20;
+
+thread_local! {
+    static TEXTS: RefCell<TextCache> = RefCell::new(TextCache {
+        map: HashMap::default(),
+        bytes: 0,
+    });
+}
+
+/// The streams of `text`, from this thread's cache when it was analysed lately.
+fn analysed(text: &str) -> Rc<Analysed> {
+    TEXTS
+        .try_with(|cache| {
+            let Ok(mut cache) = cache.try_borrow_mut() else {
+                return Rc::new(Analysed::of(text));
+            };
+            if let Some(hit) = cache.map.get(text) {
+                return hit.clone();
+            }
+            let value = Rc::new(Analysed::of(text));
+            if cache.map.len() >= TEXT_CACHE_ENTRIES || cache.bytes >= TEXT_CACHE_BYTES {
+                cache.map.clear();
+                cache.bytes = 0;
+            }
+            cache.bytes += text.len();
+            cache.map.insert(text.into(), value.clone());
+            value
+        })
+        .unwrap_or_else(|_| Rc::new(Analysed::of(text)))
 }
 
 fn tokens(text: &str, stream: Stream) -> Vec<Token> {
-    // NFC of an NFD string equals NFC of its NFC form, so NFD and NFC input give the same
-    // tokens.
-    let normalized = normalized_text(text);
-    if stream == Stream::Exact {
-        return syllables(&normalized, false);
-    }
-    let folded = syllables(&normalized, true);
-    if stream == Stream::Folded {
-        return folded;
-    }
-    folded
-        .windows(2)
-        .map(|pair| {
-            let (a, b) = (&pair[0], &pair[1]);
-            Token {
-                offset_from: a.offset_from,
-                offset_to: b.offset_to,
-                position: a.position,
-                text: format!("{} {}", a.text, b.text),
-                position_length: 1,
-            }
-        })
-        .collect()
+    Analysed::of(text).stream(stream).to_vec()
 }
 
 impl Tokenizer for ViTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = ViTokenStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream {
-            tokens: tokens(text, self.stream).into_iter(),
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ViTokenStream {
+        ViTokenStream {
+            analysed: analysed(text),
+            stream: self.stream,
+            next: 0,
             current: Token::default(),
         }
     }
 }
 
-/// Tokens computed up front: normalisation needs the whole text, and bigrams need the
-/// next syllable.
-pub struct VecTokenStream {
-    tokens: std::vec::IntoIter<Token>,
+/// Tokens computed up front (normalisation needs the whole text, and bigrams need the
+/// next syllable), shared with the other streams of the same text.
+pub struct ViTokenStream {
+    analysed: Rc<Analysed>,
+    stream: Stream,
+    next: usize,
     current: Token,
 }
 
-impl TokenStream for VecTokenStream {
+impl TokenStream for ViTokenStream {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(t) => {
-                self.current = t;
-                true
-            }
-            None => false,
-        }
+        let Some(t) = self.analysed.stream(self.stream).get(self.next) else {
+            return false;
+        };
+        self.next += 1;
+        // Copied into the one current token, reusing its buffer: no allocation per token.
+        self.current.offset_from = t.offset_from;
+        self.current.offset_to = t.offset_to;
+        self.current.position = t.position;
+        self.current.position_length = t.position_length;
+        self.current.text.clone_from(&t.text);
+        true
     }
 
     fn token(&self) -> &Token {
