@@ -18,7 +18,7 @@
 //! normalisation can change lengths, and nothing uses offsets yet (highlighting would need
 //! a mapping back).
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -92,8 +92,10 @@ thread_local! {
     static SPELLINGS: RefCell<SpellingCache> = RefCell::new(SpellingCache { map: HashMap::default() });
 }
 
-/// The exact and folded spellings of one raw (NFC, lower-case) token.
-fn spellings(raw: &str) -> (String, String) {
+/// Appends the exact and folded spellings of one raw (NFC, lower-case) token to `buf`, and
+/// returns their lengths. Copied from the cache straight into `buf`: this runs once per
+/// syllable, and a `String` per spelling would be an allocation each.
+fn push_spellings(raw: &str, buf: &mut String) -> (usize, usize) {
     let compute = || {
         let exact = syllable::normalize(raw);
         // Fold, then map i/y again: a token that did not parse as a syllable with its
@@ -102,22 +104,33 @@ fn spellings(raw: &str) -> (String, String) {
         let folded = syllable::normalize(&fold(&exact));
         (exact, folded)
     };
-    SPELLINGS
-        .try_with(|cache| {
-            let Ok(mut cache) = cache.try_borrow_mut() else {
-                return compute();
-            };
-            if let Some(hit) = cache.map.get(raw) {
-                return hit.clone();
-            }
-            let value = compute();
-            if cache.map.len() >= CACHE_ENTRIES {
-                cache.map.clear();
-            }
-            cache.map.insert(raw.to_owned(), value.clone());
-            value
-        })
-        .unwrap_or_else(|_| compute())
+    let mut push = |exact: &str, folded: &str| {
+        buf.push_str(exact);
+        buf.push_str(folded);
+        (exact.len(), folded.len())
+    };
+    let cached = SPELLINGS.try_with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return None;
+        };
+        if let Some((exact, folded)) = cache.map.get(raw) {
+            return Some(push(exact, folded));
+        }
+        let (exact, folded) = compute();
+        let lengths = push(&exact, &folded);
+        if cache.map.len() >= CACHE_ENTRIES {
+            cache.map.clear();
+        }
+        cache.map.insert(raw.to_owned(), (exact, folded));
+        Some(lengths)
+    });
+    match cached {
+        Ok(Some(lengths)) => lengths,
+        _ => {
+            let (exact, folded) = compute();
+            push(&exact, &folded)
+        }
+    }
 }
 
 /// NFC, lower-cased, NFC again (lower-casing can decompose: U+0130 → "i\u{307}"), skipping
@@ -140,13 +153,22 @@ fn normalized_text(text: &str) -> String {
     }
 }
 
+/// One token of a stream, its text a range of [`Analysed::texts`].
+#[derive(Clone, Copy)]
+struct Span {
+    text: (usize, usize),
+    offset_from: usize,
+    offset_to: usize,
+    position: usize,
+}
+
 /// The three streams of one text, computed in one pass: normalisation, splitting and
-/// spelling are shared, and the bigrams are the folded syllables paired (built when first
-/// asked for: most fields have no bigram field).
+/// spelling are shared. The token texts sit in one buffer (one allocation, not one per
+/// token); a bigram is two adjacent folded syllables, written out when it is read.
 struct Analysed {
-    exact: Vec<Token>,
-    folded: Vec<Token>,
-    bigram: OnceCell<Vec<Token>>,
+    texts: String,
+    exact: Vec<Span>,
+    folded: Vec<Span>,
 }
 
 impl Analysed {
@@ -155,6 +177,8 @@ impl Analysed {
         // same tokens.
         let normalized = normalized_text(text);
         let is_word = |c: char| c.is_alphanumeric() || is_combining_mark(c);
+        // Spellings are about as long as the raw syllables; one of each.
+        let mut texts = String::with_capacity(2 * normalized.len());
         let mut exact = Vec::new();
         let mut folded = Vec::new();
         let mut start = None;
@@ -172,21 +196,21 @@ impl Analysed {
                     if raw.len() > MAX_TOKEN_BYTES {
                         continue;
                     }
-                    let (exact_text, folded_text) = spellings(raw);
-                    let token = |text| Token {
+                    let exact_at = texts.len();
+                    let (exact_len, folded_len) = push_spellings(raw, &mut texts);
+                    let span = |from_byte: usize, len: usize| Span {
+                        text: (from_byte, from_byte + len),
                         offset_from: from,
                         offset_to: at,
                         position,
-                        text,
-                        position_length: 1,
                     };
                     // A token of stray combining marks folds to nothing; an empty term
                     // matches nothing useful. (Positions count the exact syllables.)
-                    if !exact_text.is_empty() {
-                        exact.push(token(exact_text));
+                    if exact_len > 0 {
+                        exact.push(span(exact_at, exact_len));
                     }
-                    if !folded_text.is_empty() {
-                        folded.push(token(folded_text));
+                    if folded_len > 0 {
+                        folded.push(span(exact_at + exact_len, folded_len));
                     }
                     position += 1;
                 }
@@ -194,36 +218,56 @@ impl Analysed {
             }
         }
         Analysed {
+            texts,
             exact,
             folded,
-            bigram: OnceCell::new(),
         }
     }
 
-    fn stream(&self, stream: Stream) -> &[Token] {
+    fn len(&self, stream: Stream) -> usize {
         match stream {
-            Stream::Exact => &self.exact,
-            Stream::Folded => &self.folded,
-            Stream::Bigram => self.bigram.get_or_init(|| {
-                self.folded
-                    .windows(2)
-                    .map(|pair| {
-                        let (a, b) = (&pair[0], &pair[1]);
-                        let mut text = String::with_capacity(a.text.len() + 1 + b.text.len());
-                        text.push_str(&a.text);
-                        text.push(' ');
-                        text.push_str(&b.text);
-                        Token {
-                            offset_from: a.offset_from,
-                            offset_to: b.offset_to,
-                            position: a.position,
-                            text,
-                            position_length: 1,
-                        }
-                    })
-                    .collect()
-            }),
+            Stream::Exact => self.exact.len(),
+            Stream::Folded => self.folded.len(),
+            Stream::Bigram => self.folded.len().saturating_sub(1),
         }
+    }
+
+    /// Writes token `i` of `stream` into `token` (reusing its text's buffer); false past
+    /// the end.
+    fn write(&self, stream: Stream, i: usize, token: &mut Token) -> bool {
+        let text = |span: &Span| self.texts.get(span.text.0..span.text.1).unwrap_or_default();
+        let (first, last) = match stream {
+            Stream::Exact => (self.exact.get(i), None),
+            Stream::Folded => (self.folded.get(i), None),
+            Stream::Bigram => match (self.folded.get(i), self.folded.get(i + 1)) {
+                (Some(a), Some(b)) => (Some(a), Some(b)),
+                _ => (None, None),
+            },
+        };
+        let Some(first) = first else {
+            return false;
+        };
+        token.offset_from = first.offset_from;
+        token.offset_to = last.unwrap_or(first).offset_to;
+        token.position = first.position;
+        token.position_length = 1;
+        token.text.clear();
+        token.text.push_str(text(first));
+        if let Some(last) = last {
+            token.text.push(' ');
+            token.text.push_str(text(last));
+        }
+        true
+    }
+
+    fn tokens(&self, stream: Stream) -> Vec<Token> {
+        (0..self.len(stream))
+            .map(|i| {
+                let mut token = Token::default();
+                self.write(stream, i, &mut token);
+                token
+            })
+            .collect()
     }
 }
 
@@ -271,7 +315,7 @@ fn analysed(text: &str) -> Rc<Analysed> {
 }
 
 fn tokens(text: &str, stream: Stream) -> Vec<Token> {
-    Analysed::of(text).stream(stream).to_vec()
+    Analysed::of(text).tokens(stream)
 }
 
 impl Tokenizer for ViTokenizer {
@@ -298,17 +342,11 @@ pub struct ViTokenStream {
 
 impl TokenStream for ViTokenStream {
     fn advance(&mut self) -> bool {
-        let Some(t) = self.analysed.stream(self.stream).get(self.next) else {
-            return false;
-        };
-        self.next += 1;
-        // Copied into the one current token, reusing its buffer: no allocation per token.
-        self.current.offset_from = t.offset_from;
-        self.current.offset_to = t.offset_to;
-        self.current.position = t.position;
-        self.current.position_length = t.position_length;
-        self.current.text.clone_from(&t.text);
-        true
+        let written = self
+            .analysed
+            .write(self.stream, self.next, &mut self.current);
+        self.next += usize::from(written);
+        written
     }
 
     fn token(&self) -> &Token {
