@@ -20,8 +20,10 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use kho_core::fold::fold;
+use rustc_hash::FxBuildHasher;
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer, TokenizerManager};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
@@ -78,21 +80,22 @@ pub fn analyze(text: &str, stream: Stream) -> Vec<String> {
 
 /// Canonical spellings already computed on this thread: `(exact, folded)` per raw token.
 /// Texts repeat the same few thousand syllables, and parsing one (NFD, the tone rules,
-/// NFC, folding) costs far more than a lookup; an index build analyses every text three
-/// times (one per stream) on the same indexing thread.
+/// NFC, folding) costs far more than a lookup.
 struct SpellingCache {
-    map: HashMap<String, (String, String)>,
+    map: HashMap<String, (String, String), FxBuildHasher>,
 }
 
 /// Entries kept before the cache starts afresh (a few MB at most).
 const CACHE_ENTRIES: usize = 50_000;
 
 thread_local! {
-    static SPELLINGS: RefCell<SpellingCache> = RefCell::new(SpellingCache { map: HashMap::new() });
+    static SPELLINGS: RefCell<SpellingCache> = RefCell::new(SpellingCache { map: HashMap::default() });
 }
 
-/// The exact and folded spellings of one raw (NFC, lower-case) token.
-fn spellings(raw: &str) -> (String, String) {
+/// Appends the exact and folded spellings of one raw (NFC, lower-case) token to `buf`, and
+/// returns their lengths. Copied from the cache straight into `buf`: this runs once per
+/// syllable, and a `String` per spelling would be an allocation each.
+fn push_spellings(raw: &str, buf: &mut String) -> (usize, usize) {
     let compute = || {
         let exact = syllable::normalize(raw);
         // Fold, then map i/y again: a token that did not parse as a syllable with its
@@ -101,22 +104,33 @@ fn spellings(raw: &str) -> (String, String) {
         let folded = syllable::normalize(&fold(&exact));
         (exact, folded)
     };
-    SPELLINGS
-        .try_with(|cache| {
-            let Ok(mut cache) = cache.try_borrow_mut() else {
-                return compute();
-            };
-            if let Some(hit) = cache.map.get(raw) {
-                return hit.clone();
-            }
-            let value = compute();
-            if cache.map.len() >= CACHE_ENTRIES {
-                cache.map.clear();
-            }
-            cache.map.insert(raw.to_owned(), value.clone());
-            value
-        })
-        .unwrap_or_else(|_| compute())
+    let mut push = |exact: &str, folded: &str| {
+        buf.push_str(exact);
+        buf.push_str(folded);
+        (exact.len(), folded.len())
+    };
+    let cached = SPELLINGS.try_with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return None;
+        };
+        if let Some((exact, folded)) = cache.map.get(raw) {
+            return Some(push(exact, folded));
+        }
+        let (exact, folded) = compute();
+        let lengths = push(&exact, &folded);
+        if cache.map.len() >= CACHE_ENTRIES {
+            cache.map.clear();
+        }
+        cache.map.insert(raw.to_owned(), (exact, folded));
+        Some(lengths)
+    });
+    match cached {
+        Ok(Some(lengths)) => lengths,
+        _ => {
+            let (exact, folded) = compute();
+            push(&exact, &folded)
+        }
+    }
 }
 
 /// NFC, lower-cased, NFC again (lower-casing can decompose: U+0130 → "i\u{307}"), skipping
@@ -139,102 +153,200 @@ fn normalized_text(text: &str) -> String {
     }
 }
 
-/// Syllables of `normalized` with their exact spellings; with `folded`, the folded ones
-/// (empty ones dropped).
-fn syllables(normalized: &str, folded: bool) -> Vec<Token> {
-    let is_word = |c: char| c.is_alphanumeric() || is_combining_mark(c);
-    let mut out = Vec::new();
-    let mut start = None;
-    let mut position = 0;
-    // A sentinel space closes the last run without a second copy of the closing code.
-    let ends = normalized
-        .char_indices()
-        .chain(std::iter::once((normalized.len(), ' ')));
-    for (at, c) in ends {
-        match (start, is_word(c)) {
-            (None, true) => start = Some(at),
-            (Some(from), false) => {
-                start = None;
-                let raw = &normalized[from..at];
-                if raw.len() > MAX_TOKEN_BYTES {
-                    continue;
-                }
-                let (exact, fold) = spellings(raw);
-                let text = if folded { fold } else { exact };
-                // A token of stray combining marks folds to nothing; an empty term matches
-                // nothing useful. (Positions count the exact syllables.)
-                if text.is_empty() {
+/// One token of a stream, its text a range of [`Analysed::texts`].
+#[derive(Clone, Copy)]
+struct Span {
+    text: (usize, usize),
+    offset_from: usize,
+    offset_to: usize,
+    position: usize,
+}
+
+/// The three streams of one text, computed in one pass: normalisation, splitting and
+/// spelling are shared. The token texts sit in one buffer (one allocation, not one per
+/// token); a bigram is two adjacent folded syllables, written out when it is read.
+struct Analysed {
+    texts: String,
+    exact: Vec<Span>,
+    folded: Vec<Span>,
+}
+
+impl Analysed {
+    fn of(text: &str) -> Self {
+        // NFC of an NFD string equals NFC of its NFC form, so NFD and NFC input give the
+        // same tokens.
+        let normalized = normalized_text(text);
+        let is_word = |c: char| c.is_alphanumeric() || is_combining_mark(c);
+        // Spellings are about as long as the raw syllables; one of each.
+        let mut texts = String::with_capacity(2 * normalized.len());
+        let mut exact = Vec::new();
+        let mut folded = Vec::new();
+        let mut start = None;
+        let mut position = 0;
+        // A sentinel space closes the last run without a second copy of the closing code.
+        let ends = normalized
+            .char_indices()
+            .chain(std::iter::once((normalized.len(), ' ')));
+        for (at, c) in ends {
+            match (start, is_word(c)) {
+                (None, true) => start = Some(at),
+                (Some(from), false) => {
+                    start = None;
+                    let raw = &normalized[from..at];
+                    if raw.len() > MAX_TOKEN_BYTES {
+                        continue;
+                    }
+                    let exact_at = texts.len();
+                    let (exact_len, folded_len) = push_spellings(raw, &mut texts);
+                    let span = |from_byte: usize, len: usize| Span {
+                        text: (from_byte, from_byte + len),
+                        offset_from: from,
+                        offset_to: at,
+                        position,
+                    };
+                    // A token of stray combining marks folds to nothing; an empty term
+                    // matches nothing useful. (Positions count the exact syllables.)
+                    if exact_len > 0 {
+                        exact.push(span(exact_at, exact_len));
+                    }
+                    if folded_len > 0 {
+                        folded.push(span(exact_at + exact_len, folded_len));
+                    }
                     position += 1;
-                    continue;
                 }
-                out.push(Token {
-                    offset_from: from,
-                    offset_to: at,
-                    position,
-                    text,
-                    position_length: 1,
-                });
-                position += 1;
+                _ => {}
             }
-            _ => {}
+        }
+        Analysed {
+            texts,
+            exact,
+            folded,
         }
     }
-    out
+
+    fn len(&self, stream: Stream) -> usize {
+        match stream {
+            Stream::Exact => self.exact.len(),
+            Stream::Folded => self.folded.len(),
+            Stream::Bigram => self.folded.len().saturating_sub(1),
+        }
+    }
+
+    /// Writes token `i` of `stream` into `token` (reusing its text's buffer); false past
+    /// the end.
+    fn write(&self, stream: Stream, i: usize, token: &mut Token) -> bool {
+        let text = |span: &Span| self.texts.get(span.text.0..span.text.1).unwrap_or_default();
+        let (first, last) = match stream {
+            Stream::Exact => (self.exact.get(i), None),
+            Stream::Folded => (self.folded.get(i), None),
+            Stream::Bigram => match (self.folded.get(i), self.folded.get(i + 1)) {
+                (Some(a), Some(b)) => (Some(a), Some(b)),
+                _ => (None, None),
+            },
+        };
+        let Some(first) = first else {
+            return false;
+        };
+        token.offset_from = first.offset_from;
+        token.offset_to = last.unwrap_or(first).offset_to;
+        token.position = first.position;
+        token.position_length = 1;
+        token.text.clear();
+        token.text.push_str(text(first));
+        if let Some(last) = last {
+            token.text.push(' ');
+            token.text.push_str(text(last));
+        }
+        true
+    }
+
+    fn tokens(&self, stream: Stream) -> Vec<Token> {
+        (0..self.len(stream))
+            .map(|i| {
+                let mut token = Token::default();
+                self.write(stream, i, &mut token);
+                token
+            })
+            .collect()
+    }
+}
+
+/// Texts analysed lately on this thread. Every text of a dataset is indexed into several
+/// fields (`notes` into notes_vi, notes_fold, text_vi, text_fold and text_bigram), each
+/// field through its own tokenizer, and one indexing thread takes a whole document: the
+/// first field analyses a text into all three streams, the others reuse them.
+struct TextCache {
+    map: HashMap<Box<str>, Rc<Analysed>, FxBuildHasher>,
+    bytes: usize,
+}
+
+/// Texts, and bytes of them, kept before the cache starts afresh: a few documents' worth.
+/// Texts come back within one document, so a small cache hits as well as a large one.
+const TEXT_CACHE_ENTRIES: usize = 2_048;
+const TEXT_CACHE_BYTES: usize = 4 << 20;
+
+thread_local! {
+    static TEXTS: RefCell<TextCache> = RefCell::new(TextCache {
+        map: HashMap::default(),
+        bytes: 0,
+    });
+}
+
+/// The streams of `text`, from this thread's cache when it was analysed lately.
+fn analysed(text: &str) -> Rc<Analysed> {
+    TEXTS
+        .try_with(|cache| {
+            let Ok(mut cache) = cache.try_borrow_mut() else {
+                return Rc::new(Analysed::of(text));
+            };
+            if let Some(hit) = cache.map.get(text) {
+                return hit.clone();
+            }
+            let value = Rc::new(Analysed::of(text));
+            if cache.map.len() >= TEXT_CACHE_ENTRIES || cache.bytes >= TEXT_CACHE_BYTES {
+                cache.map.clear();
+                cache.bytes = 0;
+            }
+            cache.bytes += text.len();
+            cache.map.insert(text.into(), value.clone());
+            value
+        })
+        .unwrap_or_else(|_| Rc::new(Analysed::of(text)))
 }
 
 fn tokens(text: &str, stream: Stream) -> Vec<Token> {
-    // NFC of an NFD string equals NFC of its NFC form, so NFD and NFC input give the same
-    // tokens.
-    let normalized = normalized_text(text);
-    if stream == Stream::Exact {
-        return syllables(&normalized, false);
-    }
-    let folded = syllables(&normalized, true);
-    if stream == Stream::Folded {
-        return folded;
-    }
-    folded
-        .windows(2)
-        .map(|pair| {
-            let (a, b) = (&pair[0], &pair[1]);
-            Token {
-                offset_from: a.offset_from,
-                offset_to: b.offset_to,
-                position: a.position,
-                text: format!("{} {}", a.text, b.text),
-                position_length: 1,
-            }
-        })
-        .collect()
+    Analysed::of(text).tokens(stream)
 }
 
 impl Tokenizer for ViTokenizer {
-    type TokenStream<'a> = VecTokenStream;
+    type TokenStream<'a> = ViTokenStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream {
-            tokens: tokens(text, self.stream).into_iter(),
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ViTokenStream {
+        ViTokenStream {
+            analysed: analysed(text),
+            stream: self.stream,
+            next: 0,
             current: Token::default(),
         }
     }
 }
 
-/// Tokens computed up front: normalisation needs the whole text, and bigrams need the
-/// next syllable.
-pub struct VecTokenStream {
-    tokens: std::vec::IntoIter<Token>,
+/// Tokens computed up front (normalisation needs the whole text, and bigrams need the
+/// next syllable), shared with the other streams of the same text.
+pub struct ViTokenStream {
+    analysed: Rc<Analysed>,
+    stream: Stream,
+    next: usize,
     current: Token,
 }
 
-impl TokenStream for VecTokenStream {
+impl TokenStream for ViTokenStream {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(t) => {
-                self.current = t;
-                true
-            }
-            None => false,
-        }
+        let written = self
+            .analysed
+            .write(self.stream, self.next, &mut self.current);
+        self.next += usize::from(written);
+        written
     }
 
     fn token(&self) -> &Token {

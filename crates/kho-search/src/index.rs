@@ -35,6 +35,11 @@ use crate::SearchError;
 
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// The same for a generation being built (shared by its threads). Small segments get
+/// merged, and a merge builds the term dictionaries again, those of the long raw strings
+/// (notes, URLs, ids) being most of a rebuild's work; segments this big are few enough
+/// (six or seven for 100,000 datasets and their resources) that none is merged.
+const BUILD_MEMORY: usize = 768 * 1024 * 1024;
 /// Indexing threads of a generation being built: a rebuild feeds documents faster than one
 /// thread analyses them (the tokenizers are most of the work); a served index takes a
 /// write's few documents at a time and keeps one.
@@ -325,8 +330,13 @@ impl SearchIndex {
             .and_then(|p| serde_json::from_str::<Value>(&p).ok())
             .and_then(|p| p.get("seq").and_then(Value::as_i64))
             .unwrap_or(0);
+        let memory = if threads > 1 {
+            BUILD_MEMORY
+        } else {
+            WRITER_MEMORY
+        };
         let writer = index
-            .writer_with_num_threads(threads, WRITER_MEMORY)
+            .writer_with_num_threads(threads, memory)
             .map_err(SearchError::index)?;
         let reader = index
             .reader_builder()
