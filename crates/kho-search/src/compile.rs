@@ -293,6 +293,13 @@ impl<'a> Compiler<'a> {
     }
 
     fn exists(&self, field: &str) -> Q {
+        if field == "text" {
+            // Every dataset has a name, and the name is in `text`.
+            return Box::new(AllQuery);
+        }
+        if self.fields.text(field).is_some() {
+            return term_q(self.str_term(crate::doc::HAS, field));
+        }
         match self.fields.date(field) {
             Some(_) => Box::new(ExistsQuery::new(field.to_owned(), false)),
             None => {

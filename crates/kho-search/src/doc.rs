@@ -64,6 +64,8 @@ pub const RESOURCE: &str = "resource";
 pub const AC_NAME: &str = "_ac_name";
 pub const AC_TITLE: &str = "_ac_title";
 pub const AC_KEY: &str = "_ac";
+/// The text fields a document has a value in (`field:[* TO *]` on a text field).
+pub const HAS: &str = "_has";
 
 /// `extras_<key>`: Solr field names keep only `[0-9A-Za-z_-]` (index.py).
 pub fn clean_extra_key(key: &str) -> String {
@@ -142,9 +144,19 @@ pub fn build(
     };
     let str_of = |k: &str| dict.get(k).and_then(Value::as_str);
 
-    // Every top-level scalar (and list of scalars) is a dynamic exact string.
+    // Every top-level scalar (and list of scalars) is a dynamic exact string, except the
+    // keys that are text fields in CKAN's schema (`title`, `notes`, …): Solr matches those
+    // through their analysis only, and their whole values as terms (every `notes` a term
+    // of its own) were most of the index's term dictionary and of a rebuild's time. `_has`
+    // records that such a field has a value, for `field:[* TO *]`.
     for (key, value) in dict {
         if SKIP.contains(&key.as_str()) {
+            continue;
+        }
+        if crate::schema::TEXT_FIELDS.contains(&key.as_str()) {
+            if value.as_str().is_some_and(|v| !v.trim().is_empty()) {
+                b.string(HAS, key.clone());
+            }
             continue;
         }
         match value {
@@ -274,6 +286,15 @@ pub fn build(
         }
     }
     b.text.extend(urls.iter().cloned());
+    for (field, values) in [
+        ("res_name", &res_names),
+        ("res_description", &res_descriptions),
+        ("urls", &urls),
+    ] {
+        if values.iter().any(|v| !v.trim().is_empty()) {
+            b.string(HAS, field.to_owned());
+        }
+    }
 
     let mut extras_exact = Map::new();
     for e in dict

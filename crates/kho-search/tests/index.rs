@@ -389,3 +389,19 @@ fn cached_answers_follow_commits_and_callers() {
     assert_eq!(idx.search(&anonymous).unwrap().count, 2);
     assert_eq!(idx.search(&member).unwrap().count, 3);
 }
+
+/// Text fields are matched through their analysis only; `[* TO *]` on one finds the
+/// documents that have a value in it.
+#[test]
+fn text_fields_exist_and_match_by_analysis() {
+    let idx = index();
+    let count = |q: &str| idx.search(&req(q, &[])).unwrap().count;
+    assert_eq!(count("notes:[* TO *]"), 3);
+    assert_eq!(count("title:[* TO *]"), 3);
+    assert_eq!(count("author:[* TO *]"), 0);
+    assert_eq!(count("res_name:[* TO *]"), 3);
+    assert_eq!(count("text:[* TO *]"), 3);
+    assert_eq!(count("-author:[* TO *]"), 3);
+    assert_eq!(count("title:\"Bệnh viện Đà Nẵng\""), 1);
+    assert_eq!(count("notes:\"ghi chu\""), 3);
+}
