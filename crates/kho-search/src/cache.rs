@@ -36,14 +36,19 @@ pub(crate) struct Answer {
 }
 
 type Titles = HashMap<(String, String), Option<String>>;
+/// The answers of one searcher generation.
+type Answers = Option<(u64, LruCache<String, Arc<Answer>>)>;
+type Filters = HashMap<(SegmentId, Arc<str>), Arc<BitSet>>;
+/// Per segment and column: each value ordinal's documents (`None`: too many values).
+type FacetValues = HashMap<(SegmentId, String), Option<Arc<Vec<BitSet>>>>;
 
 #[derive(Default)]
 pub(crate) struct Caches {
     entries: AtomicUsize,
-    answers: Mutex<Option<(u64, LruCache<String, Arc<Answer>>)>>,
+    answers: Mutex<Answers>,
     titles: Mutex<(u64, Titles)>,
-    filters: Mutex<HashMap<(SegmentId, Arc<str>), Arc<BitSet>>>,
-    facet_values: Mutex<HashMap<(SegmentId, String), Option<Arc<Vec<BitSet>>>>>,
+    filters: Mutex<Filters>,
+    facet_values: Mutex<FacetValues>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
