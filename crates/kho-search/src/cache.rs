@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
+use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
 use tantivy::query::{
     BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
@@ -39,8 +40,8 @@ type Titles = HashMap<(String, String), Option<String>>;
 /// The answers of one searcher generation.
 type Answers = Option<(u64, LruCache<String, Arc<Answer>>)>;
 type Filters = HashMap<(SegmentId, Arc<str>), Arc<BitSet>>;
-/// Per segment and column: each value ordinal's documents (`None`: too many values).
-type FacetValues = HashMap<(SegmentId, String), Option<Arc<Vec<BitSet>>>>;
+/// Per segment and column: each value ordinal's documents.
+type FacetValues = HashMap<(SegmentId, String), Arc<Vec<BitSet>>>;
 
 #[derive(Default)]
 pub(crate) struct Caches {
@@ -137,40 +138,35 @@ impl Caches {
         guard.insert((segment, key), bits);
     }
 
-    /// Per value ordinal of the string column `column` of a segment, the documents that
-    /// hold it; `None` when the column is missing or has more than
-    /// [`FACET_BITSET_VALUES`] values.
+    /// Per value ordinal of the string column `col` (named `column`) of a segment, the
+    /// documents that hold it; `None` when it has more than [`FACET_BITSET_VALUES`] values.
     pub(crate) fn facet_values(
         &self,
         reader: &SegmentReader,
         column: &str,
+        col: &StrColumn,
     ) -> Option<Arc<Vec<BitSet>>> {
+        if col.num_terms() > FACET_BITSET_VALUES {
+            return None;
+        }
         let key = (reader.segment_id(), column.to_owned());
         if let Some(found) = lock(&self.facet_values).get(&key) {
-            return found.clone();
+            return Some(found.clone());
         }
-        let built = reader
-            .fast_fields()
-            .str(column)
-            .ok()
-            .flatten()
-            .filter(|c| c.num_terms() <= FACET_BITSET_VALUES)
-            .map(|col| {
-                let max = reader.max_doc();
-                let mut sets: Vec<BitSet> = (0..col.num_terms())
-                    .map(|_| BitSet::with_max_value(max))
-                    .collect();
-                for doc in 0..max {
-                    for ord in col.term_ords(doc) {
-                        if let Some(set) = usize::try_from(ord).ok().and_then(|i| sets.get_mut(i)) {
-                            set.insert(doc);
-                        }
-                    }
+        let max = reader.max_doc();
+        let mut sets: Vec<BitSet> = (0..col.num_terms())
+            .map(|_| BitSet::with_max_value(max))
+            .collect();
+        for doc in 0..max {
+            for ord in col.term_ords(doc) {
+                if let Some(set) = usize::try_from(ord).ok().and_then(|i| sets.get_mut(i)) {
+                    set.insert(doc);
                 }
-                Arc::new(sets)
-            });
-        lock(&self.facet_values).insert(key, built.clone());
-        built
+            }
+        }
+        let sets = Arc::new(sets);
+        lock(&self.facet_values).insert(key, sets.clone());
+        Some(sets)
     }
 }
 

@@ -803,13 +803,10 @@ impl Collector for FacetCounter {
             let col = segment.fast_fields().str(name).ok().flatten();
             columns.push(match col {
                 None => FacetSource::Missing,
-                Some(c) if c.num_terms() <= crate::cache::FACET_BITSET_VALUES => {
-                    match self.caches.facet_values(segment, name) {
-                        Some(bits) => FacetSource::Bits(bits, c),
-                        None => FacetSource::Column(c),
-                    }
-                }
-                Some(c) => FacetSource::Column(c),
+                Some(c) => match self.caches.facet_values(segment, name, &c) {
+                    Some(bits) => FacetSource::Bits(bits, c),
+                    None => FacetSource::Column(c),
+                },
             });
         }
         let matched =

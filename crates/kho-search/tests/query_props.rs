@@ -244,17 +244,6 @@ fn check_bounded(input: &str, q: &Query) {
     check_invariants(q);
 }
 
-/// Regex patterns ending in `\` cannot be written back: Solr's lexer lets `\/` continue a
-/// regex, so whatever follows would be swallowed. Lucene rejects such patterns later.
-fn renderable(q: &Query) -> bool {
-    match q {
-        Query::Regex { pattern, .. } => !pattern.ends_with('\\'),
-        Query::Bool(clauses) => clauses.iter().all(|c| renderable(&c.query)),
-        Query::Boost { query, .. } => renderable(query),
-        _ => true,
-    }
-}
-
 fn check_round_trip(q: &Query) {
     let text = q.to_string();
     match parse_lucene(&text) {
@@ -267,7 +256,7 @@ fn check_any_input(input: &str) {
     match parse_lucene(input) {
         Ok(q) => {
             check_bounded(input, &q);
-            if renderable(&q) {
+            if q.renders_back() {
                 check_round_trip(&q);
             }
         }

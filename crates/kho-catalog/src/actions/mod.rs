@@ -147,6 +147,18 @@ pub(crate) async fn capacity_in(
     Ok(best)
 }
 
+/// The caller's labels when no store read is needed to know them: everything for a
+/// sysadmin (`None`), the public label for an anonymous caller.
+pub(crate) fn labels_without_store(ctx: &Ctx) -> Option<Option<Vec<String>>> {
+    if ctx.actor.is_sysadmin() {
+        Some(None)
+    } else if ctx.actor.user_id().is_none() {
+        Some(caller_labels_of(false, None))
+    } else {
+        None
+    }
+}
+
 /// The caller's permission labels (`kho_core::visibility`), `None` for a sysadmin: what
 /// every read path passes to the store's dataset filter, matches against activity labels
 /// and compares with a dataset's labels.
@@ -155,8 +167,8 @@ pub(crate) async fn caller_labels(
     tx: &mut dyn Tx,
     ctx: &Ctx,
 ) -> Result<Option<Vec<String>>> {
-    if ctx.actor.is_sysadmin() {
-        return Ok(None);
+    if let Some(labels) = labels_without_store(ctx) {
+        return Ok(labels);
     }
     let Some(uid) = ctx.actor.user_id() else {
         return Ok(caller_labels_of(false, None));

@@ -325,12 +325,13 @@ async fn search_page(c: &Catalog, ctx: &Ctx, p: Params) -> Result<SearchPage> {
     let sort_keys = parse_sort(&sort, &c.config().default_package_sort).map_err(search_error)?;
     let fq = filters(&p, fq)?;
 
-    let labels = if ctx.actor.user_id().is_none() && !ctx.actor.is_sysadmin() {
-        // Anonymous: no store read on the public portal's busiest path.
-        kho_core::visibility::caller_labels(false, None)
-    } else {
-        let mut tx = c.store().read().await?;
-        caller_labels(c, tx.as_mut(), ctx).await?
+    // No store transaction for anonymous callers: the public portal's busiest path.
+    let labels = match super::labels_without_store(ctx) {
+        Some(labels) => labels,
+        None => {
+            let mut tx = c.store().read().await?;
+            caller_labels(c, tx.as_mut(), ctx).await?
+        }
     };
     let req = SearchRequest {
         q,

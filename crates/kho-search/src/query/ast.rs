@@ -119,6 +119,20 @@ pub struct DismaxClause {
     pub phrase: bool,
 }
 
+impl Query {
+    /// Can `Display` write this query so that it parses back to itself? Not with a regex
+    /// ending in `\`: Solr's lexer lets `\/` continue a regex, so whatever follows would
+    /// be swallowed (Lucene rejects such patterns later).
+    pub fn renders_back(&self) -> bool {
+        match self {
+            Query::Regex { pattern, .. } => !pattern.ends_with('\\'),
+            Query::Bool(clauses) => clauses.iter().all(|c| c.query.renders_back()),
+            Query::Boost { query, .. } => query.renders_back(),
+            _ => true,
+        }
+    }
+}
+
 impl fmt::Display for Query {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -703,16 +703,10 @@ impl Tx for SqlTx {
                 .bind(flag(is_organization)),
             )
             .await?;
-        let mut extras: HashMap<String, Vec<GroupExtra>> = HashMap::new();
-        for extra in rows::all(self.backend, &extra_rows, rows::extra)? {
-            extras
-                .entry(extra.group_id.clone())
-                .or_default()
-                .push(extra);
-        }
-        for group in &mut groups {
-            group.extras = extras.remove(&group.id).unwrap_or_default();
-        }
+        attach_extras(
+            &mut groups,
+            rows::all(self.backend, &extra_rows, rows::extra)?,
+        );
         Ok(groups)
     }
 
@@ -1294,16 +1288,10 @@ impl Tx for SqlTx {
              AND g.is_organization = 0 AND g.state = 'active' ORDER BY e.group_id, e.key"
         );
         let extra_rows = self.all(sqlx::query(&sql).bind(id)).await?;
-        let mut extras: HashMap<String, Vec<GroupExtra>> = HashMap::new();
-        for extra in rows::all(self.backend, &extra_rows, rows::extra)? {
-            extras
-                .entry(extra.group_id.clone())
-                .or_default()
-                .push(extra);
-        }
-        for group in &mut groups {
-            group.extras = extras.remove(&group.id).unwrap_or_default();
-        }
+        attach_extras(
+            &mut groups,
+            rows::all(self.backend, &extra_rows, rows::extra)?,
+        );
         Ok(groups)
     }
 
@@ -1686,4 +1674,18 @@ fn activity_condition(backend: Backend, query: &ActivityQuery) -> (String, Vec<S
         parts.push("1 = 1".to_owned());
     }
     (parts.join(" AND "), params)
+}
+
+/// Give each group its extras (read for all of them in one query).
+fn attach_extras(groups: &mut [Group], rows: Vec<GroupExtra>) {
+    let mut extras: HashMap<String, Vec<GroupExtra>> = HashMap::new();
+    for extra in rows {
+        extras
+            .entry(extra.group_id.clone())
+            .or_default()
+            .push(extra);
+    }
+    for group in groups {
+        group.extras = extras.remove(&group.id).unwrap_or_default();
+    }
 }
