@@ -249,6 +249,14 @@ pub trait Tx: Send {
     /// least one active dataset, sorted, without duplicates.
     async fn tags_in_use(&mut self, vocabulary_id: Option<&str>) -> StoreResult<Vec<String>>;
 
+    /// What a dataset's dict shows besides itself, in one statement: its owner organization
+    /// `owner_org` (any state, as [`Tx::group_get`] finds it by id) and its groups (as
+    /// [`Tx::groups_of_package`]).
+    async fn package_relations(
+        &mut self,
+        package_id: &str,
+        owner_org: Option<&str>,
+    ) -> StoreResult<(Option<Group>, Vec<Group>)>;
     /// The active groups (not organizations) a dataset is an active member of, ordered by
     /// name, each with its active extras sorted by key: two queries, however many groups.
     async fn groups_of_package(&mut self, package_id: &str) -> StoreResult<Vec<Group>>;

@@ -278,6 +278,9 @@ fn sqlite_pool_options(max_connections: u32, wal: bool, query_only: bool) -> Any
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        // A connection to a local file does not go stale; the ping would be one more
+        // hand-off to the driver's thread on every request.
+        .test_before_acquire(false)
         .after_connect(move |conn, _meta| Box::pin(sqlite_pragmas(conn, wal, query_only)))
 }
 

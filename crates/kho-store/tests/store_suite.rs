@@ -2248,7 +2248,10 @@ async fn package_bundles_match_single_loads(store: Arc<dyn Store>) {
     let mut old_org = group("so-cu", true);
     old_org.state = "deleted".to_owned();
     let mut g1 = group("b-nhom", false);
-    g1.extras = vec![extra(&g1.id, "k", "v")];
+    g1.extras = vec![
+        extra(&g1.id, "k", "v\u{0}\u{1}"),
+        extra(&g1.id, "\u{1}đ", "w"),
+    ];
     let g2 = group("a-nhom", false);
     let mut gone = group("c-cu", false);
     gone.state = "deleted".to_owned();
@@ -2266,8 +2269,17 @@ async fn package_bundles_match_single_loads(store: Arc<dyn Store>) {
         };
         let mut d = dataset(&format!("goi-{i}"), owner);
         d.state = (*state).to_owned();
-        d.extras = vec![dataset_extra("b", "1"), dataset_extra("a", "2")];
-        d.tags = vec![tag("y tế", None), tag("giáo dục", Some("vocab"))];
+        d.extras = vec![
+            dataset_extra("b", "1"),
+            dataset_extra("a", "2\u{0}\u{1}\"x\""),
+            dataset_extra("\u{1}", ""),
+        ];
+        d.tags = vec![
+            tag("y tế", None),
+            tag("giáo dục", Some("vocab")),
+            tag("giáo dục", None),
+            tag("a\u{0}b", None),
+        ];
         d.resources = (0..i as i64).map(|p| resource(&d.id, p)).collect();
         datasets.push(d);
     }
@@ -2316,7 +2328,35 @@ async fn package_bundles_match_single_loads(store: Arc<dyn Store>) {
             "{}",
             d.name
         );
+        // The one-statement read of both, for `package_show`.
+        assert_eq!(
+            tx.package_relations(&d.id, d.owner_org.as_deref())
+                .await
+                .expect("relations"),
+            (b.organization.clone(), b.groups.clone()),
+            "{}",
+            d.name
+        );
     }
+    // Extras keep their position, tags sort by name then vocabulary, on both paths.
+    let first = tx.package_get("goi-0").await.expect("get").expect("goi-0");
+    let extra_keys: Vec<&str> = first.extras.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(extra_keys, ["b", "a", "\u{1}"]);
+    assert_eq!(first.extras[1].value, "2\u{0}\u{1}\"x\"");
+    let tag_names: Vec<(&str, Option<&str>)> = first
+        .tags
+        .iter()
+        .map(|t| (t.name.as_str(), t.vocabulary_id.as_deref()))
+        .collect();
+    assert_eq!(
+        tag_names,
+        [
+            ("a\u{0}b", None),
+            ("giáo dục", None),
+            ("giáo dục", Some("vocab")),
+            ("y tế", None)
+        ]
+    );
     let by_name = |name: &str| {
         got.iter()
             .find(|b| b.dataset.name == name)

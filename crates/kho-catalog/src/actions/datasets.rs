@@ -273,12 +273,8 @@ async fn dataset_groups(tx: &mut dyn Tx, id: &str) -> Result<Vec<Group>> {
 
 /// The active owner organization and groups that a dataset's dict shows.
 async fn shown_relations(tx: &mut dyn Tx, d: &Dataset) -> Result<(Option<Group>, Vec<Group>)> {
-    let org = match &d.owner_org {
-        Some(id) => tx.group_get(id).await?.filter(|g| g.state == STATE_ACTIVE),
-        None => None,
-    };
-    let groups = dataset_groups(tx, &d.id).await?;
-    Ok((org, groups))
+    let (org, groups) = tx.package_relations(&d.id, d.owner_org.as_deref()).await?;
+    Ok((org.filter(|g| g.state == STATE_ACTIVE), groups))
 }
 
 /// The `package_show` dict of a stored dataset.

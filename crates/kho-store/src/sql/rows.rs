@@ -79,6 +79,15 @@ impl Backend {
         }
     }
 
+    /// An aggregate of `columns` (a comma-separated list) into a JSON array of arrays, one
+    /// per row, as text; read with `json_list` (empty: `[]` or NULL).
+    pub(super) fn json_list(self, columns: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
+            Backend::Postgres => format!("json_agg(json_build_array({columns}))::text"),
+        }
+    }
+
     pub(super) fn text_opt(self, value: Option<&str>) -> Option<String> {
         value.map(|v| self.text(v))
     }
@@ -314,6 +323,72 @@ pub(super) fn package_tag(row: StoredRow<'_>) -> StoreResult<(String, Tag)> {
     ))
 }
 
+/// A dataset with its extras, tags and active resources, from [`PACKAGE_COLUMNS`] and the
+/// aggregated JSON lists `extras_list` (`[key, value, position]`), `tags_list`
+/// (`[id, name, vocabulary_id]`) and `resources_list` (see `Tx::package_get`). Sorted
+/// here as the separate queries order them: extras by position, tags by name then
+/// vocabulary (bytewise, as both backends collate these columns).
+pub(super) fn package_with_children(row: StoredRow<'_>) -> StoreResult<Dataset> {
+    let backend = row.backend;
+    let mut dataset = package(row)?;
+    let mut extras: Vec<(String, String, i64)> =
+        serde_json::from_str(&json_list(row, "extras_list")?)
+            .map_err(|e| corrupt("extras_list", e))?;
+    extras.sort_by_key(|e| e.2);
+    dataset.extras = extras
+        .into_iter()
+        .map(|(key, value, _)| DatasetExtra {
+            key: backend.untext(key),
+            value: backend.untext(value),
+        })
+        .collect();
+    let tags: Vec<(String, String, String)> =
+        serde_json::from_str(&json_list(row, "tags_list")?).map_err(|e| corrupt("tags_list", e))?;
+    let mut tags: Vec<(String, String, String)> = tags
+        .into_iter()
+        .map(|(id, name, vocabulary)| {
+            (
+                backend.untext(name),
+                backend.untext(vocabulary),
+                backend.untext(id),
+            )
+        })
+        .collect();
+    tags.sort_unstable();
+    dataset.tags = tags
+        .into_iter()
+        .map(|(name, vocabulary_id, id)| Tag {
+            id,
+            name,
+            vocabulary_id: (!vocabulary_id.is_empty()).then_some(vocabulary_id),
+        })
+        .collect();
+    dataset.resources = resources_from_json(backend, &json_list(row, "resources_list")?)?;
+    Ok(dataset)
+}
+
+/// A group with its active extras from [`GROUP_COLUMNS`] and the aggregated JSON list
+/// `extras_list` of [`EXTRA_COLUMNS`] arrays, sorted by key (bytewise).
+pub(super) fn group_with_extras(row: StoredRow<'_>) -> StoreResult<Group> {
+    let backend = row.backend;
+    let mut group = group(row)?;
+    let extras: Vec<(String, String, String, String, String)> =
+        serde_json::from_str(&json_list(row, "extras_list")?)
+            .map_err(|e| corrupt("extras_list", e))?;
+    group.extras = extras
+        .into_iter()
+        .map(|(id, group_id, key, value, state)| GroupExtra {
+            id: backend.untext(id),
+            group_id: backend.untext(group_id),
+            key: backend.untext(key),
+            value: backend.untext(value),
+            state: backend.untext(state),
+        })
+        .collect();
+    group.extras.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(group)
+}
+
 pub(super) fn resource(row: StoredRow<'_>) -> StoreResult<Resource> {
     Ok(Resource {
         id: text(row, "id")?,
@@ -379,15 +454,24 @@ struct ResourceJson<'a> {
 /// arrays of [`RESOURCE_COLUMNS`] (see `load_children`), sorted here by position, then id
 /// (bytewise, as both backends' `COLLATE "C"`/BINARY ids sort).
 pub(super) fn resource_list(row: StoredRow<'_>) -> StoreResult<Vec<Resource>> {
-    // Raw, not `untext`: JSON escapes the control characters that encoding uses, so it
-    // applies to the strings inside, one by one.
-    let list = row
-        .row
-        .try_get::<String, _>("list")
-        .map_err(|e| corrupt("list", e))?;
+    let list = json_list(row, "list")?;
+    resources_from_json(row.backend, &list)
+}
+
+/// An aggregated JSON list column, raw: not `untext`, because JSON escapes the control
+/// characters that encoding uses, so it applies to the strings inside, one by one. An
+/// aggregate over no rows is `[]` on SQLite and NULL on Postgres: both read as `[]`.
+fn json_list(row: StoredRow<'_>, column: &str) -> StoreResult<String> {
+    row.row
+        .try_get::<Option<String>, _>(column)
+        .map(|s| s.unwrap_or_else(|| "[]".to_owned()))
+        .map_err(|e| corrupt(column, e))
+}
+
+/// [`resource_list`] of a JSON text.
+fn resources_from_json(backend: Backend, list: &str) -> StoreResult<Vec<Resource>> {
     let items: Vec<ResourceJson<'_>> =
-        serde_json::from_str(&list).map_err(|e| corrupt("resources", e))?;
-    let backend = row.backend;
+        serde_json::from_str(list).map_err(|e| corrupt("resources", e))?;
     let text = |s: String| backend.untext(s);
     let text_opt = |s: Option<String>| s.map(|s| backend.untext(s));
     let ts = |column: &str, s: &str| parse_ts(column, s);

@@ -906,9 +906,22 @@ impl Tx for SqlTx {
     // ---- datasets
 
     async fn package_get(&mut self, id_or_name: &str) -> StoreResult<Option<Dataset>> {
+        // One statement, its children as JSON aggregates: every query is a round trip to
+        // the driver's thread (SQLite) or the server, and `package_show` is the most
+        // frequent read there is. One statement is also one snapshot.
+        let agg = |columns: &str| self.backend.json_list(columns);
         let sql = format!(
-            "SELECT {PACKAGE_COLUMNS} FROM packages WHERE id = $1 OR name = $1 \
-             ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END LIMIT 1"
+            "SELECT {PACKAGE_COLUMNS}, \
+             (SELECT {} FROM package_extras WHERE package_id = packages.id) AS extras_list, \
+             (SELECT {} FROM package_tags pt JOIN tags t ON t.id = pt.tag_id \
+              WHERE pt.package_id = packages.id) AS tags_list, \
+             (SELECT {} FROM resources \
+              WHERE package_id = packages.id AND state = 'active') AS resources_list \
+             FROM packages WHERE id = $1 OR name = $1 \
+             ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END LIMIT 1",
+            agg("key, value, position"),
+            agg("t.id, t.name, t.vocabulary_id"),
+            agg(RESOURCE_COLUMNS),
         );
         let Some(row) = self
             .optional(sqlx::query(&sql).bind(self.backend.text(id_or_name)))
@@ -916,10 +929,50 @@ impl Tx for SqlTx {
         else {
             return Ok(None);
         };
-        let mut datasets = [rows::one(self.backend, &row, rows::package)?];
-        self.load_children(&mut datasets).await?;
-        let [dataset] = datasets;
-        Ok(Some(dataset))
+        rows::one(self.backend, &row, rows::package_with_children).map(Some)
+    }
+
+    async fn package_relations(
+        &mut self,
+        package_id: &str,
+        owner_org: Option<&str>,
+    ) -> StoreResult<(Option<Group>, Vec<Group>)> {
+        // The owner organization (any state, as `group_get`) and the active groups the
+        // dataset is an active member of (as `groups_of_package`), with their active
+        // extras, in one statement.
+        const MEMBER_OF: &str = "SELECT m.group_id FROM members m \
+             WHERE m.table_id = $1 AND m.table_name = 'package' AND m.state = 'active'";
+        let sql = format!(
+            "SELECT {GROUP_COLUMNS}, \
+             (SELECT {} FROM group_extras e WHERE e.group_id = groups.id AND e.state = 'active') \
+             AS extras_list, \
+             CASE WHEN is_organization = 0 AND state = 'active' AND id IN ({MEMBER_OF}) \
+             THEN 1 ELSE 0 END AS shown_group \
+             FROM groups WHERE id = $2 OR id IN ({MEMBER_OF}) ORDER BY name",
+            self.backend
+                .json_list("e.id, e.group_id, e.key, e.value, e.state"),
+        );
+        let org = owner_org.map(|o| self.backend.text(o));
+        let found = self
+            .all(
+                sqlx::query(&sql)
+                    .bind(self.backend.text(package_id))
+                    .bind(org.clone().unwrap_or_default()),
+            )
+            .await?;
+        let mut organization = None;
+        let mut groups = Vec::new();
+        for row in &found {
+            let shown = rows::int(row, "shown_group")? != 0;
+            let group = rows::one(self.backend, row, rows::group_with_extras)?;
+            if owner_org == Some(group.id.as_str()) {
+                organization = Some(group.clone());
+            }
+            if shown {
+                groups.push(group);
+            }
+        }
+        Ok((organization, groups))
     }
 
     async fn package_insert(&mut self, dataset: &Dataset) -> StoreResult<()> {
