@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use kho_catalog::auth::TokenOutcome;
-use kho_catalog::{Catalog, Ctx, Params};
+use kho_catalog::{Catalog, Ctx, Output, Params};
 use kho_core::{Actor, Error, Msg};
 use poem::http::{header, Method, StatusCode};
 use poem::web::Multipart;
-use poem::{handler, Body, Endpoint, FromRequest, IntoResponse, Request, RequestBody, Response};
+use poem::{handler, Body, Endpoint, FromRequest, Request, RequestBody, Response};
 use serde_json::{Map, Value};
 
 use crate::decode::{self, DecodeError};
@@ -386,37 +386,97 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
         actor
     };
     let ctx = Ctx::new(actor, locale.clone());
-    match catalog.call_output(name, &ctx, params).await {
-        Ok(result) => {
-            // Written from a borrow: `json!` would copy the result (the whole dict of a
-            // dataset with 1,000 resources) first; a search page's dicts are copied as
-            // stored. CKAN's envelope, keys in CKAN's order.
-            let mut out = Vec::with_capacity(4096);
-            out.extend_from_slice(b"{\"help\": ");
-            out.extend_from_slice(json::to_string(&help).as_bytes());
-            out.extend_from_slice(b", \"success\": true, \"result\": ");
-            result.write_ckan(&mut out);
-            out.push(b'}');
-            // ASCII by construction (every other character is escaped): no UTF-8 check
-            // of a page that can be megabytes.
-            match callback {
-                Some(cb) if is_get => {
-                    let mut body = Vec::with_capacity(out.len() + cb.len() + 3);
-                    body.extend_from_slice(cb.as_bytes());
-                    body.push(b'(');
-                    body.extend_from_slice(&out);
-                    body.extend_from_slice(b");");
-                    Response::builder()
-                        .content_type("application/javascript;charset=utf-8")
-                        .body(body)
+    let result = match catalog.call_output(name, &ctx, params).await {
+        Ok(result) => result,
+        Err(Error::BadRequest(msg)) => return bad_request(&i18n::render(&locale, &msg)),
+        Err(e) => return envelope_error(&help, &locale, &e),
+    };
+    // CKAN's envelope, keys in CKAN's order, around the result written from a borrow
+    // (`json!` would copy the whole dict of a dataset with 1,000 resources first; a
+    // search page's dicts are copied as stored). ASCII by construction (every other
+    // character is escaped): no UTF-8 check of a page that can be megabytes.
+    let jsonp = callback.filter(|_| is_get);
+    let mut head = Vec::with_capacity(4096);
+    if let Some(cb) = &jsonp {
+        head.extend_from_slice(cb.as_bytes());
+        head.push(b'(');
+    }
+    head.extend_from_slice(b"{\"help\": ");
+    head.extend_from_slice(json::to_string(&help).as_bytes());
+    head.extend_from_slice(b", \"success\": true, \"result\": ");
+    let tail: &'static [u8] = if jsonp.is_some() { b"});" } else { b"}" };
+    let content_type = if jsonp.is_some() {
+        "application/javascript;charset=utf-8"
+    } else {
+        "application/json;charset=utf-8"
+    };
+    let written = match result {
+        Output::Search(page) if page.len() > STREAM_RESULTS => {
+            let body = streamed_page(head, Arc::new(*page), tail);
+            return Response::builder().content_type(content_type).body(body);
+        }
+        // Off the async workers: a search page's dicts are read from the index here.
+        Output::Search(page) => tokio::task::spawn_blocking(move || {
+            let mut out = head;
+            page.write_ckan(&mut out)?;
+            out.extend_from_slice(tail);
+            Ok::<_, Error>(out)
+        })
+        .await
+        .unwrap_or_else(|e| Err(Error::Internal(format!("writing the answer: {e}")))),
+        result => {
+            let mut out = head;
+            result.write_ckan(&mut out).map(|()| {
+                out.extend_from_slice(tail);
+                out
+            })
+        }
+    };
+    let body = match written {
+        Ok(out) => Body::from_vec(out),
+        Err(e) => return envelope_error(&help, &locale, &e),
+    };
+    Response::builder().content_type(content_type).body(body)
+}
+
+/// Search pages with more results than this are sent as they are read from the index, in
+/// parts of this many.
+const STREAM_RESULTS: usize = 100;
+
+/// A large `package_search` page as a stream: the envelope's head, the results read and
+/// written [`STREAM_RESULTS`] at a time on a blocking thread when the connection takes
+/// more, then the tail. However many harvesters page at once, and however slowly they
+/// read, each holds one part in memory, not a page of megabytes. A failure to read the
+/// index mid-page ends the stream with an error: the client sees a cut-off answer, never
+/// a well-formed wrong one.
+fn streamed_page(
+    mut head: Vec<u8>,
+    page: Arc<kho_catalog::SearchPage>,
+    tail: &'static [u8],
+) -> Body {
+    use futures_util::StreamExt;
+    page.write_head(&mut head);
+    let parts = (0..page.len()).step_by(STREAM_RESULTS).map(move |start| {
+        let page = page.clone();
+        async move {
+            let part = tokio::task::spawn_blocking(move || {
+                let mut out = Vec::new();
+                page.write_results(start..start + STREAM_RESULTS, &mut out)?;
+                if start + STREAM_RESULTS >= page.len() {
+                    page.write_tail(&mut out);
+                    out.extend_from_slice(tail);
                 }
-                _ => Response::builder()
-                    .content_type("application/json;charset=utf-8")
-                    .body(out),
+                Ok::<_, Error>(out)
+            })
+            .await;
+            match part {
+                Ok(Ok(out)) => Ok(out),
+                Ok(Err(e)) => Err(std::io::Error::other(e.to_string())),
+                Err(e) => Err(std::io::Error::other(e.to_string())),
             }
         }
-        Err(Error::BadRequest(msg)) => bad_request(&i18n::render(&locale, &msg)),
-        Err(e) => envelope_error(&help, &locale, &e),
-    }
-    .into_response()
+    });
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) })
+        .chain(futures_util::stream::iter(parts).then(|part| part));
+    Body::from_bytes_stream(stream)
 }

@@ -596,7 +596,97 @@ async fn results_leave_as_stored(backend: Backend) {
     }
 }
 
+/// Pages of more than 100 results are sent as they are read from the index: the same
+/// bytes as the value, with `fl` and JSONP too, and private datasets left out.
+async fn large_pages_stream_the_same_bytes(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let admin = app.sysadmin().await;
+    app.ok(
+        "organization_create",
+        json!({"name": "so-tai-chinh"}),
+        Some(&admin),
+    )
+    .await;
+    for i in 0..230 {
+        let private = i % 10 == 0;
+        app.call_as(
+            common::operator(),
+            "package_create",
+            json!({"name": format!("ngan-sach-{i:03}"), "title": format!("Ngân sách {i}"),
+                   "owner_org": "so-tai-chinh", "private": private,
+                   "resources": [{"url": format!("http://example.org/{i}.csv"), "format": "CSV"}]}),
+        )
+        .await;
+    }
+    let public = 230 - 23;
+    for (query, results) in [
+        ("q=*:*&rows=1000&sort=id asc", public),
+        ("q=*:*&rows=1000&sort=name desc&fl=name,title", public),
+        ("q=*:*&rows=150&start=30&sort=name asc", 150),
+        ("q=*:*&rows=1000&start=100&sort=name asc", public - 100),
+        ("q=*:*&rows=101&sort=name asc", 101),
+    ] {
+        let resp = app
+            .get(&format!(
+                "/api/3/action/package_search?{}",
+                query.replace(' ', "%20").replace(":*", "%3A*")
+            ))
+            .await;
+        assert_eq!(resp.status.as_u16(), 200, "{query}");
+        assert_eq!(resp.content_type(), "application/json;charset=utf-8");
+        let mut params = serde_json::Map::new();
+        for pair in query.split('&') {
+            if let Some((k, v)) = pair.split_once('=') {
+                params.insert(k.to_owned(), Value::String(v.to_owned()));
+            }
+        }
+        let value = app
+            .call_as(
+                kho_core::Actor::Anonymous,
+                "package_search",
+                Value::Object(params),
+            )
+            .await;
+        assert_eq!(value["count"], json!(public), "{query}");
+        assert_eq!(
+            value["results"].as_array().map(Vec::len),
+            Some(results),
+            "{query}"
+        );
+        let expected = kho_api::json::to_string(&json!({
+            "help": resp.json["help"],
+            "success": true,
+            "result": value,
+        }));
+        assert_eq!(resp.text, expected, "{query}");
+        let shown = names(&resp.json["result"]);
+        assert!(
+            shown.iter().all(|n| n["ngan-sach-".len()..]
+                .parse::<u32>()
+                .is_ok_and(|i| i % 10 != 0)),
+            "{query}: a private dataset was sent"
+        );
+    }
+    // JSONP around a streamed page.
+    let resp = app
+        .get("/api/3/action/package_search?q=%2A%3A%2A&rows=1000&sort=id%20asc&callback=cb")
+        .await;
+    assert_eq!(resp.status.as_u16(), 200);
+    assert_eq!(resp.content_type(), "application/javascript;charset=utf-8");
+    let inner = resp
+        .text
+        .strip_prefix("cb(")
+        .and_then(|t| t.strip_suffix(");"))
+        .expect("wrapped in cb(…);");
+    let parsed: Value = serde_json::from_str(inner).expect("JSON inside");
+    assert_eq!(
+        parsed["result"]["results"].as_array().map(Vec::len),
+        Some(public)
+    );
+}
+
 both_backends!(
+    large_pages_stream_the_same_bytes,
     results_leave_as_stored,
     vietnamese_acceptance_rows,
     resource_and_tag_lookups,

@@ -74,6 +74,8 @@ pub struct CatalogConfig {
     pub search_facets_limit: i64,
     /// Search answers kept until the next write (Solr's `queryResultCache`); 0: none.
     pub search_cache_entries: usize,
+    /// Searches computed at once (the others wait their turn); 0: one per CPU core.
+    pub search_concurrency: usize,
     /// Default `sort` of `package_search` (`ckan.search.default_package_sort`).
     pub default_package_sort: String,
     /// Dataset collaborators (`ckan.auth.allow_dataset_collaborators`).
@@ -114,6 +116,7 @@ impl Default for CatalogConfig {
             search_rows_max: 1000,
             search_facets_limit: 50,
             search_cache_entries: kho_search::DEFAULT_RESULT_ENTRIES,
+            search_concurrency: 0,
             default_package_sort: "score desc, metadata_modified desc".into(),
             allow_dataset_collaborators: false,
             allow_admin_collaborators: false,

@@ -64,21 +64,31 @@ pub enum Output {
 }
 
 impl Output {
-    /// The result as [`Catalog::call`] returns it.
-    pub fn into_value(self) -> Value {
+    /// The result as [`Catalog::call`] returns it. A search page's dicts are read from the
+    /// index here (blocking work).
+    pub fn into_value(self) -> Result<Value> {
         match self {
-            Output::Value(v) => v,
-            Output::Package(p) => Value::Object(p.into_value()),
+            Output::Value(v) => Ok(v),
+            Output::Package(p) => Ok(Value::Object(p.into_value())),
             Output::Search(s) => s.into_value(),
         }
     }
 
     /// Append the result as CKAN writes it ([`kho_core::json::to_string`]): the same bytes
-    /// as serializing it, but a search page's stored dicts are copied, not parsed.
-    pub fn write_ckan(&self, out: &mut Vec<u8>) {
+    /// as serializing it, but a search page's stored dicts are copied, not parsed (they
+    /// are read from the index here: blocking work; see [`SearchPage::write_results`] to
+    /// write a large page a part at a time).
+    pub fn write_ckan(&self, out: &mut Vec<u8>) -> Result<()> {
         match self {
             Output::Search(s) => s.write_ckan(out),
-            other => out.extend_from_slice(kho_core::json::to_string(other).as_bytes()),
+            Output::Value(v) => {
+                out.extend_from_slice(kho_core::json::to_string(v).as_bytes());
+                Ok(())
+            }
+            Output::Package(p) => {
+                out.extend_from_slice(kho_core::json::to_string(p).as_bytes());
+                Ok(())
+            }
         }
     }
 }
@@ -88,7 +98,10 @@ impl serde::Serialize for Output {
         match self {
             Output::Value(v) => v.serialize(s),
             Output::Package(p) => p.serialize(s),
-            Output::Search(page) => page.to_value().serialize(s),
+            Output::Search(page) => page
+                .to_value()
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s),
         }
     }
 }
@@ -110,6 +123,8 @@ struct Inner {
     index_deferred: std::sync::atomic::AtomicBool,
     /// One index synchronisation at a time (they would apply the same changes).
     sync_lock: tokio::sync::Mutex<()>,
+    /// Turns to compute a search (`search_concurrency`).
+    search_permits: tokio::sync::Semaphore,
 }
 
 impl Catalog {
@@ -138,6 +153,10 @@ impl Catalog {
         index: Arc<kho_search::SearchIndex>,
     ) -> Self {
         index.set_cache_entries(config.search_cache_entries);
+        let permits = match config.search_concurrency {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
         Catalog {
             inner: Arc::new(Inner {
                 store,
@@ -147,6 +166,7 @@ impl Catalog {
                 search: std::sync::RwLock::new(index),
                 index_deferred: std::sync::atomic::AtomicBool::new(false),
                 sync_lock: tokio::sync::Mutex::new(()),
+                search_permits: tokio::sync::Semaphore::new(permits),
             }),
         }
     }

@@ -37,6 +37,23 @@ pub(crate) async fn blocking<T: Send + 'static>(
 }
 
 impl Catalog {
+    /// Run a search on the blocking pool, one per `search_concurrency` turn. More at once
+    /// would not answer sooner (each is CPU-bound) and would hold more pages in memory:
+    /// a `rows=1000` page is megabytes until it is sent.
+    pub(crate) async fn searching<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> std::result::Result<T, kho_search::SearchError> + Send + 'static,
+    ) -> Result<std::result::Result<T, kho_search::SearchError>> {
+        // The semaphore is never closed.
+        let _turn = self
+            .inner
+            .search_permits
+            .acquire()
+            .await
+            .map_err(|e| Error::Internal(format!("search: {e}")))?;
+        tokio::task::spawn_blocking(f).await.map_err(join_err)
+    }
+
     /// The index searches read from (swapped whole by a rebuild).
     pub fn search_index(&self) -> Arc<SearchIndex> {
         match self.inner.search.read() {

@@ -94,9 +94,64 @@ pub struct SearchResult {
     pub count: u64,
     /// The stored `package_show` dicts of the page, as JSON text.
     pub results: Vec<String>,
-    /// Per requested facet field: `(value, count)` in Solr's order (count descending, then
-    /// value, or by value when the limit is unlimited).
-    pub facets: Vec<(String, Vec<(String, u64)>)>,
+    pub facets: Facets,
+}
+
+/// Per requested facet field: `(value, count)` in Solr's order (count descending, then
+/// value, or by value when the limit is unlimited).
+pub type Facets = Vec<(String, Vec<(String, u64)>)>;
+
+/// A search's count, facets and page, whose stored dicts are read on demand
+/// ([`SearchIndex::search_page`]). It keeps the view of the index it was found in, so the
+/// dicts are those of the search even after later commits.
+pub struct Page {
+    searcher: tantivy::Searcher,
+    answer: Arc<Answer>,
+    dict: tantivy::schema::Field,
+}
+
+impl Page {
+    pub fn count(&self) -> u64 {
+        self.answer.count
+    }
+
+    pub fn facets(&self) -> &Facets {
+        &self.answer.facets
+    }
+
+    /// Number of results on the page.
+    pub fn len(&self) -> usize {
+        self.answer.page.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.answer.page.is_empty()
+    }
+
+    /// Hand the stored `package_show` dicts of the results in `range` (clamped to the
+    /// page) to `each`, in order.
+    pub fn dicts(
+        &self,
+        range: std::ops::Range<usize>,
+        mut each: impl FnMut(&str),
+    ) -> Result<(), SearchError> {
+        let page = &self.answer.page;
+        let end = range.end.min(page.len());
+        for addr in &page[range.start.min(end)..end] {
+            let doc: TantivyDocument = self.searcher.doc(*addr).map_err(SearchError::index)?;
+            each(doc_dict(&doc, self.dict));
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Page")
+            .field("count", &self.answer.count)
+            .field("len", &self.answer.page.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// `sort` as Solr reads it: comma-separated `field asc|desc`; `rank` (or empty) is the
@@ -524,6 +579,21 @@ impl SearchIndex {
     /// Run a search. Answers are cached per view of the index (until the next commit),
     /// except for queries with `NOW`, whose answers change with the clock.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResult, SearchError> {
+        let page = self.search_page(req)?;
+        let mut results = Vec::with_capacity(page.len());
+        page.dicts(0..page.len(), |dict| results.push(dict.to_owned()))?;
+        Ok(SearchResult {
+            count: page.count(),
+            results,
+            facets: page.facets().clone(),
+        })
+    }
+
+    /// [`SearchIndex::search`] without reading the page's dicts yet: the [`Page`] reads
+    /// them when asked, a few at a time, from the view of the index the search ran on. A
+    /// page of 1,000 dicts is megabytes; written out as it is read, it never has to be in
+    /// memory whole.
+    pub fn search_page(&self, req: &SearchRequest) -> Result<Page, SearchError> {
         let searcher = self.reader.searcher();
         let generation = searcher.generation().generation_id();
         let key = answer_key(req);
@@ -540,14 +610,10 @@ impl SearchIndex {
                 a
             }
         };
-        let mut results = Vec::with_capacity(answer.page.len());
-        for addr in &answer.page {
-            results.push(self.stored_dict(&searcher, *addr)?);
-        }
-        Ok(SearchResult {
-            count: answer.count,
-            results,
-            facets: answer.facets.clone(),
+        Ok(Page {
+            searcher,
+            answer,
+            dict: self.fields.dict,
         })
     }
 
@@ -609,11 +675,7 @@ impl SearchIndex {
         addr: DocAddress,
     ) -> Result<String, SearchError> {
         let doc: TantivyDocument = searcher.doc(addr).map_err(SearchError::index)?;
-        Ok(doc
-            .get_first(self.fields.dict)
-            .and_then(|v| v.as_str())
-            .unwrap_or("{}")
-            .to_owned())
+        Ok(doc_dict(&doc, self.fields.dict).to_owned())
     }
 
     /// Three sort criteria for Tantivy (padded with a constant): `score`, a date, one of the
@@ -711,6 +773,14 @@ impl SearchIndex {
 
 /// Solr's facet order: by count descending then value when limited, by value when not;
 /// values under `mincount` dropped, at most `limit`.
+/// The stored `package_show` dict of a document (`{}` for one without, which the index
+/// never writes).
+fn doc_dict(doc: &TantivyDocument, field: tantivy::schema::Field) -> &str {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or("{}")
+}
+
 fn order_facet(
     counts: HashMap<String, u64>,
     limit: Option<usize>,

@@ -16,7 +16,8 @@ pub mod syllable;
 pub use analysis::{analyze, register, Stream, ViTokenizer, VI, VI_BIGRAM, VI_FOLD};
 pub use cache::DEFAULT_RESULT_ENTRIES;
 pub use index::{
-    parse_sort, IndexHome, IndexOp, SearchIndex, SearchRequest, SearchResult, SortKey, Unusable,
+    parse_sort, Facets, IndexHome, IndexOp, Page, SearchIndex, SearchRequest, SearchResult,
+    SortKey, Unusable,
 };
 pub use lookups::{Match, ResourceHits, TagHit};
 pub use sort::title_sort_key;

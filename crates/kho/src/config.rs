@@ -75,6 +75,8 @@ pub struct Config {
     pub search_rows_max: i64,
     /// `package_search` answers kept until the next write; 0 turns the cache off. Default 512.
     pub search_cache_entries: usize,
+    /// Searches computed at once; the others wait their turn. 0 (default): one per core.
+    pub search_concurrency: usize,
     /// Dataset collaborators (CKAN's `ckan.auth.allow_dataset_collaborators`). Default false.
     pub allow_dataset_collaborators: bool,
     /// Collaborators may have the `admin` capacity. Default false.
@@ -123,6 +125,7 @@ impl Default for Config {
             group_list_max: 1000,
             search_rows_max: 1000,
             search_cache_entries: kho_catalog::CatalogConfig::default().search_cache_entries,
+            search_concurrency: 0,
             group_list_all_fields_max: 25,
             allow_dataset_collaborators: false,
             allow_admin_collaborators: false,
@@ -289,6 +292,7 @@ impl Config {
             group_list_max: self.group_list_max,
             search_rows_max: self.search_rows_max,
             search_cache_entries: self.search_cache_entries,
+            search_concurrency: self.search_concurrency,
             group_list_all_fields_max: self.group_list_all_fields_max,
             allow_dataset_collaborators: self.allow_dataset_collaborators,
             allow_admin_collaborators: self.allow_admin_collaborators,

@@ -675,7 +675,7 @@ pub(crate) fn read_denied(ctx: &Ctx, asked: &str) -> Error {
 }
 
 pub(crate) async fn package_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
-    Ok(package_show_output(c, ctx, p).await?.into_value())
+    package_show_output(c, ctx, p).await?.into_value()
 }
 
 pub(crate) async fn package_show_output(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Output> {

@@ -351,9 +351,9 @@ impl Catalog {
             now: kho_core::time::now_utc(),
         };
         let index = self.search_index();
-        let found = tokio::task::spawn_blocking(move || index.search(&req))
-            .await
-            .map_err(|e| Error::Internal(format!("search: {e}")))?
+        let found = self
+            .searching(move || index.search(&req))
+            .await?
             .map_err(|e| Error::Internal(format!("search: {e}")))?;
         let dicts = found
             .results

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use kho_core::params::{asbool, opt_int, opt_natural, opt_str, Params};
 use kho_core::{Error, Msg, Result};
-use kho_search::{parse_sort, Match, SearchError, SearchRequest, SearchResult, TagHit};
+use kho_search::{parse_sort, Facets, Match, SearchError, SearchRequest, TagHit};
 use serde_json::{Map, Value};
 
 use super::{action, caller_labels, pd};
@@ -257,7 +257,11 @@ fn projected(dict: &Map<String, Value>, fields: &[String]) -> Value {
 }
 
 pub(crate) async fn package_search(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
-    Ok(search_page(c, ctx, p).await?.into_value())
+    let page = search_page(c, ctx, p).await?;
+    // Reading the page's dicts is blocking work.
+    c.searching(move || page.value())
+        .await?
+        .map_err(search_error)
 }
 
 async fn search_page(c: &Catalog, ctx: &Ctx, p: Params) -> Result<SearchPage> {
@@ -346,24 +350,26 @@ async fn search_page(c: &Catalog, ctx: &Ctx, p: Params) -> Result<SearchPage> {
         now: kho_core::time::now_utc(),
     };
     let index = c.search_index();
-    let (found, titles) = tokio::task::spawn_blocking(move || {
-        let found = index.search(&req)?;
-        let titles = facet_titles(&index, &found)?;
-        Ok::<_, SearchError>((found, titles))
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("search: {e}")))?
-    .map_err(search_error)?;
-    Ok(result_page(c, found, titles, &sort, fl.as_deref()))
+    // The page's dicts are not read here: they are written out as they are read
+    // (`SearchPage::write_results`), so a page of 1,000 is never in memory whole.
+    let (page, titles) = c
+        .searching(move || {
+            let page = index.search_page(&req)?;
+            let titles = facet_titles(&index, page.facets())?;
+            Ok::<_, SearchError>((page, titles))
+        })
+        .await?
+        .map_err(search_error)?;
+    Ok(result_page(c, page, fl, titles, &sort))
 }
 
 /// Titles of the organizations and groups named in the facets, for `display_name`.
 fn facet_titles(
     index: &kho_search::SearchIndex,
-    found: &SearchResult,
+    facets: &Facets,
 ) -> std::result::Result<HashMap<String, String>, SearchError> {
     let mut names = BTreeSet::new();
-    for (field, items) in &found.facets {
+    for (field, items) in facets {
         if field == "organization" || field == "groups" {
             names.extend(items.iter().map(|(n, _)| (field.clone(), n.clone())));
         }
@@ -377,70 +383,125 @@ fn facet_titles(
     Ok(titles)
 }
 
-/// A `package_search` result: the page's dicts stay the index's compact JSON text until
-/// they are written out.
+/// A `package_search` result. Its dicts are read from the index when it is written out
+/// or turned into a value: blocking work, for a blocking thread.
 pub struct SearchPage {
-    count: u64,
+    page: kho_search::Page,
+    fl: Option<Vec<String>>,
     facets: Value,
-    /// Compact JSON of each result (the stored `package_show` dict, or its `fl` projection).
-    results: Vec<String>,
     sort: String,
     search_facets: Value,
 }
 
 impl SearchPage {
-    /// The result dict, keys in CKAN's order.
-    pub fn to_value(&self) -> Value {
-        let results = self
-            .results
-            .iter()
-            .map(|r| serde_json::from_str(r).unwrap_or(Value::Null))
-            .collect();
-        let mut out = Map::new();
-        out.insert("count".into(), Value::from(self.count));
-        out.insert("facets".into(), self.facets.clone());
-        out.insert("results".into(), Value::Array(results));
-        out.insert("sort".into(), Value::String(self.sort.clone()));
-        out.insert("search_facets".into(), self.search_facets.clone());
-        Value::Object(out)
+    /// Number of results on the page.
+    pub fn len(&self) -> usize {
+        self.page.len()
     }
 
-    pub fn into_value(self) -> Value {
+    pub fn is_empty(&self) -> bool {
+        self.page.is_empty()
+    }
+
+    /// The result dict, keys in CKAN's order.
+    pub fn to_value(&self) -> Result<Value> {
+        self.value().map_err(search_error)
+    }
+
+    pub fn into_value(self) -> Result<Value> {
         self.to_value()
     }
 
-    /// The bytes `kho_core::json::to_string(&self.to_value())` would give.
-    pub fn write_ckan(&self, out: &mut Vec<u8>) {
-        use kho_core::json::{compact_to_ckan, to_string};
+    fn value(&self) -> std::result::Result<Value, SearchError> {
+        use std::io::Read;
+        let mut results = Vec::new();
+        self.results_into(0..self.len(), &mut results)?;
+        let list = b"[".chain(&results[..]).chain(&b"]"[..]);
+        let results = serde_json::from_reader(list).unwrap_or_else(|_| Value::Array(Vec::new()));
+        let mut out = Map::new();
+        out.insert("count".into(), Value::from(self.page.count()));
+        out.insert("facets".into(), self.facets.clone());
+        out.insert("results".into(), results);
+        out.insert("sort".into(), Value::String(self.sort.clone()));
+        out.insert("search_facets".into(), self.search_facets.clone());
+        Ok(Value::Object(out))
+    }
+
+    /// The bytes `kho_core::json::to_string(&self.to_value()?)` would give: the head,
+    /// every result, the tail.
+    pub fn write_ckan(&self, out: &mut Vec<u8>) -> Result<()> {
+        self.write_head(out);
+        self.write_results(0..self.len(), out)?;
+        self.write_tail(out);
+        Ok(())
+    }
+
+    /// What comes before the results: `{"count": …, "facets": …, "results": [`.
+    pub fn write_head(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"count\": ");
-        out.extend_from_slice(self.count.to_string().as_bytes());
+        out.extend_from_slice(self.page.count().to_string().as_bytes());
         out.extend_from_slice(b", \"facets\": ");
-        out.extend_from_slice(to_string(&self.facets).as_bytes());
+        out.extend_from_slice(kho_core::json::to_string(&self.facets).as_bytes());
         out.extend_from_slice(b", \"results\": [");
-        for (i, r) in self.results.iter().enumerate() {
+    }
+
+    /// The results in `range` (clamped to the page) in CKAN's bytes, each but the page's
+    /// first preceded by `, `: the stored dicts as they are, or their `fl` projections.
+    pub fn write_results(&self, range: std::ops::Range<usize>, out: &mut Vec<u8>) -> Result<()> {
+        self.results_into(range, out).map_err(search_error)
+    }
+
+    fn results_into(
+        &self,
+        range: std::ops::Range<usize>,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<(), SearchError> {
+        let mut i = range.start;
+        self.page.dicts(range, |dict| {
             if i > 0 {
                 out.extend_from_slice(b", ");
             }
-            compact_to_ckan(r, out);
-        }
+            i += 1;
+            match &self.fl {
+                None => kho_core::json::compact_to_ckan(dict, out),
+                Some(fields) => {
+                    // The index writes every dict; one that did not parse would show as {}.
+                    let d: Map<String, Value> = serde_json::from_str(dict).unwrap_or_default();
+                    let projected = kho_core::json::to_string(&projected(&d, fields));
+                    out.extend_from_slice(projected.as_bytes());
+                }
+            }
+        })
+    }
+
+    /// What comes after the results: `], "sort": …, "search_facets": …}`.
+    pub fn write_tail(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"], \"sort\": ");
-        out.extend_from_slice(to_string(&self.sort).as_bytes());
+        out.extend_from_slice(kho_core::json::to_string(&self.sort).as_bytes());
         out.extend_from_slice(b", \"search_facets\": ");
-        out.extend_from_slice(to_string(&self.search_facets).as_bytes());
+        out.extend_from_slice(kho_core::json::to_string(&self.search_facets).as_bytes());
         out.push(b'}');
+    }
+}
+
+impl std::fmt::Debug for SearchPage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchPage")
+            .field("page", &self.page)
+            .finish_non_exhaustive()
     }
 }
 
 fn result_page(
     c: &Catalog,
-    found: SearchResult,
+    page: kho_search::Page,
+    fl: Option<Vec<String>>,
     titles: HashMap<String, String>,
     sort: &str,
-    fl: Option<&[String]>,
 ) -> SearchPage {
     let mut facets = Map::new();
     let mut search_facets = Map::new();
-    for (field, items) in &found.facets {
+    for (field, items) in page.facets() {
         let mut counts = Map::new();
         let mut shown = Vec::with_capacity(items.len());
         for (name, n) in items {
@@ -474,19 +535,10 @@ fn result_page(
             serde_json::json!({"title": field, "items": items}),
         );
     }
-    let results = match fl {
-        None => found.results,
-        Some(fields) => found
-            .results
-            .iter()
-            .filter_map(|s| serde_json::from_str::<Map<String, Value>>(s).ok())
-            .map(|d| projected(&d, fields).to_string())
-            .collect(),
-    };
     SearchPage {
-        count: found.count,
+        page,
+        fl,
         facets: Value::Object(facets),
-        results,
         sort: sort.to_owned(),
         search_facets: Value::Object(search_facets),
     }
@@ -532,12 +584,10 @@ fn strings(p: &Params, key: &str) -> Result<Option<Vec<String>>> {
 }
 
 async fn blocking<T: Send + 'static>(
+    c: &Catalog,
     f: impl FnOnce() -> std::result::Result<T, SearchError> + Send + 'static,
 ) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Internal(format!("search: {e}")))?
-        .map_err(search_error)
+    c.searching(f).await?.map_err(search_error)
 }
 
 pub(crate) async fn resource_search(c: &Catalog, _ctx: &Ctx, p: Params) -> Result<Value> {
@@ -564,8 +614,10 @@ pub(crate) async fn resource_search(c: &Catalog, _ctx: &Ctx, p: Params) -> Resul
     let index = c.search_index();
     let offset = usize::try_from(offset).unwrap_or(usize::MAX);
     let limit = limit.map(|l| usize::try_from(l).unwrap_or(usize::MAX));
-    let hits =
-        blocking(move || index.resources(&conditions, order_by.as_deref(), offset, limit)).await?;
+    let hits = blocking(c, move || {
+        index.resources(&conditions, order_by.as_deref(), offset, limit)
+    })
+    .await?;
     let mut results: Vec<Value> = hits
         .results
         .iter()
@@ -609,7 +661,7 @@ async fn tags_matching(
     let vocabulary = opt_str(p, "vocabulary_id")?;
     let index = c.search_index();
     let fq = vec!["+capacity:public +state:active".to_owned()];
-    let all = blocking(move || {
+    let all = blocking(c, move || {
         index.tags(
             &terms,
             vocabulary.as_deref(),

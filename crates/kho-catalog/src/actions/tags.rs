@@ -141,12 +141,12 @@ pub(crate) async fn package_autocomplete(c: &Catalog, ctx: &Ctx, p: Params) -> R
     let index = c.search_index();
     let fq = vec!["+state:active".to_owned()];
     let wanted = needle.clone();
-    let candidates = tokio::task::spawn_blocking(move || {
-        index.autocomplete(&wanted, &fq, labels.as_deref(), kho_core::time::now_utc())
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("search: {e}")))?
-    .map_err(|e| Error::Internal(format!("search: {e}")))?;
+    let candidates = c
+        .searching(move || {
+            index.autocomplete(&wanted, &fq, labels.as_deref(), kho_core::time::now_utc())
+        })
+        .await?
+        .map_err(|e| Error::Internal(format!("search: {e}")))?;
     // Name matches first, then title matches, each by name.
     let mut by_name = Vec::new();
     let mut by_title = Vec::new();
