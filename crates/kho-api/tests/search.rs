@@ -552,6 +552,22 @@ async fn vietnamese_acceptance_rows(backend: Backend) {
 
 /// The HTTP answer copies the stored dicts (no parse); its bytes are those of serializing
 /// the `Value` that `Catalog::call` returns, with CKAN's separators and `\uXXXX` escapes.
+/// `package_search` through `Catalog::call`, anonymously, with the parameters of `query`
+/// (`k=v&k=v`, not encoded).
+async fn anonymous_search(app: &TestApp, query: &str) -> Value {
+    let params: serde_json::Map<String, Value> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
+        .collect();
+    app.call_as(
+        kho_core::Actor::Anonymous,
+        "package_search",
+        Value::Object(params),
+    )
+    .await
+}
+
 async fn results_leave_as_stored(backend: Backend) {
     let app = TestApp::new(backend).await;
     catalogue(&app).await;
@@ -573,19 +589,7 @@ async fn results_leave_as_stored(backend: Backend) {
             .get(&format!("/api/3/action/package_search?{encoded}"))
             .await;
         assert_eq!(resp.status.as_u16(), 200, "{query}");
-        let mut params = serde_json::Map::new();
-        for pair in query.split('&') {
-            if let Some((k, v)) = pair.split_once('=') {
-                params.insert(k.to_owned(), Value::String(v.to_owned()));
-            }
-        }
-        let value = app
-            .call_as(
-                kho_core::Actor::Anonymous,
-                "package_search",
-                Value::Object(params),
-            )
-            .await;
+        let value = anonymous_search(&app, query).await;
         let expected = kho_api::json::to_string(&json!({
             "help": resp.json["help"],
             "success": true,
@@ -634,19 +638,7 @@ async fn large_pages_stream_the_same_bytes(backend: Backend) {
             .await;
         assert_eq!(resp.status.as_u16(), 200, "{query}");
         assert_eq!(resp.content_type(), "application/json;charset=utf-8");
-        let mut params = serde_json::Map::new();
-        for pair in query.split('&') {
-            if let Some((k, v)) = pair.split_once('=') {
-                params.insert(k.to_owned(), Value::String(v.to_owned()));
-            }
-        }
-        let value = app
-            .call_as(
-                kho_core::Actor::Anonymous,
-                "package_search",
-                Value::Object(params),
-            )
-            .await;
+        let value = anonymous_search(&app, query).await;
         assert_eq!(value["count"], json!(public), "{query}");
         assert_eq!(
             value["results"].as_array().map(Vec::len),
