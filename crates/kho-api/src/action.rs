@@ -469,11 +469,13 @@ fn streamed_page(
                 Ok::<_, Error>(out)
             })
             .await;
-            match part {
-                Ok(Ok(out)) => Ok(out),
-                Ok(Err(e)) => Err(std::io::Error::other(e.to_string())),
-                Err(e) => Err(std::io::Error::other(e.to_string())),
-            }
+            let failed = match part {
+                Ok(Ok(out)) => return Ok(out),
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => e.to_string(),
+            };
+            tracing::error!(error = %failed, "a search page could not be read to its end");
+            Err(std::io::Error::other(failed))
         }
     });
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) })

@@ -124,7 +124,7 @@ struct Inner {
     /// One index synchronisation at a time (they would apply the same changes).
     sync_lock: tokio::sync::Mutex<()>,
     /// Turns to compute a search (`search_concurrency`).
-    search_permits: tokio::sync::Semaphore,
+    search_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Catalog {
@@ -166,7 +166,7 @@ impl Catalog {
                 search: std::sync::RwLock::new(index),
                 index_deferred: std::sync::atomic::AtomicBool::new(false),
                 sync_lock: tokio::sync::Mutex::new(()),
-                search_permits: tokio::sync::Semaphore::new(permits),
+                search_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
             }),
         }
     }

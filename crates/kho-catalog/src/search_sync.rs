@@ -44,14 +44,21 @@ impl Catalog {
         &self,
         f: impl FnOnce() -> std::result::Result<T, kho_search::SearchError> + Send + 'static,
     ) -> Result<std::result::Result<T, kho_search::SearchError>> {
-        // The semaphore is never closed.
-        let _turn = self
+        // The semaphore is never closed. The turn goes with the work: a request dropped
+        // while its search runs (the client went away) does not free the turn early.
+        let turn = self
             .inner
             .search_permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| Error::Internal(format!("search: {e}")))?;
-        tokio::task::spawn_blocking(f).await.map_err(join_err)
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            f()
+        })
+        .await
+        .map_err(join_err)
     }
 
     /// The index searches read from (swapped whole by a rebuild).

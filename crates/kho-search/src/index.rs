@@ -771,8 +771,6 @@ impl SearchIndex {
     }
 }
 
-/// Solr's facet order: by count descending then value when limited, by value when not;
-/// values under `mincount` dropped, at most `limit`.
 /// The stored `package_show` dict of a document (`{}` for one without, which the index
 /// never writes).
 fn doc_dict(doc: &TantivyDocument, field: tantivy::schema::Field) -> &str {
@@ -781,6 +779,8 @@ fn doc_dict(doc: &TantivyDocument, field: tantivy::schema::Field) -> &str {
         .unwrap_or("{}")
 }
 
+/// Solr's facet order: by count descending then value when limited, by value when not;
+/// values under `mincount` dropped, at most `limit`.
 fn order_facet(
     counts: HashMap<String, u64>,
     limit: Option<usize>,

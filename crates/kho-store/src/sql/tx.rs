@@ -952,12 +952,13 @@ impl Tx for SqlTx {
             self.backend
                 .json_list("e.id, e.group_id, e.key, e.value, e.state"),
         );
-        let org = owner_org.map(|o| self.backend.text(o));
+        // No organization: `id = ''` matches nothing.
+        let org = owner_org.map(|o| self.backend.text(o)).unwrap_or_default();
         let found = self
             .all(
                 sqlx::query(&sql)
                     .bind(self.backend.text(package_id))
-                    .bind(org.clone().unwrap_or_default()),
+                    .bind(org),
             )
             .await?;
         let mut organization = None;
