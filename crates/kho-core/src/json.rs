@@ -9,6 +9,15 @@ use serde_json::ser::{CharEscape, Formatter, Serializer};
 
 struct CkanFormatter;
 
+/// `", "` before every array item and object key but the first (Python's separator).
+fn separator<W: ?Sized + io::Write>(w: &mut W, first: bool) -> io::Result<()> {
+    if first {
+        Ok(())
+    } else {
+        w.write_all(b", ")
+    }
+}
+
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl Formatter for CkanFormatter {
@@ -17,11 +26,7 @@ impl Formatter for CkanFormatter {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
+        separator(w, first)
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -29,11 +34,7 @@ impl Formatter for CkanFormatter {
         w: &mut W,
         first: bool,
     ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
+        separator(w, first)
     }
 
     fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {

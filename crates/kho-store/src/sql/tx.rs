@@ -280,22 +280,17 @@ impl SqlTx {
         // One row per dataset, its resources aggregated into a JSON array of arrays: the
         // driver hands rows over one by one between threads, which cost ~10 µs a row and
         // made a 1,000-resource dataset take 12 ms to read (BENCHMARKS.md). Only this SQL
-        // differs between the backends; the decoding (and the ordering by position) is
-        // shared. No ORDER BY inside the aggregate: SQLite implements one by copying every
-        // row into a temporary B-tree (a fifth of its time in a profile), whereas sorting
-        // the decoded list, already in index order, costs next to nothing.
-        let sql = match self.backend {
-            Backend::Sqlite => format!(
-                "SELECT package_id, json_group_array(json_array({RESOURCE_COLUMNS})) AS list \
-                 FROM resources WHERE package_id IN ({list}) AND state = 'active' \
-                 GROUP BY package_id"
-            ),
-            Backend::Postgres => format!(
-                "SELECT package_id, json_agg(json_build_array({RESOURCE_COLUMNS}))::text AS list \
-                 FROM resources WHERE package_id IN ({list}) AND state = 'active' \
-                 GROUP BY package_id"
-            ),
-        };
+        // differs between the backends (`Backend::json_list`); the decoding (and the
+        // ordering by position) is shared. No ORDER BY inside the aggregate: SQLite
+        // implements one by copying every row into a temporary B-tree (a fifth of its time
+        // in a profile), whereas sorting the decoded list, already in index order, costs
+        // next to nothing.
+        let sql = format!(
+            "SELECT package_id, {} AS list \
+             FROM resources WHERE package_id IN ({list}) AND state = 'active' \
+             GROUP BY package_id",
+            self.backend.json_list(RESOURCE_COLUMNS)
+        );
         let rows = self.all(bind_all(&sql, &ids)).await?;
         let mut resources: HashMap<String, Vec<Resource>> = HashMap::new();
         for row in &rows {
@@ -940,8 +935,6 @@ impl Tx for SqlTx {
         // The owner organization (any state, as `group_get`) and the active groups the
         // dataset is an active member of (as `groups_of_package`), with their active
         // extras, in one statement.
-        const MEMBER_OF: &str = "SELECT m.group_id FROM members m \
-             WHERE m.table_id = $1 AND m.table_name = 'package' AND m.state = 'active'";
         let sql = format!(
             "SELECT {GROUP_COLUMNS}, \
              (SELECT {} FROM group_extras e WHERE e.group_id = groups.id AND e.state = 'active') \
@@ -1318,8 +1311,6 @@ impl Tx for SqlTx {
     }
 
     async fn groups_of_package(&mut self, package_id: &str) -> StoreResult<Vec<Group>> {
-        const MEMBER_OF: &str = "SELECT m.group_id FROM members m \
-             WHERE m.table_id = $1 AND m.table_name = 'package' AND m.state = 'active'";
         let columns = GROUP_COLUMNS
             .split(',')
             .map(|c| format!("g.{}", c.trim()))
@@ -1729,6 +1720,10 @@ fn activity_condition(backend: Backend, query: &ActivityQuery) -> (String, Vec<S
     }
     (parts.join(" AND "), params)
 }
+
+/// The groups (and organizations) dataset `$1` is an active member of.
+const MEMBER_OF: &str = "SELECT m.group_id FROM members m \
+     WHERE m.table_id = $1 AND m.table_name = 'package' AND m.state = 'active'";
 
 /// Give each group its extras (read for all of them in one query).
 fn attach_extras(groups: &mut [Group], rows: Vec<GroupExtra>) {
