@@ -21,7 +21,7 @@ use kho_core::{Error, Result};
 use kho_search::{IndexHome, IndexOp, SearchIndex, Unusable};
 use kho_store::DatasetFilter;
 
-use crate::search_sync::{blocking, join_err, search_err};
+use crate::search_sync::{blocking, join_err, search_err, tombstone_ops};
 use crate::Catalog;
 
 /// Datasets read and indexed per page.
@@ -130,12 +130,20 @@ impl Catalog {
                 };
                 after = Some(last.dataset.id.clone());
                 done += page.len() as u64;
-                let ops: Vec<IndexOp> = page.iter().map(|b| self.upsert_op(b)).collect();
+                let mut ops: Vec<IndexOp> = page.iter().map(|b| self.upsert_op(b)).collect();
+                let ids: Vec<String> = page.iter().map(|b| b.dataset.id.clone()).collect();
+                let tombstones = self.store().read().await?.tombstones_of(&ids).await?;
+                ops.extend(tombstone_ops(&page, tombstones));
                 if send.send(ops).await.is_err() {
                     // The writer failed; its error is the one to report.
                     break;
                 }
                 progress(done, total.max(done));
+            }
+            // Purged datasets have only their tombstones left.
+            let orphaned = self.store().read().await?.tombstones_orphaned().await?;
+            if !orphaned.is_empty() {
+                let _ = send.send(tombstone_ops(&[], orphaned)).await;
             }
             Ok::<u64, Error>(done)
         }

@@ -4,7 +4,7 @@
 //! another node's writes calls it when woken or on a timer ([`crate::Catalog::follow`]);
 //! at start it catches up.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use kho_core::dataset::PackageDictOptions;
@@ -180,6 +180,8 @@ impl Catalog {
             .map(|id| IndexOp::Delete { id: id.clone() })
             .collect();
         ops.extend(bundles.iter().map(|b| self.upsert_op(b)));
+        let tombstones = tx.tombstones_of(&ids).await?;
+        ops.extend(tombstone_ops(&bundles, tombstones));
         Ok(ops)
     }
 
@@ -198,4 +200,58 @@ impl Catalog {
             aliases: Vec::new(),
         }
     }
+}
+
+/// The tombstone twins of these datasets (after their upserts or deletes): the dict anyone
+/// asking for `include_deleted` sees, hiding from whoever can read the dataset's own
+/// document (`bundles` holds those still stored; purged ones have none).
+pub(crate) fn tombstone_ops(
+    bundles: &[DatasetBundle],
+    tombstones: Vec<kho_core::model::Tombstone>,
+) -> Vec<IndexOp> {
+    let labels: HashMap<&str, Vec<String>> = bundles
+        .iter()
+        .map(|b| {
+            (
+                b.dataset.id.as_str(),
+                kho_core::visibility::dataset_labels(&b.dataset),
+            )
+        })
+        .collect();
+    tombstones
+        .into_iter()
+        .filter_map(|t| {
+            let hidden_labels = labels
+                .get(t.package_id.as_str())
+                .cloned()
+                .unwrap_or_default();
+            // The store removes a tombstone when its dataset is open again; never show
+            // one beside an open dataset whatever the order of events.
+            if hidden_labels
+                .iter()
+                .any(|l| l == kho_core::visibility::PUBLIC_LABEL)
+            {
+                return None;
+            }
+            Some(IndexOp::Tombstone {
+                dict: tombstone_dict(&t),
+                hidden_labels,
+            })
+        })
+        .collect()
+}
+
+/// What a harvester is shown of a dataset that was open and no longer is.
+pub(crate) fn tombstone_dict(
+    t: &kho_core::model::Tombstone,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("id".into(), t.package_id.clone().into());
+    m.insert(
+        "metadata_modified".into(),
+        kho_core::time::isoformat(&t.left_at).into(),
+    );
+    m.insert("name".into(), t.name.clone().into());
+    m.insert("state".into(), kho_core::model::STATE_DELETED.into());
+    m
 }

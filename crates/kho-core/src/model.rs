@@ -134,6 +134,30 @@ pub struct Change {
     pub at: NaiveDateTime,
 }
 
+/// A dataset that was open (public) and no longer is: deleted, purged, or made non-open.
+/// Harvesters learn of it through `package_search?include_deleted=true`, which shows it
+/// to anyone as `{id, name, state: "deleted", metadata_modified: left_at}` and nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tombstone {
+    pub package_id: String,
+    /// The dataset's name when it stopped being open.
+    pub name: String,
+    /// When it stopped being open.
+    pub left_at: NaiveDateTime,
+}
+
+/// What kho stores about an uploaded file of a resource: where its bytes are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceFile {
+    pub resource_id: String,
+    /// The key in the file store (made by kho-files, never from a client's file name).
+    pub file_key: String,
+    pub size: i64,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+    pub created: NaiveDateTime,
+}
+
 /// A dataset (CKAN's package). Profile fields (sharing level aside) live in `profile`, a
 /// JSON object whose keys appear as top-level keys of the CKAN dict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -66,6 +66,11 @@ pub const AC_TITLE: &str = "_ac_title";
 pub const AC_KEY: &str = "_ac";
 /// The text fields a document has a value in (`field:[* TO *]` on a text field).
 pub const HAS: &str = "_has";
+/// The permission label of tombstone documents, which callers hold only when they ask
+/// `package_search` for `include_deleted`.
+pub const TOMBSTONE_LABEL: &str = "tombstone";
+/// A tombstone's hidden labels: those of the dataset's own document.
+pub const TOMBSTONE_OF: &str = "_tombstone_of";
 
 /// `extras_<key>`: Solr field names keep only `[0-9A-Za-z_-]` (index.py).
 pub fn clean_extra_key(key: &str) -> String {
@@ -137,9 +142,36 @@ pub fn build(
     labels: &[String],
     aliases: &[String],
 ) -> TantivyDocument {
+    build_with(fields, dict, labels, aliases, Map::new())
+}
+
+/// The tombstone twin of a dataset that was open and no longer is (`dict` is
+/// `{id, name, state, metadata_modified}`). It carries the label [`TOMBSTONE_LABEL`] only,
+/// and in [`TOMBSTONE_OF`] the labels of the dataset's own document, so that a caller who
+/// can read that document is not shown the twin as well.
+pub fn tombstone(
+    fields: &Fields,
+    dict: &Map<String, Value>,
+    hidden_labels: &[String],
+) -> TantivyDocument {
+    let mut extra = Map::new();
+    extra.insert(
+        TOMBSTONE_OF.into(),
+        Value::Array(hidden_labels.iter().cloned().map(Value::String).collect()),
+    );
+    build_with(fields, dict, &[TOMBSTONE_LABEL.to_owned()], &[], extra)
+}
+
+fn build_with(
+    fields: &Fields,
+    dict: &Map<String, Value>,
+    labels: &[String],
+    aliases: &[String],
+    strings: Map<String, Value>,
+) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     let mut b = Builder {
-        strings: Map::new(),
+        strings,
         text: Vec::new(),
     };
     let str_of = |k: &str| dict.get(k).and_then(Value::as_str);

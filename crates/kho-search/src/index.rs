@@ -59,6 +59,15 @@ pub enum IndexOp {
     },
     /// Remove the dataset with this id.
     Delete { id: String },
+    /// Add the tombstone twin of a dataset that was open and no longer is, after the
+    /// `Upsert` or `Delete` of that dataset (which removes any earlier twin): `dict` is
+    /// what anyone asking for `include_deleted` is shown (`{id, name, state,
+    /// metadata_modified}`), `hidden_labels` the labels of the dataset's own document
+    /// (whoever holds one of them sees that document instead).
+    Tombstone {
+        dict: Map<String, Value>,
+        hidden_labels: Vec<String>,
+    },
 }
 
 /// One sort criterion of `sort`.
@@ -467,6 +476,13 @@ impl SearchIndex {
                 IndexOp::Delete { id } => {
                     writer.delete_term(Term::from_field_text(owner, &id));
                 }
+                IndexOp::Tombstone {
+                    dict,
+                    hidden_labels,
+                } => {
+                    let doc = crate::doc::tombstone(&self.fields, &dict, &hidden_labels);
+                    writer.add_document(doc).map_err(SearchError::index)?;
+                }
             }
         }
         if let Some(seq) = commit {
@@ -538,19 +554,45 @@ impl SearchIndex {
                 key.push_str(fq);
             }
         }
-        if let Some(labels) = &req.labels {
-            let terms = labels.iter().map(|l| {
-                let mut t =
-                    Term::from_field_json_path(self.fields.strings, "permission_labels", false);
-                t.append_type_and_str(l);
-                t
-            });
-            clauses.push((TOccur::Must, Box::new(TermSetQuery::new(terms))));
-            key.push_str("\u{0}labels");
-            for l in labels {
-                key.push('\u{0}');
-                key.push_str(l);
+        let strings = |path: &str, values: &mut dyn Iterator<Item = &String>| {
+            let terms: Vec<Term> = values
+                .map(|l| {
+                    let mut t = Term::from_field_json_path(self.fields.strings, path, false);
+                    t.append_type_and_str(l);
+                    t
+                })
+                .collect();
+            Box::new(TermSetQuery::new(terms)) as Box<dyn TQuery>
+        };
+        let tombstone = crate::doc::TOMBSTONE_LABEL.to_owned();
+        match &req.labels {
+            Some(labels) => {
+                clauses.push((
+                    TOccur::Must,
+                    strings("permission_labels", &mut labels.iter()),
+                ));
+                // A caller shown tombstones who can read a dataset's own document sees
+                // that, not its twin as well.
+                if labels.contains(&tombstone) {
+                    clauses.push((
+                        TOccur::MustNot,
+                        strings(
+                            crate::doc::TOMBSTONE_OF,
+                            &mut labels.iter().filter(|l| **l != tombstone),
+                        ),
+                    ));
+                }
+                key.push_str("\u{0}labels");
+                for l in labels {
+                    key.push('\u{0}');
+                    key.push_str(l);
+                }
             }
+            // Reading everything, a sysadmin sees every dataset's own document.
+            None => clauses.push((
+                TOccur::MustNot,
+                strings("permission_labels", &mut std::iter::once(&tombstone)),
+            )),
         }
         let inner: Box<dyn TQuery> = Box::new(BooleanQuery::new(clauses));
         if uses_now(&key) {

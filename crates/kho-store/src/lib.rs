@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, Grantee, Group, Member,
-    Resource, Tag, User,
+    Resource, ResourceFile, Tag, Tombstone, User,
 };
 
 pub use error::StoreError;
@@ -330,6 +330,37 @@ pub trait Tx: Send {
         offset: i64,
         limit: i64,
     ) -> StoreResult<Vec<Activity>>;
+
+    // ---- uploaded files and tombstones
+    /// Where the current file of a resource is stored.
+    async fn resource_file_get(&mut self, resource_id: &str) -> StoreResult<Option<ResourceFile>>;
+    /// Record the resource's current file, returning the row it replaces (whose bytes the
+    /// caller removes after the commit).
+    async fn resource_file_put(&mut self, f: &ResourceFile) -> StoreResult<Option<ResourceFile>>;
+    /// Forget the resource's file, returning the row removed.
+    async fn resource_file_delete(
+        &mut self,
+        resource_id: &str,
+    ) -> StoreResult<Option<ResourceFile>>;
+    /// The files of every resource (any state) of a dataset, by resource id.
+    async fn resource_files_of_package(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<ResourceFile>>;
+    /// Tombstones of these datasets, by id. The store writes a tombstone whenever a
+    /// dataset's labels lose `public` (deleted, made non-open, purged) and removes it when
+    /// they gain it again.
+    async fn tombstones_of(&mut self, ids: &[String]) -> StoreResult<Vec<Tombstone>>;
+    /// Tombstones of purged datasets (no dataset row left), by id.
+    async fn tombstones_orphaned(&mut self) -> StoreResult<Vec<Tombstone>>;
+    /// Tombstones left at or after `since` (all without it), newest first (oldest first
+    /// with `oldest_first`), at most `limit`.
+    async fn tombstones_since(
+        &mut self,
+        since: Option<&NaiveDateTime>,
+        oldest_first: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<Tombstone>>;
 
     // ---- change log
     /// Append a change (stamped with the current UTC time) and return its sequence number.

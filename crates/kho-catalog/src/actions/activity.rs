@@ -262,7 +262,73 @@ pub(crate) async fn recently_changed_packages_activity_list(
     let mut q = list_query(&p, ActivityScope::All, false)?;
     q.types = PACKAGE_TYPES.iter().map(|t| (*t).to_owned()).collect();
     let mut tx = c.store().read().await?;
-    run_list(c, tx.as_mut(), ctx, q).await
+    q.labels = caller_labels(c, tx.as_mut(), ctx).await?;
+    let Some(labels) = q.labels.clone() else {
+        // A sysadmin reads every dataset's own activities.
+        return run_list(c, tx.as_mut(), ctx, q).await;
+    };
+    // Datasets that stopped being open show anyone a "deleted package" activity with
+    // their tombstone, merged by time with the activities the caller may read.
+    let (offset, limit) = (q.offset, q.limit);
+    q.offset = 0;
+    q.limit = offset.saturating_add(limit);
+    let mut acts = tx.activity_query(&q).await?;
+    let mut tombstones = Vec::new();
+    for t in tx
+        .tombstones_since(q.after.as_ref(), q.oldest_first, q.limit)
+        .await?
+    {
+        let too_late = q.before.is_some_and(|b| t.left_at >= b);
+        let too_early = q.after.is_some_and(|a| t.left_at <= a);
+        if too_late || too_early {
+            continue;
+        }
+        // Whoever can read the dataset itself sees its own activities instead.
+        let readable = match tx.package_get(&t.package_id).await? {
+            Some(d) => kho_core::visibility::may_read(
+                Some(&labels),
+                &kho_core::visibility::dataset_labels(&d),
+            ),
+            None => false,
+        };
+        if !readable {
+            tombstones.push(tombstone_activity(&t));
+        }
+    }
+    acts.extend(tombstones);
+    // Newest first, or (with `after` alone) the oldest first, then listed newest first.
+    acts.sort_by(|a, b| (b.timestamp, &b.id).cmp(&(a.timestamp, &a.id)));
+    if q.oldest_first {
+        acts.reverse();
+    }
+    let mut acts: Vec<Activity> = acts
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect();
+    if q.oldest_first {
+        acts.reverse();
+    }
+    Ok(Value::Array(acts.iter().map(activity_dict).collect()))
+}
+
+/// The public activity of a dataset that stopped being open: its tombstone as the data
+/// of a "deleted package" activity by no one in particular.
+fn tombstone_activity(t: &kho_core::model::Tombstone) -> Activity {
+    let at = kho_core::time::isoformat(&t.left_at);
+    Activity {
+        id: uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("kho-tombstone/{}/{at}", t.package_id).as_bytes(),
+        )
+        .to_string(),
+        timestamp: t.left_at,
+        user_id: String::new(),
+        object_id: t.package_id.clone(),
+        activity_type: "deleted package".into(),
+        data: json!({"package": crate::search_sync::tombstone_dict(t)}).to_string(),
+        permission_labels: vec![kho_core::visibility::PUBLIC_LABEL.to_owned()],
+    }
 }
 
 /// The activity `id` names, if the caller may read it (`activity_show`'s authorization).

@@ -330,13 +330,20 @@ async fn search_page(c: &Catalog, ctx: &Ctx, p: Params) -> Result<SearchPage> {
     let fq = filters(&p, fq)?;
 
     // No store transaction for anonymous callers: the public portal's busiest path.
-    let labels = match super::labels_without_store(ctx) {
+    let mut labels = match super::labels_without_store(ctx) {
         Some(labels) => labels,
         None => {
             let mut tx = c.store().read().await?;
             caller_labels(c, tx.as_mut(), ctx).await?
         }
     };
+    // Harvesters learn of datasets that stopped being open through their tombstones,
+    // which anyone asking for deleted datasets is shown (README, "For harvesters").
+    if asbool(&p, "include_deleted", false)? {
+        if let Some(labels) = labels.as_mut() {
+            labels.push(kho_search::doc::TOMBSTONE_LABEL.to_owned());
+        }
+    }
     let req = SearchRequest {
         q,
         fq,

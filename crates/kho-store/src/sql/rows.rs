@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, DatasetExtra, Grantee, Group,
-    GroupExtra, Member, Resource, Tag, User,
+    GroupExtra, Member, Resource, ResourceFile, Tag, Tombstone, User,
 };
 use kho_core::time;
 use sqlx::any::AnyRow;
@@ -543,6 +543,27 @@ pub(super) fn grant(row: StoredRow<'_>) -> StoreResult<AccessGrant> {
         expires: timestamp_opt(row, "expires")?,
         created: timestamp(row, "created")?,
         created_by: text(row, "created_by")?,
+    })
+}
+
+pub(super) const TOMBSTONE_COLUMNS: &str = "package_id, name, left_at";
+pub(super) const RESOURCE_FILE_COLUMNS: &str = "resource_id, file_key, size, sha256, created";
+
+pub(super) fn tombstone(row: StoredRow<'_>) -> StoreResult<Tombstone> {
+    Ok(Tombstone {
+        package_id: text(row, "package_id")?,
+        name: text(row, "name")?,
+        left_at: timestamp(row, "left_at")?,
+    })
+}
+
+pub(super) fn resource_file(row: StoredRow<'_>) -> StoreResult<ResourceFile> {
+    Ok(ResourceFile {
+        resource_id: text(row, "resource_id")?,
+        file_key: text(row, "file_key")?,
+        size: int(row.row, "size")?,
+        sha256: text(row, "sha256")?,
+        created: timestamp(row, "created")?,
     })
 }
 

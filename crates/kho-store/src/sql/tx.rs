@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, DatasetExtra, Grantee, Group,
-    GroupExtra, Member, Resource, Tag, User,
+    GroupExtra, Member, Resource, ResourceFile, Tag, Tombstone, User,
 };
 use kho_core::time;
 use sqlx::any::{AnyArguments, AnyRow};
@@ -24,6 +24,7 @@ use crate::{
 };
 
 mod access;
+mod files;
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -1130,6 +1131,11 @@ impl Tx for SqlTx {
     }
 
     async fn package_purge(&mut self, id: &str) -> StoreResult<()> {
+        if self.was_public(id).await? {
+            if let Some(d) = self.package_get(id).await? {
+                self.tombstone_write(&d.id, &d.name).await?;
+            }
+        }
         let id = self.backend.text(id);
         for sql in [
             "DELETE FROM package_extras WHERE package_id = $1",
@@ -1448,6 +1454,47 @@ impl Tx for SqlTx {
             )
             .await?;
         rows::all(self.backend, &rows, rows::activity)
+    }
+
+    // ---- uploaded files and tombstones
+
+    async fn resource_file_get(&mut self, resource_id: &str) -> StoreResult<Option<ResourceFile>> {
+        self.do_resource_file_get(resource_id).await
+    }
+
+    async fn resource_file_put(&mut self, f: &ResourceFile) -> StoreResult<Option<ResourceFile>> {
+        self.do_resource_file_put(f).await
+    }
+
+    async fn resource_file_delete(
+        &mut self,
+        resource_id: &str,
+    ) -> StoreResult<Option<ResourceFile>> {
+        self.do_resource_file_delete(resource_id).await
+    }
+
+    async fn resource_files_of_package(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<ResourceFile>> {
+        self.do_resource_files_of_package(package_id).await
+    }
+
+    async fn tombstones_of(&mut self, ids: &[String]) -> StoreResult<Vec<Tombstone>> {
+        self.do_tombstones_of(ids).await
+    }
+
+    async fn tombstones_orphaned(&mut self) -> StoreResult<Vec<Tombstone>> {
+        self.do_tombstones_orphaned().await
+    }
+
+    async fn tombstones_since(
+        &mut self,
+        since: Option<&NaiveDateTime>,
+        oldest_first: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<Tombstone>> {
+        self.do_tombstones_since(since, oldest_first, limit).await
     }
 
     // ---- change log

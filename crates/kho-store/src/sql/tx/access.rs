@@ -11,11 +11,14 @@ use crate::StoreResult;
 
 impl SqlTx {
     /// Replace the dataset's labels with those `kho_core::visibility` gives it now.
+    /// A dataset that loses `public` here gets a tombstone; one that gains it loses its.
     pub(super) async fn write_package_labels(&mut self, d: &Dataset) -> StoreResult<()> {
+        let was_public = self.was_public(&d.id).await?;
         let id = self.backend.text(&d.id);
         self.exec(sqlx::query("DELETE FROM package_labels WHERE package_id = $1").bind(id.clone()))
             .await?;
         let labels: std::collections::BTreeSet<String> = dataset_labels(d).into_iter().collect();
+        let now_public = labels.contains(kho_core::visibility::PUBLIC_LABEL);
         for label in labels {
             self.exec(
                 sqlx::query("INSERT INTO package_labels (package_id, label) VALUES ($1, $2)")
@@ -24,7 +27,7 @@ impl SqlTx {
             )
             .await?;
         }
-        Ok(())
+        self.track_tombstone(d, was_public, now_public).await
     }
 
     pub(super) async fn do_collaborator_upsert(&mut self, c: &Collaborator) -> StoreResult<()> {
