@@ -7,6 +7,7 @@
 pub mod authz;
 pub mod dataset;
 pub mod error;
+pub mod files;
 pub mod fold;
 pub mod format;
 pub mod json;

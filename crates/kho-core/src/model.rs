@@ -152,6 +152,9 @@ pub struct ResourceFile {
     pub resource_id: String,
     /// The key in the file store (made by kho-files, never from a client's file name).
     pub file_key: String,
+    /// The file's name as uploaded (without any directory part or control characters),
+    /// for `Content-Disposition`.
+    pub file_name: String,
     pub size: i64,
     /// SHA-256 of the bytes, lowercase hex.
     pub sha256: String,

@@ -9,6 +9,9 @@
 //! key a resource points at inside its transaction and deletes the old file after the
 //! commit, so replacing a file is atomic and a failed write leaves the old file in place.
 
+mod mime;
+pub use mime::guess_mimetype;
+
 use std::pin::Pin;
 use std::time::SystemTime;
 

@@ -491,24 +491,6 @@ pub fn package_group_dict(g: &Group, site_url: &str) -> Map<String, Value> {
     m
 }
 
-/// CKAN's `munge_filename` for names already munged at upload: the characters kept are
-/// ASCII letters, digits, `_`, `.`, `-` and space (which becomes `-`).
-fn munge_filename(name: &str) -> String {
-    let kept: String = name
-        .trim()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ' ' | '-'))
-        .map(|c| if c == ' ' { '-' } else { c })
-        .collect();
-    let mut out = String::with_capacity(kept.len());
-    for c in kept.chars() {
-        if !(c == '-' && out.ends_with('-')) {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The output URL of a resource: uploads get their download URL, link URLs without a
 /// scheme get `http://`.
 pub fn resource_url(r: &Resource, dataset_type: &str, site_url: &str) -> String {
@@ -518,7 +500,9 @@ pub fn resource_url(r: &Resource, dataset_type: &str, site_url: &str) -> String 
 /// [`resource_url`], borrowed when it is the stored URL (most links).
 fn resource_url_cow<'a>(r: &'a Resource, dataset_type: &str, site_url: &str) -> Cow<'a, str> {
     if r.url_type.as_deref() == Some("upload") {
-        let file = munge_filename(r.url.rsplit('/').next().unwrap_or(""));
+        let file = crate::files::encode_path_segment(&crate::files::url_file_name(
+            r.url.rsplit('/').next().unwrap_or(""),
+        ));
         let t = if dataset_type.is_empty() {
             "dataset"
         } else {

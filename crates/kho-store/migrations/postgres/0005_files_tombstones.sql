@@ -8,6 +8,7 @@
 CREATE TABLE resource_files (
     resource_id TEXT COLLATE "C" PRIMARY KEY,
     file_key TEXT COLLATE "C" NOT NULL,
+    file_name TEXT COLLATE "C" NOT NULL,
     size BIGINT NOT NULL,
     sha256 TEXT COLLATE "C" NOT NULL,
     created TEXT COLLATE "C" NOT NULL

@@ -8,6 +8,7 @@
 CREATE TABLE resource_files (
     resource_id TEXT PRIMARY KEY,
     file_key TEXT NOT NULL,
+    file_name TEXT NOT NULL,
     size INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
     created TEXT NOT NULL

@@ -547,7 +547,7 @@ pub(super) fn grant(row: StoredRow<'_>) -> StoreResult<AccessGrant> {
 }
 
 pub(super) const TOMBSTONE_COLUMNS: &str = "package_id, name, left_at";
-pub(super) const RESOURCE_FILE_COLUMNS: &str = "resource_id, file_key, size, sha256, created";
+pub(super) const RESOURCE_FILE_COLUMNS: &str = "resource_id, file_key, file_name, size, sha256, created";
 
 pub(super) fn tombstone(row: StoredRow<'_>) -> StoreResult<Tombstone> {
     Ok(Tombstone {
@@ -561,6 +561,7 @@ pub(super) fn resource_file(row: StoredRow<'_>) -> StoreResult<ResourceFile> {
     Ok(ResourceFile {
         resource_id: text(row, "resource_id")?,
         file_key: text(row, "file_key")?,
+        file_name: text(row, "file_name")?,
         size: int(row.row, "size")?,
         sha256: text(row, "sha256")?,
         created: timestamp(row, "created")?,

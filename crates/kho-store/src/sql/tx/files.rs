@@ -122,12 +122,13 @@ impl SqlTx {
         let old = self.do_resource_file_delete(&f.resource_id).await?;
         let sql = format!(
             "INSERT INTO resource_files ({RESOURCE_FILE_COLUMNS}) VALUES ({})",
-            placeholders(1, 5)
+            placeholders(1, 6)
         );
         self.exec(
             sqlx::query(&sql)
                 .bind(self.backend.text(&f.resource_id))
                 .bind(self.backend.text(&f.file_key))
+                .bind(self.backend.text(&f.file_name))
                 .bind(f.size)
                 .bind(self.backend.text(&f.sha256))
                 .bind(ts(&f.created)),
