@@ -161,6 +161,70 @@ async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, Response> {
     Ok(out)
 }
 
+fn upload_too_large(limit: u64) -> Response {
+    let body = serde_json::json!({
+        "help": "",
+        "error": {"__type": "Bad Request", "message": format!("File too large: the limit is {limit} bytes")},
+        "success": false,
+    });
+    with_status(crate::json_response(&body), StatusCode::PAYLOAD_TOO_LARGE)
+}
+
+/// Stream one file part into the file store, under a key of kho's own making. On any
+/// failure nothing is left in the store.
+async fn store_upload(
+    st: &ApiState,
+    field: poem::web::Field,
+    raw_name: &str,
+    help: &str,
+) -> Result<kho_catalog::Upload, Response> {
+    let Some(files) = st.catalog.file_store().cloned() else {
+        let body = serde_json::json!({
+            "help": help,
+            "error": {"__type": "Validation Error", "upload": ["File uploads are not enabled on this site"]},
+            "success": false,
+        });
+        return Err(with_status(
+            crate::json_response(&body),
+            StatusCode::CONFLICT,
+        ));
+    };
+    let key = kho_files::FileKey::new_upload(&uuid::Uuid::new_v4().to_string())
+        .map_err(|e| file_error(e, st.config.max_upload_bytes, help))?;
+    let stream = tokio_util::io::ReaderStream::new(field.into_async_read());
+    let stored = files
+        .put(&key, Box::pin(stream), st.config.max_upload_bytes)
+        .await
+        .map_err(|e| file_error(e, st.config.max_upload_bytes, help))?;
+    Ok(kho_catalog::Upload {
+        stored,
+        file_name: kho_core::files::clean_file_name(raw_name),
+    })
+}
+
+/// A file store failure as an answer: 413 past the limit, 400 for a body cut short, 503
+/// when the storage itself fails (a disk error, an S3 server down).
+pub(crate) fn file_error(e: kho_files::FileError, limit: u64, help: &str) -> Response {
+    use kho_files::FileError;
+    match e {
+        FileError::TooLarge { .. } => upload_too_large(limit),
+        FileError::Incomplete(_) => bad_request("the upload was cut short"),
+        FileError::Backend(msg) => {
+            tracing::error!(error = %msg, "file storage failed");
+            let body = serde_json::json!({
+                "help": help,
+                "error": {"__type": "Service Unavailable", "message": "File storage is unavailable; try again later"},
+                "success": false,
+            });
+            with_status(crate::json_response(&body), StatusCode::SERVICE_UNAVAILABLE)
+        }
+        other => {
+            tracing::error!(error = %other, "file storage failed");
+            not_found_response(help, "Not found: the file")
+        }
+    }
+}
+
 fn too_large(limit: usize) -> Response {
     let body = serde_json::json!({
         "help": "",
@@ -189,13 +253,17 @@ fn decode_error(e: DecodeError, help: &str) -> Response {
     }
 }
 
+/// Actions whose multipart `upload` part is a file for the file store.
+const UPLOAD_ACTIONS: &[&str] = &["resource_create", "resource_update", "resource_patch"];
+
 /// Read the parameters of one call, in CKAN's order of precedence.
 async fn read_params(
     req: &Request,
     body: Body,
     st: &ApiState,
-    side_effect_free: bool,
+    def: &kho_catalog::ActionDef,
     help: &str,
+    upload: &mut Option<kho_catalog::Upload>,
 ) -> Result<Params, Response> {
     let max = st.config.max_params;
     let ct = req
@@ -204,12 +272,26 @@ async fn read_params(
         .to_ascii_lowercase();
     let query = req.uri().query().unwrap_or("");
     let is_post = req.method() == Method::POST;
+    let takes_file = is_post && is_multipart(&ct) && UPLOAD_ACTIONS.contains(&def.name);
+    // A file is streamed to the file store under its own limit; the other fields keep
+    // the body limit.
+    let body_limit = if takes_file {
+        u64::try_from(st.config.max_body_bytes)
+            .unwrap_or(u64::MAX)
+            .saturating_add(st.config.max_upload_bytes)
+    } else {
+        u64::try_from(st.config.max_body_bytes).unwrap_or(u64::MAX)
+    };
     if let Some(len) = req
         .header(header::CONTENT_LENGTH)
-        .and_then(|l| l.parse::<usize>().ok())
+        .and_then(|l| l.parse::<u64>().ok())
     {
-        if len > st.config.max_body_bytes {
-            return Err(too_large(st.config.max_body_bytes));
+        if len > body_limit {
+            return Err(if takes_file {
+                upload_too_large(st.config.max_upload_bytes)
+            } else {
+                too_large(st.config.max_body_bytes)
+            });
         }
     }
     if is_post && is_multipart(&ct) {
@@ -229,9 +311,17 @@ async fn read_params(
                 return Err(decode_error(DecodeError::TooMany(max), help));
             }
             let name = field.name().unwrap_or("").to_string();
-            // File parts keep their file name as the value: the upload path (resource
-            // files) reads the bytes; actions without files see what CKAN would.
+            // File parts keep their file name as the value: actions without files see
+            // what CKAN would, and the upload actions find their file in the context.
             let file_name = field.file_name().map(str::to_string);
+            if let (Some(raw_name), true, "upload") = (&file_name, takes_file, name.as_str()) {
+                if upload.is_some() {
+                    return Err(bad_request("more than one file in `upload`"));
+                }
+                *upload = Some(store_upload(st, field, raw_name, help).await?);
+                pairs.push((name, raw_name.clone()));
+                continue;
+            }
             let bytes = field
                 .bytes()
                 .await
@@ -264,7 +354,7 @@ async fn read_params(
             return decode::form_to_params(pairs, max).map_err(|e| decode_error(e, help));
         }
     }
-    if !query.is_empty() && side_effect_free {
+    if !query.is_empty() && def.side_effect_free {
         let pairs =
             decode::parse_urlencoded(query.as_bytes(), max).map_err(|e| decode_error(e, help))?;
         if !pairs.is_empty() {
@@ -350,10 +440,59 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
     if is_get && !def.side_effect_free {
         return bad_request("JSON Error: Invalid request. Please use POST method for your request");
     }
-    let mut params = match read_params(req, body, &st, def.side_effect_free, &help).await {
-        Ok(p) => p,
-        Err(resp) => return resp,
+    let mut upload = None;
+    let read = read_params(req, body, &st, def, &help, &mut upload).await;
+    // A stored upload belongs to the catalogue only once an action has saved it.
+    let upload_key = upload.as_ref().map(|u| u.stored.key.as_str().to_owned());
+    let response = match read {
+        Ok(params) => run(req, &st, def, &help, &locale, params, upload).await,
+        Err(resp) => resp,
     };
+    if let Some(key) = upload_key {
+        if !response.status().is_success() {
+            st.catalog.remove_file(&key);
+        }
+    }
+    response
+}
+
+/// The caller of a request: the first token of `Authorization` / `X-CKAN-API-Key` that
+/// names one, else anonymous. A refused token (expired, revoked) is an error answer.
+pub(crate) async fn actor_of(
+    req: &Request,
+    st: &ApiState,
+    help: &str,
+    locale: &str,
+) -> Result<Actor, Response> {
+    for raw in header_token(req) {
+        match st.catalog.authenticate(&raw).await {
+            Ok(TokenOutcome::Actor(a)) => return Ok(a),
+            Ok(TokenOutcome::Unknown) => {}
+            Ok(TokenOutcome::Refused(msg)) => {
+                return Err(envelope_error(
+                    help,
+                    locale,
+                    &Error::NotAuthorized(Some(msg)),
+                ))
+            }
+            Err(e) => return Err(envelope_error(help, locale, &e)),
+        }
+    }
+    Ok(Actor::Anonymous)
+}
+
+/// One call once its parameters are read.
+async fn run(
+    req: &Request,
+    st: &ApiState,
+    def: &kho_catalog::ActionDef,
+    help: &str,
+    locale: &str,
+    mut params: Params,
+    upload: Option<kho_catalog::Upload>,
+) -> Response {
+    let (catalog, name, help, locale) = (&st.catalog, def.name, help.to_owned(), locale.to_owned());
+    let is_get = req.method() != Method::POST;
     params.remove("lang");
     let callback = match params.remove("callback") {
         Some(Value::String(s)) => Some(s),
@@ -369,23 +508,15 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
     let actor = if callback.is_some() {
         Actor::Anonymous
     } else {
-        let mut actor = Actor::Anonymous;
-        for raw in header_token(req) {
-            match catalog.authenticate(&raw).await {
-                Ok(TokenOutcome::Actor(a)) => {
-                    actor = a;
-                    break;
-                }
-                Ok(TokenOutcome::Unknown) => {}
-                Ok(TokenOutcome::Refused(msg)) => {
-                    return envelope_error(&help, &locale, &Error::NotAuthorized(Some(msg)));
-                }
-                Err(e) => return envelope_error(&help, &locale, &e),
-            }
+        match actor_of(req, st, &help, &locale).await {
+            Ok(a) => a,
+            Err(resp) => return resp,
         }
-        actor
     };
-    let ctx = Ctx::new(actor, locale.clone());
+    let mut ctx = Ctx::new(actor, locale.clone());
+    if let Some(u) = upload {
+        ctx = ctx.with_upload(u);
+    }
     let result = match catalog.call_output(name, &ctx, params).await {
         Ok(result) => result,
         Err(Error::BadRequest(msg)) => return bad_request(&i18n::render(&locale, &msg)),

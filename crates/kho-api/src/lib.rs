@@ -7,6 +7,7 @@
 
 mod action;
 mod decode;
+mod download;
 pub mod i18n;
 /// CKAN's JSON output (kept here for embedders that write envelopes themselves).
 pub use kho_core::json;
@@ -33,6 +34,9 @@ pub struct ApiConfig {
     pub max_body_bytes: usize,
     /// Most parameters one request may carry.
     pub max_params: usize,
+    /// Largest uploaded file (`upload` of `resource_create`, `resource_update`,
+    /// `resource_patch`), in bytes (413 beyond). Default 100 MB.
+    pub max_upload_bytes: u64,
 }
 
 impl Default for ApiConfig {
@@ -41,6 +45,7 @@ impl Default for ApiConfig {
             cors_origins: Vec::new(),
             max_body_bytes: 10 * 1024 * 1024,
             max_params: 1000,
+            max_upload_bytes: 100 * 1000 * 1000,
         }
     }
 }
@@ -80,6 +85,14 @@ pub fn routes(catalog: Catalog, config: ApiConfig) -> impl poem::Endpoint<Output
             get(openapi::serve_spec).data(Arc::new(spec)),
         )
         .at("/api/docs", get(openapi::serve_ui))
+        .at(
+            "/:type/:id/resource/:rid/download",
+            download::download_endpoint(),
+        )
+        .at(
+            "/:type/:id/resource/:rid/download/:filename",
+            download::download_endpoint(),
+        )
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/*path", action::not_found());

@@ -10,6 +10,7 @@ pub use actions::search::SearchPage;
 pub mod auth;
 pub mod config;
 mod dictize;
+pub mod download;
 mod registry;
 mod search_follow;
 mod search_rebuild;
@@ -37,11 +38,14 @@ pub fn action_registry() -> Registry {
 /// Translates a message key for a locale (installed by the HTTP layer; identity by default).
 pub type Translator = Arc<dyn Fn(&str, &str) -> String + Send + Sync>;
 
-/// The call context: the caller and the language of any text the result carries.
+/// The call context: the caller, the language of any text the result carries, and a
+/// file the transport has streamed into the file store for this call (the `upload` of
+/// `resource_create`, `resource_update` and `resource_patch`).
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub actor: Actor,
     pub locale: String,
+    pub upload: Option<Arc<Upload>>,
 }
 
 impl Ctx {
@@ -49,8 +53,24 @@ impl Ctx {
         Ctx {
             actor,
             locale: locale.into(),
+            upload: None,
         }
     }
+
+    pub fn with_upload(mut self, upload: Upload) -> Self {
+        self.upload = Some(Arc::new(upload));
+        self
+    }
+}
+
+/// A file stored in the file store for one call, not yet part of the catalogue. The
+/// action that takes it records it in its transaction; if the call fails, the caller
+/// removes it ([`Catalog::remove_file`]).
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub stored: kho_files::Stored,
+    /// The client's file name, cleaned ([`kho_core::files::clean_file_name`]).
+    pub file_name: String,
 }
 
 /// An action's result, to be serialized: a `Value`, or a `package_show` dict whose
@@ -125,6 +145,8 @@ struct Inner {
     sync_lock: tokio::sync::Mutex<()>,
     /// Turns to compute a search (`search_concurrency`).
     search_permits: Arc<tokio::sync::Semaphore>,
+    /// Where uploaded files are; without one, uploads are refused.
+    files: std::sync::OnceLock<Arc<dyn kho_files::FileStore>>,
 }
 
 impl Catalog {
@@ -167,6 +189,7 @@ impl Catalog {
                 index_deferred: std::sync::atomic::AtomicBool::new(false),
                 sync_lock: tokio::sync::Mutex::new(()),
                 search_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+                files: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -177,6 +200,37 @@ impl Catalog {
 
     pub fn config(&self) -> &CatalogConfig {
         &self.inner.config
+    }
+
+    /// Keep uploaded files in `files` (once; false if a file store was already set).
+    pub fn set_file_store(&self, files: Arc<dyn kho_files::FileStore>) -> bool {
+        self.inner.files.set(files).is_ok()
+    }
+
+    /// Where uploaded files are kept, if anywhere.
+    pub fn file_store(&self) -> Option<&Arc<dyn kho_files::FileStore>> {
+        self.inner.files.get()
+    }
+
+    /// Remove a stored file no longer (or never) part of the catalogue, after the
+    /// transaction that let go of it: in the background, logged if it fails (the file is
+    /// then an orphan that nothing points to).
+    pub fn remove_file(&self, key: &str) {
+        let Some(files) = self.file_store().cloned() else {
+            return;
+        };
+        let key = match kho_files::FileKey::parse(key) {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::warn!(error = %e, "not removing a file with an invalid key");
+                return;
+            }
+        };
+        tokio::spawn(async move {
+            if let Err(e) = files.delete(&key).await {
+                tracing::warn!(key = %key, error = %e, "could not remove a replaced file");
+            }
+        });
     }
 
     /// The license register (`license_list`, `isopen`, `license_title` of datasets).

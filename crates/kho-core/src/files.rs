@@ -60,6 +60,36 @@ pub fn url_file_name(name: &str) -> String {
     out
 }
 
+/// A path segment percent-decoded, when it decodes to UTF-8 (as it is otherwise): the
+/// stored `url` of an upload may be its own download URL, sent back by a client.
+pub fn decode_path_segment(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied(),
+            bytes.get(i + 2).copied(),
+        ) {
+            (b'%', Some(h), Some(l)) if hex(h).is_some() && hex(l).is_some() => {
+                let v = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                out.push(u8::try_from(v).unwrap_or(b'?'));
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}
+
 /// A path segment with everything but unreserved ASCII percent-encoded (RFC 3986).
 pub fn encode_path_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -105,6 +135,9 @@ mod tests {
         );
         assert_eq!(url_file_name("truong-hoc.csv"), "truong-hoc.csv");
         assert_eq!(encode_path_segment("sách.csv"), "s%C3%A1ch.csv");
+        assert_eq!(decode_path_segment("s%C3%A1ch.csv"), "sách.csv");
+        assert_eq!(decode_path_segment("100%"), "100%");
+        assert_eq!(decode_path_segment("%FF"), "%FF");
     }
 
     proptest! {
@@ -119,6 +152,7 @@ mod tests {
             let url = url_file_name(&name);
             prop_assert!(!url.contains(['/', '\\', '?', '#', '%', ' ']));
             prop_assert!(encode_path_segment(&url).is_ascii());
+            prop_assert_eq!(decode_path_segment(&encode_path_segment(&url)), url);
         }
     }
 }

@@ -15,6 +15,19 @@ pub fn fold(s: &str) -> String {
         .collect()
 }
 
+/// `s` without its diacritics (đ → d, Đ → D), case kept: an ASCII stand-in for
+/// Vietnamese text where only ASCII may go (a header's fallback file name).
+pub fn strip_marks(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            other => other,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::fold;

@@ -887,10 +887,14 @@ pub(crate) async fn update_with(
             tx.member_upsert(&new_package_member(&g.id, &d.id)).await?;
         }
     }
+    let dropped = super::resources::drop_files(tx.as_mut(), &existing, &d).await?;
     let dict = saved_dict(c, tx.as_mut(), &d.id).await?;
     record_package_activity(tx.as_mut(), ctx, &dict, "changed package", &d).await?;
     tx.change_append("package", &d.id, "update").await?;
     tx.commit().await?;
+    for key in dropped {
+        c.remove_file(&key);
+    }
     Ok(dict)
 }
 
@@ -965,8 +969,17 @@ pub(crate) async fn dataset_purge(c: &Catalog, ctx: &Ctx, p: Params) -> Result<V
         .package_get(&id)
         .await?
         .ok_or_else(|| Error::not_found("Dataset was not found"))?;
+    // Its files go with it, after the commit.
+    let mut files = Vec::new();
+    for f in tx.resource_files_of_package(&d.id).await? {
+        tx.resource_file_delete(&f.resource_id).await?;
+        files.push(f.file_key);
+    }
     tx.package_purge(&d.id).await?;
     tx.change_append("package", &d.id, "purge").await?;
     tx.commit().await?;
+    for key in files {
+        c.remove_file(&key);
+    }
     Ok(Value::Null)
 }

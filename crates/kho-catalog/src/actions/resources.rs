@@ -10,7 +10,9 @@ use kho_core::authz::Permission;
 use kho_core::dataset::PackageDictOptions;
 use kho_core::dataset::{resource_dict, validate_resource};
 use kho_core::error::{ErrorDict, FieldErrors};
-use kho_core::model::{Dataset, Resource};
+use std::sync::Arc;
+
+use kho_core::model::{Dataset, Resource, ResourceFile};
 use kho_core::params::{req_str, Params};
 use kho_core::{Error, Msg, Result};
 use kho_store::{StoreError, Tx};
@@ -22,7 +24,7 @@ use super::datasets::{
 };
 use super::{action, pd, record_package_activity};
 use crate::registry::{ParamDoc, Registry};
-use crate::{Catalog, Ctx};
+use crate::{Catalog, Ctx, Upload};
 
 /// The parameter table of a resource write: the given leading entries, then the fields
 /// every resource takes.
@@ -43,7 +45,8 @@ macro_rules! resource_params {
             pd("created", "string", false, "ISO timestamp"),
             pd("last_modified", "string", false, "ISO timestamp"),
             pd("cache_last_updated", "string", false, "ISO timestamp"),
-            pd("upload", "string", false, "file uploads are not supported yet (409)"),
+            pd("upload", "string", false, "a file (multipart/form-data): stored, and url, url_type, size, hash (SHA-256), mimetype and last_modified set from it"),
+            pd("clear_upload", "boolean", false, "the resource no longer has an uploaded file (url_type becomes \"\")"),
         ]
     };
 }
@@ -60,7 +63,7 @@ pub fn register(r: &mut Registry) {
         "Return the metadata of a resource, as in its dataset's package_show.\n\n:param id: the id of the resource\n:rtype: dictionary",
         ID_PARAM, "resource");
     action!(r, "resource_create", false, resource_create,
-        "Append a new link resource to a dataset (file uploads are not supported yet).\n\n:param package_id: id or name of the dataset\n:param url, name, description, format, hash, resource_type, mimetype, mimetype_inner, cache_url, size, created, last_modified, cache_last_updated: optional\n:returns: the new resource",
+        "Append a new resource to a dataset: a link, or a file uploaded as multipart/form-data in `upload`.\n\n:param package_id: id or name of the dataset\n:param upload: a file (optional)\n:param url, name, description, format, hash, resource_type, mimetype, mimetype_inner, cache_url, size, created, last_modified, cache_last_updated: optional\n:returns: the new resource",
         CREATE_PARAMS, "resource");
     action!(r, "resource_update", false, resource_update,
         "Update a resource: a full replace of its fields (omitted ones are cleared); it keeps its position.\n\n:param id: the id of the resource\n:returns: the updated resource",
@@ -111,15 +114,77 @@ fn denied(ctx: &Ctx, template: &str, id: &str) -> Error {
     )
 }
 
-/// File uploads are a later feature: say so instead of storing a link to nothing.
-/// `upload` and `clear_upload` never become resource extras (CKAN's uploader pops them).
-fn take_upload(p: &mut Params) -> Result<()> {
-    p.remove("clear_upload");
-    match p.remove("upload") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::String(s)) if s.is_empty() => Ok(()),
-        Some(_) => Err(Error::field("upload", "File uploads are not supported yet")),
+/// The file this call uploads, if any: CKAN's uploader pops `upload` and `clear_upload`
+/// (they never become resource extras), takes `upload` when it is a file, and with
+/// `clear_upload` alone makes the resource a link again. A string `upload` (a JSON
+/// client's) is no file and is ignored, as in CKAN.
+fn take_upload(ctx: &Ctx, p: &mut Params) -> Result<Option<Arc<Upload>>> {
+    let clear = p.remove("clear_upload");
+    let given = p.remove("upload");
+    let upload = match (&ctx.upload, given) {
+        (Some(u), Some(Value::String(_))) => Some(u.clone()),
+        _ => None,
+    };
+    let clearing = clear.is_some_and(|v| {
+        !matches!(v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!("false")
+    });
+    if upload.is_none() && clearing {
+        p.insert("url_type".into(), Value::String(String::new()));
     }
+    Ok(upload)
+}
+
+/// The resource fields an uploaded file sets (`lib/uploader.py:ResourceUpload` and
+/// `resource_create`): `url` (the file name), `url_type`, `last_modified`, `size` and
+/// `hash` (the file's own; kho fills `hash` with its SHA-256 where CKAN leaves ""), and
+/// `mimetype` unless the caller gave one.
+fn apply_upload(p: &mut Params, u: &Upload) {
+    let mut url = kho_core::files::url_file_name(&u.file_name);
+    if url.is_empty() {
+        url = kho_core::files::FALLBACK_FILE_NAME.to_owned();
+    }
+    p.insert("url".into(), Value::String(url));
+    p.insert("url_type".into(), json!("upload"));
+    p.insert(
+        "last_modified".into(),
+        Value::String(kho_core::time::isoformat(&kho_core::time::now_utc())),
+    );
+    p.insert("size".into(), json!(u.stored.size));
+    p.insert("hash".into(), Value::String(u.stored.sha256.clone()));
+    if text_of(p.get("mimetype")).is_none() {
+        let guessed = kho_files::guess_mimetype(&u.file_name, &u.stored.head);
+        p.insert(
+            "mimetype".into(),
+            guessed.map_or(Value::Null, Value::String),
+        );
+    }
+}
+
+/// Record `u` as the file of resource `resource_id` in this transaction; the key of the
+/// file it replaces is returned, to remove after the commit.
+async fn record_file(tx: &mut dyn Tx, resource_id: &str, u: &Upload) -> Result<Option<String>> {
+    let old = tx
+        .resource_file_put(&ResourceFile {
+            resource_id: resource_id.to_owned(),
+            file_key: u.stored.key.as_str().to_owned(),
+            file_name: u.file_name.clone(),
+            size: i64::try_from(u.stored.size).map_err(Error::internal)?,
+            sha256: u.stored.sha256.clone(),
+            created: kho_core::time::now_utc(),
+        })
+        .await?;
+    Ok(old.map(|f| f.file_key))
+}
+
+/// The catalogue needs a file store to take uploads.
+fn require_files(c: &Catalog) -> Result<()> {
+    if c.file_store().is_none() {
+        return Err(Error::field(
+            "upload",
+            "File uploads are not enabled on this site",
+        ));
+    }
+    Ok(())
 }
 
 /// The parent's `package_show` dict as `package_update` input (CKAN pops
@@ -191,7 +256,11 @@ pub(crate) async fn resource_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<V
 
 pub(crate) async fn resource_create(c: &Catalog, ctx: &Ctx, mut p: Params) -> Result<Value> {
     let package_id = req_str(&p, "package_id")?;
-    take_upload(&mut p)?;
+    let upload = take_upload(ctx, &mut p)?;
+    if let Some(u) = &upload {
+        require_files(c)?;
+        apply_upload(&mut p, u);
+    }
     if text_of(p.get("url")).is_none() {
         p.insert("url".into(), Value::String(String::new()));
     }
@@ -219,7 +288,24 @@ pub(crate) async fn resource_create(c: &Catalog, ctx: &Ctx, mut p: Params) -> Re
             }
         }
     }
-    append_resource(c, ctx, tx, d, p).await
+    let mut replaced = None;
+    if let Some(u) = &upload {
+        // The file row needs the resource's id now.
+        let rid = match text_of(p.get("id")) {
+            Some(rid) => rid,
+            None => {
+                let rid = uuid::Uuid::new_v4().to_string();
+                p.insert("id".into(), Value::String(rid.clone()));
+                rid
+            }
+        };
+        replaced = record_file(tx.as_mut(), &rid, u).await?;
+    }
+    let out = append_resource(c, ctx, tx, d, p).await?;
+    if let Some(key) = replaced {
+        c.remove_file(&key);
+    }
+    Ok(out)
 }
 
 /// `resource_create`'s save: what `package_update` with the resource appended would do
@@ -271,9 +357,9 @@ async fn update_resource(
     c: &Catalog,
     ctx: &Ctx,
     mut tx: Box<dyn Tx>,
-    r: Resource,
-    d: Dataset,
+    (r, d): (Resource, Dataset),
     mut p: Params,
+    upload: Option<Arc<Upload>>,
 ) -> Result<Value> {
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
         return Err(denied(
@@ -295,25 +381,34 @@ async fn update_resource(
     if text_of(p.get("url")).is_none() {
         p.insert("url".into(), Value::String(String::new()));
     }
+    let mut replaced = None;
+    if let Some(u) = &upload {
+        require_files(c)?;
+        apply_upload(&mut p, u);
+        replaced = record_file(tx.as_mut(), &r.id, u).await?;
+    }
     resources[index] = Value::Object(p);
     input.insert("resources".into(), Value::Array(resources));
     let dict = update_with(c, ctx, tx, d, input)
         .await
         .map_err(|e| resource_errors(e, Some(index)))?;
+    if let Some(key) = replaced {
+        c.remove_file(&key);
+    }
     nth_resource(&dict, index)
 }
 
 pub(crate) async fn resource_update(c: &Catalog, ctx: &Ctx, mut p: Params) -> Result<Value> {
     req_str(&p, "id")?;
-    take_upload(&mut p)?;
+    let upload = take_upload(ctx, &mut p)?;
     let mut tx = c.store().begin().await?;
-    let (r, d) = load(tx.as_mut(), &p, resource_not_found).await?;
-    update_resource(c, ctx, tx, r, d, p).await
+    let loaded = load(tx.as_mut(), &p, resource_not_found).await?;
+    update_resource(c, ctx, tx, loaded, p, upload).await
 }
 
 pub(crate) async fn resource_patch(c: &Catalog, ctx: &Ctx, mut p: Params) -> Result<Value> {
     req_str(&p, "id")?;
-    take_upload(&mut p)?;
+    let upload = take_upload(ctx, &mut p)?;
     let mut tx = c.store().begin().await?;
     let (r, d) = load(tx.as_mut(), &p, resource_not_found).await?;
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
@@ -337,7 +432,7 @@ pub(crate) async fn resource_patch(c: &Catalog, ctx: &Ctx, mut p: Params) -> Res
     for (k, v) in p {
         patched.insert(k, v);
     }
-    update_resource(c, ctx, tx, r, d, patched).await
+    update_resource(c, ctx, tx, (r, d), patched, upload).await
 }
 
 pub(crate) async fn resource_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
@@ -422,4 +517,31 @@ pub(crate) async fn resource_view_list(c: &Catalog, ctx: &Ctx, p: Params) -> Res
         ));
     }
     Ok(json!([]))
+}
+
+/// The files of `before`'s uploaded resources that `after` no longer has as uploads
+/// (removed, deleted, or made links): their rows go in this transaction, and the keys
+/// are returned, to remove after the commit.
+pub(crate) async fn drop_files(
+    tx: &mut dyn Tx,
+    before: &Dataset,
+    after: &Dataset,
+) -> Result<Vec<String>> {
+    let mut keys = Vec::new();
+    for r in &before.resources {
+        if r.url_type.as_deref() != Some("upload") {
+            continue;
+        }
+        let kept = after.resources.iter().any(|x| {
+            x.id == r.id
+                && x.state == kho_core::model::STATE_ACTIVE
+                && x.url_type.as_deref() == Some("upload")
+        });
+        if !kept {
+            if let Some(f) = tx.resource_file_delete(&r.id).await? {
+                keys.push(f.file_key);
+            }
+        }
+    }
+    Ok(keys)
 }

@@ -500,9 +500,8 @@ pub fn resource_url(r: &Resource, dataset_type: &str, site_url: &str) -> String 
 /// [`resource_url`], borrowed when it is the stored URL (most links).
 fn resource_url_cow<'a>(r: &'a Resource, dataset_type: &str, site_url: &str) -> Cow<'a, str> {
     if r.url_type.as_deref() == Some("upload") {
-        let file = crate::files::encode_path_segment(&crate::files::url_file_name(
-            r.url.rsplit('/').next().unwrap_or(""),
-        ));
+        let last = crate::files::decode_path_segment(r.url.rsplit('/').next().unwrap_or(""));
+        let file = crate::files::encode_path_segment(&crate::files::url_file_name(&last));
         let t = if dataset_type.is_empty() {
             "dataset"
         } else {

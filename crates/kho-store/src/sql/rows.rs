@@ -547,7 +547,8 @@ pub(super) fn grant(row: StoredRow<'_>) -> StoreResult<AccessGrant> {
 }
 
 pub(super) const TOMBSTONE_COLUMNS: &str = "package_id, name, left_at";
-pub(super) const RESOURCE_FILE_COLUMNS: &str = "resource_id, file_key, file_name, size, sha256, created";
+pub(super) const RESOURCE_FILE_COLUMNS: &str =
+    "resource_id, file_key, file_name, size, sha256, created";
 
 pub(super) fn tombstone(row: StoredRow<'_>) -> StoreResult<Tombstone> {
     Ok(Tombstone {
