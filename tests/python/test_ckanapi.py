@@ -98,3 +98,37 @@ def test_invalid_organization_name_raises_validation_error(ckan):
     with pytest.raises(ckanapi.ValidationError) as excinfo:
         ckan.action.organization_create(name="Upper-Case-" + SUFFIX, title="Bad name")
     assert "name" in excinfo.value.error_dict, excinfo.value.error_dict
+
+
+def test_upload_and_download_same_bytes(ckan, org):
+    """ckanapi uploads with `files=` (multipart); the download is the same bytes."""
+    import hashlib
+    import io
+    import urllib.request
+
+    pkg = ckan.action.package_create(name=f"py-upload-{SUFFIX}", owner_org=ORG_NAME)
+    data = ("ma_truong,ten_truong\n" + "".join(f"{i},Trường số {i}\n" for i in range(5000))).encode()
+    upload = io.BytesIO(data)
+    upload.name = "Danh sách trường.csv"
+    res = ckan.call_action(
+        "resource_create",
+        {"package_id": pkg["id"], "name": "Tệp tải lên", "format": "CSV"},
+        files={"upload": upload},
+    )
+    assert res["url_type"] == "upload"
+    assert res["size"] == len(data)
+    assert res["hash"] == hashlib.sha256(data).hexdigest()
+    assert res["mimetype"] == "text/csv"
+    assert "/resource/" + res["id"] + "/download/" in res["url"]
+    with urllib.request.urlopen(res["url"]) as response:
+        assert response.read() == data
+        assert "filename*=UTF-8''Danh%20s%C3%A1ch" in response.headers["Content-Disposition"]
+
+    # A new version through resource_patch, as `ckanapi load --upload-resources` does.
+    newer = data + b"5000,Tr\xc6\xb0\xe1\xbb\x9dng m\xe1\xbb\x9bi\n"
+    upload = io.BytesIO(newer)
+    upload.name = "Danh sách trường.csv"
+    patched = ckan.call_action("resource_patch", {"id": res["id"]}, files={"upload": upload})
+    assert patched["size"] == len(newer)
+    with urllib.request.urlopen(patched["url"]) as response:
+        assert response.read() == newer

@@ -240,18 +240,19 @@ async fn errors(backend: Backend) {
         )
         .await;
     assert_eq!(r.error(409)["id"], json!(["Resource id already exists."]));
-    // Uploads are refused, not ignored.
+    // A string `upload` is no file: CKAN's uploader ignores it (files come as multipart,
+    // tests/uploads.rs), and it never becomes an extra.
     let r = app
-        .action(
+        .ok(
             "resource_create",
-            json!({"package_id": "cong-khai", "upload": "truong-hoc.csv"}),
+            json!({"package_id": "cong-khai", "upload": "truong-hoc.csv", "url": "http://x.vn/a.csv"}),
             Some(&editor),
         )
         .await;
-    assert_eq!(
-        r.error(409)["upload"],
-        json!(["File uploads are not supported yet"])
-    );
+    assert_eq!(r["url_type"], Value::Null);
+    assert!(r.get("upload").is_none());
+    app.ok("resource_delete", json!({"id": r["id"]}), Some(&editor))
+        .await;
     let rid = before["resources"][0]["id"].as_str().unwrap();
     let r = app
         .action(

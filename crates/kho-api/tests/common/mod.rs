@@ -117,6 +117,8 @@ pub struct TestApp {
     /// The SQLite file's directory (removed on drop); `None` on Postgres, whose schema
     /// goes away with the throwaway server.
     _dir: Option<tempfile::TempDir>,
+    /// The local file store's directory (removed on drop).
+    files: tempfile::TempDir,
 }
 
 /// What came back: status, headers and the body (text and, when it parses, JSON).
@@ -221,6 +223,10 @@ impl TestApp {
     }
 
     pub async fn with_configs(backend: Backend, cfg: CatalogConfig, api: ApiConfig) -> TestApp {
+        Self::build(backend, cfg, api, true).await
+    }
+
+    async fn build(backend: Backend, cfg: CatalogConfig, api: ApiConfig, with_files: bool) -> TestApp {
         let (url, dir) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -232,6 +238,12 @@ impl TestApp {
         assert_eq!(store.backend(), backend, "{url}");
         store.migrate().await.expect("migrate");
         let catalog = Catalog::with_translator(store, cfg, Arc::new(kho_api::i18n::translate));
+        let files = tempfile::tempdir().expect("files dir");
+        if with_files {
+            let local = kho_files::LocalFileStore::new(files.path().to_path_buf())
+                .expect("local file store");
+            catalog.set_file_store(Arc::new(local));
+        }
         let ep: Ep = Arc::new(kho_api::routes(catalog.clone(), api).boxed());
         let cli = TestClient::new(ep.clone());
         TestApp {
@@ -240,7 +252,27 @@ impl TestApp {
             ep,
             cli,
             _dir: dir,
+            files,
         }
+    }
+
+    /// A catalogue without a file store (uploads refused).
+    pub async fn without_files(backend: Backend) -> TestApp {
+        Self::build(
+            backend,
+            CatalogConfig {
+                site_url: SITE_URL.into(),
+                ..Default::default()
+            },
+            ApiConfig::default(),
+            false,
+        )
+        .await
+    }
+
+    /// Where the local file store keeps its files.
+    pub fn files_dir(&self) -> &std::path::Path {
+        self.files.path()
     }
 
     /// Call an action directly on the catalogue as `actor`.
