@@ -9,6 +9,11 @@
 //! key a resource points at inside its transaction and deletes the old file after the
 //! commit, so replacing a file is atomic and a failed write leaves the old file in place.
 
+mod local;
+mod tally;
+
+pub use local::LocalFileStore;
+
 use std::pin::Pin;
 use std::time::SystemTime;
 
