@@ -9,7 +9,11 @@
 //! key a resource points at inside its transaction and deletes the old file after the
 //! commit, so replacing a file is atomic and a failed write leaves the old file in place.
 
+mod local;
 mod mime;
+mod tally;
+
+pub use local::LocalFileStore;
 pub use mime::guess_mimetype;
 
 use std::pin::Pin;
