@@ -226,7 +226,12 @@ impl TestApp {
         Self::build(backend, cfg, api, true).await
     }
 
-    async fn build(backend: Backend, cfg: CatalogConfig, api: ApiConfig, with_files: bool) -> TestApp {
+    async fn build(
+        backend: Backend,
+        cfg: CatalogConfig,
+        api: ApiConfig,
+        with_files: bool,
+    ) -> TestApp {
         let (url, dir) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
