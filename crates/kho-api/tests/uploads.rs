@@ -240,6 +240,8 @@ async fn vietnamese_names_and_replacing_files(backend: Backend) {
         )
         .await;
     let res = r.result().clone();
+    // The format is guessed from the file name, as CKAN guesses it from the URL.
+    assert_eq!(res["format"], "CSV");
     let rid = res["id"].as_str().expect("id").to_owned();
     let url = res["url"].as_str().expect("url").to_owned();
     assert!(

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -59,6 +60,13 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Most parameters in one request. Default 1000.
     pub max_params: usize,
+    /// Largest uploaded file, in bytes (413 beyond). Default 100 MB.
+    pub max_upload_bytes: u64,
+    /// Where uploaded files are kept: `local` (a directory) or `s3`. Default `local`.
+    pub files_backend: String,
+    /// The directory of uploaded files with `files_backend = "local"`. Default: `files`
+    /// in `data_dir`.
+    pub files_dir: Option<PathBuf>,
     /// Anyone may register through `user_create`. Default false (sysadmins only).
     pub create_user_via_api: bool,
     /// Any logged-in user may create organizations. Default true (CKAN's default).
@@ -118,6 +126,9 @@ impl Default for Config {
             cors_origins: Vec::new(),
             max_body_bytes: 10 * 1024 * 1024,
             max_params: 1000,
+            max_upload_bytes: 100 * 1000 * 1000,
+            files_backend: "local".into(),
+            files_dir: None,
             create_user_via_api: false,
             user_create_organizations: true,
             user_create_groups: true,
@@ -308,6 +319,26 @@ impl Config {
             cors_origins: self.cors_origins.clone(),
             max_body_bytes: self.max_body_bytes,
             max_params: self.max_params,
+            max_upload_bytes: self.max_upload_bytes,
+        }
+    }
+
+    /// The directory of uploaded files (local backend).
+    pub fn files_dir(&self) -> PathBuf {
+        match &self.files_dir {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.clone(),
+            _ => self.data_dir.join("files"),
+        }
+    }
+
+    /// The file store this configuration names.
+    pub async fn file_store(&self) -> anyhow::Result<std::sync::Arc<dyn kho_files::FileStore>> {
+        match self.files_backend.as_str() {
+            "local" => Ok(std::sync::Arc::new(
+                kho_files::LocalFileStore::new(self.files_dir())
+                    .with_context(|| format!("files directory {}", self.files_dir().display()))?,
+            )),
+            other => anyhow::bail!("files_backend must be local or s3, not {other}"),
         }
     }
 

@@ -188,11 +188,13 @@ async fn open_catalog(cfg: &Config) -> anyhow::Result<Catalog> {
         .await
         .with_context(|| format!("opening the store at {}", config::redact_url(&url)))?;
     store.migrate().await.context("applying migrations")?;
-    Ok(Catalog::with_translator(
+    let catalog = Catalog::with_translator(
         store,
         cfg.catalog()?,
         Arc::new(|l: &str, k: &str| kho_api::i18n::translate(l, k)),
-    ))
+    );
+    catalog.set_file_store(cfg.file_store().await?);
+    Ok(catalog)
 }
 
 fn params(v: Value) -> Params {

@@ -290,10 +290,18 @@ pub(crate) async fn resource_create(c: &Catalog, ctx: &Ctx, mut p: Params) -> Re
     }
     let mut replaced = None;
     if let Some(u) = &upload {
-        // The file row needs the resource's id now.
+        // The file row needs the resource's id now; a new resource's empty format is
+        // still guessed from its file name (`if_empty_guess_format` skips resources with
+        // an id).
         let rid = match text_of(p.get("id")) {
             Some(rid) => rid,
             None => {
+                if text_of(p.get("format")).is_none() {
+                    let url = text_of(p.get("url")).unwrap_or_default();
+                    if let Some(f) = kho_core::format::guess_format(&url) {
+                        p.insert("format".into(), Value::String(f));
+                    }
+                }
                 let rid = uuid::Uuid::new_v4().to_string();
                 p.insert("id".into(), Value::String(rid.clone()));
                 rid
