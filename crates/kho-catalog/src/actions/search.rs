@@ -59,13 +59,13 @@ const SEARCH_PARAMS: &[ParamDoc] = &[
     pd("fl", "string", false, "return only these fields (comma or space separated) instead of whole datasets"),
     pd("include_private", "boolean", false, "also datasets that are not open, where the caller may read them"),
     pd("include_drafts", "boolean", false, "also draft datasets the caller may read"),
-    pd("include_deleted", "boolean", false, "also deleted datasets the caller may read"),
+    pd("include_deleted", "boolean", false, "also deleted datasets the caller may read, and, for anyone, the tombstones ({id, name, state: deleted, metadata_modified}) of datasets that were open and no longer are"),
     pd("use_default_schema", "boolean", false, "accepted for compatibility; results are always package_show dicts"),
 ];
 
 pub fn register(r: &mut Registry) {
     action!(r, "package_search", true, package_search,
-        "Search for datasets.\n\n:param q: the search query (optional, default *:*)\n:param fq: a filter query (optional)\n:param fq_list: more filter queries (optional)\n:param sort: sorting of the results (optional, default 'score desc, metadata_modified desc')\n:param rows: the maximum number of matching rows to return (optional, default 10, at most 1000)\n:param start: the offset in the complete result (optional)\n:param facet.field: the fields to facet upon (optional)\n:param facet.limit: the maximum number of values per facet (optional, default 50)\n:param facet.mincount: the minimum count a facet value needs (optional, default 1)\n:param include_private: include private datasets the user may read (optional, default false)\n:param include_drafts: include draft datasets the user may read (optional, default false)\n:param include_deleted: include deleted datasets the user may read (optional, default false)\n:returns: a dictionary with count, results, facets, search_facets and sort\n:rtype: dictionary",
+        "Search for datasets.\n\n:param q: the search query (optional, default *:*)\n:param fq: a filter query (optional)\n:param fq_list: more filter queries (optional)\n:param sort: sorting of the results (optional, default 'score desc, metadata_modified desc')\n:param rows: the maximum number of matching rows to return (optional, default 10, at most 1000)\n:param start: the offset in the complete result (optional)\n:param facet.field: the fields to facet upon (optional)\n:param facet.limit: the maximum number of values per facet (optional, default 50)\n:param facet.mincount: the minimum count a facet value needs (optional, default 1)\n:param include_private: include private datasets the user may read (optional, default false)\n:param include_drafts: include draft datasets the user may read (optional, default false)\n:param include_deleted: include deleted datasets the user may read, and the tombstones of datasets that stopped being open (optional, default false)\n:returns: a dictionary with count, results, facets, search_facets and sort\n:rtype: dictionary",
         SEARCH_PARAMS, "object");
     r.set_output("package_search", |c, x, p| {
         Box::pin(async move { Ok(crate::Output::Search(Box::new(search_page(c, x, p).await?))) })
