@@ -240,19 +240,6 @@ async fn errors(backend: Backend) {
         )
         .await;
     assert_eq!(r.error(409)["id"], json!(["Resource id already exists."]));
-    // A string `upload` is no file: CKAN's uploader ignores it (files come as multipart,
-    // tests/uploads.rs), and it never becomes an extra.
-    let r = app
-        .ok(
-            "resource_create",
-            json!({"package_id": "cong-khai", "upload": "truong-hoc.csv", "url": "http://x.vn/a.csv"}),
-            Some(&editor),
-        )
-        .await;
-    assert_eq!(r["url_type"], Value::Null);
-    assert!(r.get("upload").is_none());
-    app.ok("resource_delete", json!({"id": r["id"]}), Some(&editor))
-        .await;
     let rid = before["resources"][0]["id"].as_str().unwrap();
     let r = app
         .action(
@@ -287,6 +274,19 @@ async fn errors(backend: Backend) {
     assert_eq!(r.message(404), "Not found: Resource was not found.");
     // Failed writes left nothing changed.
     assert_eq!(show_pkg(&app, &editor).await, before);
+    // A string `upload` is no file: CKAN's uploader ignores it (files come as multipart,
+    // tests/uploads.rs), and it never becomes an extra.
+    let r = app
+        .ok(
+            "resource_create",
+            json!({"package_id": "cong-khai", "upload": "truong-hoc.csv", "url": "http://x.vn/a.csv"}),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(r["url_type"], Value::Null);
+    assert!(r.get("upload").is_none());
+    app.ok("resource_delete", json!({"id": r["id"]}), Some(&editor))
+        .await;
 }
 
 async fn permissions(backend: Backend) {
