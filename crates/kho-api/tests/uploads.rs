@@ -584,7 +584,64 @@ async fn uploads_need_a_file_store(backend: Backend) {
     );
 }
 
+/// A file store whose storage has failed (an S3 server down or answering 500): it reads
+/// part of what it is given, then fails.
+struct BrokenStore;
+
+#[async_trait::async_trait]
+impl kho_files::FileStore for BrokenStore {
+    async fn put(
+        &self,
+        _key: &kho_files::FileKey,
+        mut body: kho_files::ByteStream,
+        _limit: u64,
+    ) -> Result<kho_files::Stored, kho_files::FileError> {
+        use futures_util::StreamExt;
+        let _ = body.next().await;
+        Err(kho_files::FileError::Backend("503 Slow Down".into()))
+    }
+    async fn get(
+        &self,
+        _key: &kho_files::FileKey,
+        _range: Option<kho_files::ByteRange>,
+    ) -> Result<kho_files::Fetched, kho_files::FileError> {
+        Err(kho_files::FileError::Backend("connection refused".into()))
+    }
+    async fn head(
+        &self,
+        _key: &kho_files::FileKey,
+    ) -> Result<kho_files::FileMeta, kho_files::FileError> {
+        Err(kho_files::FileError::Backend("connection refused".into()))
+    }
+    async fn delete(&self, _key: &kho_files::FileKey) -> Result<(), kho_files::FileError> {
+        Err(kho_files::FileError::Backend("connection refused".into()))
+    }
+    fn describe(&self) -> String {
+        "broken".into()
+    }
+}
+
+async fn failed_storage_is_a_clear_error(backend: Backend) {
+    let app = TestApp::without_files(backend).await;
+    app.catalog
+        .set_file_store(std::sync::Arc::new(BrokenStore));
+    let (admin, dataset_id) = setup(&app).await;
+    let r = app
+        .send_form(
+            "/api/3/action/resource_create",
+            form(&[("package_id", &dataset_id)], Some(("x.csv", vec![b'x'; 100_000]))),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, 503, "{}", r.text);
+    assert_eq!(r.json["success"], false);
+    assert_eq!(r.json["error"]["__type"], "Service Unavailable");
+    // Nothing in the catalogue points at a file that is not there.
+    assert_eq!(num_resources(&app, &dataset_id).await, 0);
+}
+
 both_backends!(
+    failed_storage_is_a_clear_error,
     upload_and_download_as_ckan,
     vietnamese_names_and_replacing_files,
     private_files_stay_private,
