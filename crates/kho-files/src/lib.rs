@@ -9,10 +9,14 @@
 //! key a resource points at inside its transaction and deletes the old file after the
 //! commit, so replacing a file is atomic and a failed write leaves the old file in place.
 
+mod config;
 mod local;
+mod s3;
 mod tally;
 
+pub use config::{open, Backend, FilesConfig, S3Config, Secret};
 pub use local::LocalFileStore;
+pub use s3::{S3FileStore, MIN_PART_SIZE};
 
 use std::pin::Pin;
 use std::time::SystemTime;
