@@ -1,4 +1,4 @@
-//! kho-files: the bytes of uploaded resource files.
+//! kho-files: the bytes of uploaded resource files (see README.md).
 //!
 //! One [`FileStore`] trait with two implementations: a local directory (the default, in
 //! the data directory) and S3 (or any S3-compatible server). Both stream in both
@@ -156,6 +156,15 @@ pub struct Fetched {
     pub meta: FileMeta,
     pub range: Option<(u64, u64)>,
     pub body: ByteStream,
+}
+
+impl std::fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetched")
+            .field("meta", &self.meta)
+            .field("range", &self.range)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where uploaded files live.

@@ -5,7 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{body_of, collect, data, failing_body, sha256_hex, sized_body, Backend};
+use common::{
+    body_of, collect, data, failing_body, sha256_hex, sized_body, stalling_body, Backend,
+};
 use kho_files::{ByteRange, FileError, FileKey, FileStore, HEAD_BYTES};
 
 /// Instantiates each listed test once per backend: `local::name` and `s3::name`.
@@ -40,6 +42,7 @@ file_store_suite!(
     exactly_at_limit_is_kept,
     failed_body_leaves_nothing,
     failed_body_after_a_part_leaves_nothing,
+    cancelled_upload_leaves_nothing,
     ranges,
     missing_keys,
     replace_by_new_key,
@@ -168,6 +171,38 @@ async fn failed_body_after_a_part_leaves_nothing(b: &Backend) {
         .await
         .unwrap_err();
     assert!(matches!(err, FileError::Incomplete(_)), "{err:?}");
+    assert!(matches!(store.head(&k).await, Err(FileError::NotFound)));
+    b.assert_clean().await;
+}
+
+async fn cancelled_upload_leaves_nothing(b: &Backend) {
+    // The request's future is dropped while the body stalls after more than a part.
+    let store = b.store();
+    let k = key();
+    let task = {
+        let (store, k) = (store.clone(), k.clone());
+        tokio::spawn(async move {
+            store
+                .put(&k, stalling_body(9 * 1024 * 1024, 65_536), 1 << 30)
+                .await
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while b.unfinished().await == 0 {
+        assert!(Instant::now() < deadline, "the upload never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    // The S3 abort runs in a task of its own: give it a moment.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b.unfinished().await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "a cancelled upload was left behind"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(matches!(store.head(&k).await, Err(FileError::NotFound)));
     b.assert_clean().await;
 }
@@ -332,7 +367,7 @@ async fn s3_down_fails_within_seconds() {
     }
     let err = store.head(&key()).await.unwrap_err();
     assert!(matches!(err, FileError::Backend(_)), "{err:?}");
-    let err = store.get(&key(), None).await.err().unwrap();
+    let err = store.get(&key(), None).await.unwrap_err();
     assert!(matches!(err, FileError::Backend(_)), "{err:?}");
     let err = store.delete(&key()).await.unwrap_err();
     assert!(matches!(err, FileError::Backend(_)), "{err:?}");
@@ -358,7 +393,7 @@ async fn s3_answering_500_is_a_backend_error() {
         .await
         .unwrap_err();
     let head = store.head(&key()).await.unwrap_err();
-    let get = store.get(&key(), None).await.err().unwrap();
+    let get = store.get(&key(), None).await.unwrap_err();
     let delete = store.delete(&key()).await.unwrap_err();
     for err in [small, large, head, get, delete] {
         match err {

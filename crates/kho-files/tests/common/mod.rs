@@ -84,6 +84,25 @@ impl Backend {
         }
     }
 
+    /// How many half-written uploads there are: temporary files (local), unfinished
+    /// multipart uploads (S3).
+    pub async fn unfinished(&self) -> usize {
+        match self {
+            Backend::Local { store, .. } => std::fs::read_dir(store.root().join(".tmp"))
+                .unwrap()
+                .count(),
+            Backend::S3 { store } => store
+                .client()
+                .list_multipart_uploads()
+                .bucket(store.bucket())
+                .send()
+                .await
+                .unwrap()
+                .uploads()
+                .len(),
+        }
+    }
+
     /// Nothing half-written is left: no temporary file (local), no unfinished
     /// multipart upload (S3).
     pub async fn assert_clean(&self) {
@@ -160,6 +179,11 @@ pub fn failing_body(ok_len: usize, chunk: usize) -> ByteStream {
         ))
     });
     Box::pin(good.chain(bad))
+}
+
+/// `ok_len` bytes, then nothing ever again: a client that stalls.
+pub fn stalling_body(ok_len: usize, chunk: usize) -> ByteStream {
+    Box::pin(sized_body(ok_len, chunk).chain(futures_util::stream::pending()))
 }
 
 pub async fn collect(mut body: ByteStream) -> Vec<u8> {
