@@ -57,8 +57,7 @@ extern "C" fn stop_at_exit() {
 fn python() -> PathBuf {
     let venv = match std::env::var_os("KHO_VENV") {
         Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
-            .join(".cache/kho/venv"),
+        _ => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kho/venv"),
     };
     venv.join("bin").join("python")
 }
