@@ -4,7 +4,8 @@
 #     is on PATH or under /usr/lib/postgresql/*/bin;
 #   - curl (used by scripts/python-client-test.sh);
 #   - a Python virtualenv at ${KHO_VENV:-$HOME/.cache/kho/venv} with the
-#     packages of tests/python/requirements.txt (ckanapi, pytest).
+#     packages of tests/python/requirements.txt (ckanapi, pytest, and moto[server],
+#     the S3-compatible server kho-files tests run against).
 # Safe to run as root on a fresh Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +60,7 @@ REQ=tests/python/requirements.txt
 STAMP="$VENV/.kho-requirements"
 PY="$VENV/bin/python"
 
-if [ -x "$PY" ] && cmp -s "$REQ" "$STAMP" && "$PY" -c 'import ckanapi, pytest' 2>/dev/null; then
+if [ -x "$PY" ] && cmp -s "$REQ" "$STAMP" && "$PY" -c 'import ckanapi, pytest, moto.server' 2>/dev/null; then
   exit 0
 fi
 
@@ -77,5 +78,5 @@ fi
 
 say "pip install -r $REQ"
 "$PY" -m pip install -q --disable-pip-version-check -r "$REQ"
-"$PY" -c 'import ckanapi, pytest'
+"$PY" -c 'import ckanapi, pytest, moto.server'
 cp "$REQ" "$STAMP"

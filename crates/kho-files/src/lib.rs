@@ -1,4 +1,4 @@
-//! kho-files: the bytes of uploaded resource files.
+//! kho-files: the bytes of uploaded resource files (see README.md).
 //!
 //! One [`FileStore`] trait with two implementations: a local directory (the default, in
 //! the data directory) and S3 (or any S3-compatible server). Both stream in both
@@ -9,12 +9,16 @@
 //! key a resource points at inside its transaction and deletes the old file after the
 //! commit, so replacing a file is atomic and a failed write leaves the old file in place.
 
+mod config;
 mod local;
 mod mime;
+mod s3;
 mod tally;
 
+pub use config::{open, Backend, FilesConfig, S3Config, Secret};
 pub use local::LocalFileStore;
 pub use mime::guess_mimetype;
+pub use s3::{S3FileStore, MIN_PART_SIZE};
 
 use std::pin::Pin;
 use std::time::SystemTime;
@@ -154,6 +158,15 @@ pub struct Fetched {
     pub meta: FileMeta,
     pub range: Option<(u64, u64)>,
     pub body: ByteStream,
+}
+
+impl std::fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetched")
+            .field("meta", &self.meta)
+            .field("range", &self.range)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where uploaded files live.

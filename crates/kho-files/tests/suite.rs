@@ -3,7 +3,11 @@
 
 mod common;
 
-use common::{body_of, collect, data, failing_body, sha256_hex, sized_body, Backend};
+use std::time::{Duration, Instant};
+
+use common::{
+    body_of, collect, data, failing_body, sha256_hex, sized_body, stalling_body, Backend,
+};
 use kho_files::{ByteRange, FileError, FileKey, FileStore, HEAD_BYTES};
 
 /// Instantiates each listed test once per backend: `local::name` and `s3::name`.
@@ -14,6 +18,15 @@ macro_rules! file_store_suite {
                 #[tokio::test]
                 async fn $name() {
                     let backend = crate::common::Backend::local();
+                    crate::$name(&backend).await;
+                }
+            )*
+        }
+        mod s3 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let backend = crate::common::Backend::s3().await;
                     crate::$name(&backend).await;
                 }
             )*
@@ -29,6 +42,7 @@ file_store_suite!(
     exactly_at_limit_is_kept,
     failed_body_leaves_nothing,
     failed_body_after_a_part_leaves_nothing,
+    cancelled_upload_leaves_nothing,
     ranges,
     missing_keys,
     replace_by_new_key,
@@ -157,6 +171,38 @@ async fn failed_body_after_a_part_leaves_nothing(b: &Backend) {
         .await
         .unwrap_err();
     assert!(matches!(err, FileError::Incomplete(_)), "{err:?}");
+    assert!(matches!(store.head(&k).await, Err(FileError::NotFound)));
+    b.assert_clean().await;
+}
+
+async fn cancelled_upload_leaves_nothing(b: &Backend) {
+    // The request's future is dropped while the body stalls after more than a part.
+    let store = b.store();
+    let k = key();
+    let task = {
+        let (store, k) = (store.clone(), k.clone());
+        tokio::spawn(async move {
+            store
+                .put(&k, stalling_body(9 * 1024 * 1024, 65_536), 1 << 30)
+                .await
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while b.unfinished().await == 0 {
+        assert!(Instant::now() < deadline, "the upload never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    // The S3 abort runs in a task of its own: give it a moment.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b.unfinished().await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "a cancelled upload was left behind"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert!(matches!(store.head(&k).await, Err(FileError::NotFound)));
     b.assert_clean().await;
 }
@@ -299,4 +345,153 @@ async fn local_layout_and_tidy_delete() {
         .collect();
     left.sort();
     assert_eq!(left, vec![".tmp".to_string()]);
+}
+
+/// A down server must fail fast, not after minutes of retries.
+#[tokio::test]
+async fn s3_down_fails_within_seconds() {
+    let port = kho_test_support::free_port();
+    let store = common::s3_store_at(&format!("http://127.0.0.1:{port}"), "down").await;
+    let started = Instant::now();
+    let err = store
+        .put(&key(), body_of(data(10), 10), 100)
+        .await
+        .unwrap_err();
+    match &err {
+        FileError::Backend(msg) => {
+            assert!(msg.starts_with("S3 PutObject kho/resources/"), "{msg}");
+            assert!(msg.contains("Connection refused"), "{msg}");
+            assert!(!msg.contains("DispatchFailure"), "{msg}");
+        }
+        other => panic!("expected Backend, got {other:?}"),
+    }
+    let err = store.head(&key()).await.unwrap_err();
+    assert!(matches!(err, FileError::Backend(_)), "{err:?}");
+    let err = store.get(&key(), None).await.unwrap_err();
+    assert!(matches!(err, FileError::Backend(_)), "{err:?}");
+    let err = store.delete(&key()).await.unwrap_err();
+    assert!(matches!(err, FileError::Backend(_)), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// A server that answers 500 to everything: Backend errors, no panic, no hang.
+#[tokio::test]
+async fn s3_answering_500_is_a_backend_error() {
+    let endpoint = common::always_500_server().await;
+    let store = common::s3_store_at(&endpoint, "broken").await;
+    let started = Instant::now();
+    let small = store
+        .put(&key(), body_of(data(10), 10), 100)
+        .await
+        .unwrap_err();
+    let large = store
+        .put(&key(), sized_body(9 * 1024 * 1024, 65_536), 1 << 30)
+        .await
+        .unwrap_err();
+    let head = store.head(&key()).await.unwrap_err();
+    let get = store.get(&key(), None).await.unwrap_err();
+    let delete = store.delete(&key()).await.unwrap_err();
+    for err in [small, large, head, get, delete] {
+        match err {
+            FileError::Backend(msg) => {
+                assert!(msg.starts_with("S3 "), "{msg}");
+                assert!(msg.contains(": HTTP 500"), "{msg}");
+                assert!(
+                    !msg.contains(kho_test_support::S3_SECRET_ACCESS_KEY),
+                    "{msg}"
+                );
+            }
+            other => panic!("expected Backend, got {other:?}"),
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// The S3 "nothing left" check can see an unfinished multipart upload (so its
+/// emptiness elsewhere means something), and large bodies are stored in parts.
+#[tokio::test]
+async fn s3_clean_check_sees_unfinished_uploads_and_large_files_are_multipart() {
+    let backend = Backend::s3().await;
+    let Backend::S3 { store } = &backend else {
+        unreachable!()
+    };
+    let started = store
+        .client()
+        .create_multipart_upload()
+        .bucket(store.bucket())
+        .key("kho/left-over")
+        .send()
+        .await
+        .unwrap();
+    let listed = store
+        .client()
+        .list_multipart_uploads()
+        .bucket(store.bucket())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.uploads().len(), 1);
+    assert_eq!(listed.uploads()[0].key(), Some("kho/left-over"));
+    store
+        .client()
+        .abort_multipart_upload()
+        .bucket(store.bucket())
+        .key("kho/left-over")
+        .upload_id(started.upload_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    backend.assert_clean().await;
+
+    // 8 MiB parts: 8 + 8 + 1 MiB, and the object's ETag says 3 parts; at most one
+    // part's size is one PutObject.
+    let k = key();
+    let len = 17 * 1024 * 1024;
+    store
+        .put(&k, sized_body(len, 1 << 20), len as u64)
+        .await
+        .unwrap();
+    let head = store
+        .client()
+        .head_object()
+        .bucket(store.bucket())
+        .key(store.object_key(&k))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_length(), Some(len as i64));
+    assert!(
+        head.e_tag().unwrap_or_default().ends_with("-3\""),
+        "{:?}",
+        head.e_tag()
+    );
+    let single = key();
+    let part = 8 * 1024 * 1024;
+    store
+        .put(&single, sized_body(part, 1 << 20), part as u64)
+        .await
+        .unwrap();
+    let head = store
+        .client()
+        .head_object()
+        .bucket(store.bucket())
+        .key(store.object_key(&single))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !head.e_tag().unwrap_or_default().contains('-'),
+        "{:?}",
+        head.e_tag()
+    );
+    assert!(single.as_str().starts_with("resources/"));
+    assert_eq!(store.object_key(&single), format!("kho/{single}"));
 }

@@ -9,6 +9,8 @@
 //! - [`postgres_server_url`] — the URL of the server's `postgres` database.
 //! - [`sqlite_url`] — a SQLite URL for a file in a (temporary) directory.
 //! - [`free_port`] — a currently free TCP port on 127.0.0.1.
+//! - [`s3_endpoint`] / [`s3_bucket`] — a throwaway S3-compatible server, and a fresh
+//!   bucket on it.
 //!
 //! # Postgres
 //!
@@ -27,6 +29,16 @@
 //! If no Postgres binaries are found, [`postgres_url`] **panics** (tests fail,
 //! they do not skip) and says to run `scripts/install-deps.sh`.
 //!
+//! # S3
+//!
+//! The first call of [`s3_endpoint`] in a test process starts one server for the
+//! whole process: `python -m moto.server` from the virtualenv at `$KHO_VENV` (default
+//! `$HOME/.cache/kho/venv`, made by `scripts/install-deps.sh`) on a free port of
+//! 127.0.0.1. It gets SIGKILL when the test process dies in any way. If moto is
+//! missing or the server does not answer, the call **panics** (tests fail, they do
+//! not skip). It accepts any credentials; use [`S3_ACCESS_KEY_ID`],
+//! [`S3_SECRET_ACCESS_KEY`] and [`S3_REGION`] with path-style addressing.
+//!
 //! Databases are never dropped: the throwaway server disappears with the
 //! process; on a server given by `KHO_TEST_POSTGRES_URL`, `kho_test_*`
 //! databases accumulate until that server is thrown away.
@@ -38,9 +50,41 @@ use std::time::Duration;
 use sqlx::{Connection, Executor, PgConnection};
 
 mod pg;
+mod s3;
 mod sys;
 
 pub use pg::SERVER_URL_ENV;
+pub use s3::{S3_ACCESS_KEY_ID, S3_REGION, S3_SECRET_ACCESS_KEY};
+
+/// `http://127.0.0.1:PORT` of the test S3 server (moto), started on the first call
+/// in a process, which blocks the calling thread for a few seconds. Panics with a
+/// clear message if the server cannot start.
+pub async fn s3_endpoint() -> String {
+    s3::endpoint()
+}
+
+/// A fresh, empty bucket on the test S3 server.
+#[derive(Clone, Debug)]
+pub struct S3Bucket {
+    /// `http://127.0.0.1:PORT` (path-style addressing).
+    pub endpoint: String,
+    /// `kho-test-<24 hex>`.
+    pub bucket: String,
+}
+
+/// A fresh, empty bucket `kho-test-<hex>` on the test S3 server (see
+/// [`s3_endpoint`]). Panics on failure.
+pub async fn s3_bucket() -> S3Bucket {
+    let endpoint = s3_endpoint().await;
+    let bucket = format!(
+        "kho-test-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..24]
+    );
+    if let Err(e) = s3::create_bucket(&endpoint, &bucket).await {
+        panic!("kho-test-support: cannot create test bucket {bucket}: {e}");
+    }
+    S3Bucket { endpoint, bucket }
+}
 
 /// URL of a fresh, empty database `kho_test_<32 hex>` on the test Postgres
 /// server, e.g. `postgres://postgres@127.0.0.1:PORT/kho_test_0123…`.
