@@ -623,13 +623,15 @@ impl kho_files::FileStore for BrokenStore {
 
 async fn failed_storage_is_a_clear_error(backend: Backend) {
     let app = TestApp::without_files(backend).await;
-    app.catalog
-        .set_file_store(std::sync::Arc::new(BrokenStore));
+    app.catalog.set_file_store(std::sync::Arc::new(BrokenStore));
     let (admin, dataset_id) = setup(&app).await;
     let r = app
         .send_form(
             "/api/3/action/resource_create",
-            form(&[("package_id", &dataset_id)], Some(("x.csv", vec![b'x'; 100_000]))),
+            form(
+                &[("package_id", &dataset_id)],
+                Some(("x.csv", vec![b'x'; 100_000])),
+            ),
             Some(&admin),
         )
         .await;
@@ -640,7 +642,74 @@ async fn failed_storage_is_a_clear_error(backend: Backend) {
     assert_eq!(num_resources(&app, &dataset_id).await, 0);
 }
 
+/// The same upload, download and replacement with the files on a real S3-compatible
+/// server (a throwaway moto server): 9 MiB, more than one multipart part.
+async fn files_on_s3(backend: Backend) {
+    let app = TestApp::without_files(backend).await;
+    let bucket = kho_test_support::s3_bucket().await;
+    let s3 = kho_files::S3FileStore::new(&kho_files::S3Config {
+        bucket: bucket.bucket.clone(),
+        prefix: "kho/".into(),
+        region: kho_test_support::S3_REGION.into(),
+        endpoint: Some(bucket.endpoint.clone()),
+        path_style: true,
+        access_key_id: Some(kho_test_support::S3_ACCESS_KEY_ID.into()),
+        secret_access_key: Some(kho_files::Secret::new(
+            kho_test_support::S3_SECRET_ACCESS_KEY,
+        )),
+        part_size: kho_files::MIN_PART_SIZE,
+    })
+    .await
+    .expect("s3 store");
+    app.catalog.set_file_store(std::sync::Arc::new(s3));
+    let (admin, dataset_id) = setup(&app).await;
+    let big: Vec<u8> = (0..9 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let r = app
+        .send_form(
+            "/api/3/action/resource_create",
+            form(
+                &[("package_id", &dataset_id)],
+                Some(("lớn.bin", big.clone())),
+            ),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.result()["hash"], json!(sha256(&big)));
+    let rid = r.result()["id"].as_str().expect("id").to_owned();
+    let path = path_of(r.result()["url"].as_str().expect("url"));
+    let dl = app.cli.get(&path).send().await;
+    dl.assert_status_is_ok();
+    dl.assert_bytes(big.clone()).await;
+    let part = app
+        .cli
+        .get(&path)
+        .header("range", "bytes=5242870-5242889")
+        .send()
+        .await;
+    part.assert_status(poem::http::StatusCode::PARTIAL_CONTENT);
+    part.assert_bytes(big[5_242_870..5_242_890].to_vec()).await;
+    let r = app
+        .send_form(
+            "/api/3/action/resource_patch",
+            form(&[("id", &rid)], Some(("nhỏ.csv", b"a,b\n".to_vec()))),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let path = path_of(r.result()["url"].as_str().expect("url"));
+    app.cli
+        .get(&path)
+        .send()
+        .await
+        .assert_bytes(b"a,b\n".to_vec())
+        .await;
+    app.ok("dataset_purge", json!({"id": dataset_id}), Some(&admin))
+        .await;
+}
+
 both_backends!(
+    files_on_s3,
     failed_storage_is_a_clear_error,
     upload_and_download_as_ckan,
     vietnamese_names_and_replacing_files,

@@ -67,6 +67,22 @@ pub struct Config {
     /// The directory of uploaded files with `files_backend = "local"`. Default: `files`
     /// in `data_dir`.
     pub files_dir: Option<PathBuf>,
+    /// The S3 bucket of uploaded files (`files_backend = "s3"`).
+    pub s3_bucket: String,
+    /// A prefix for every file key in the bucket (`kho/`). Default none.
+    pub s3_prefix: String,
+    /// The bucket's region. Default `us-east-1`.
+    pub s3_region: String,
+    /// An S3-compatible server's URL (`http://minio:9000`); unset for AWS.
+    pub s3_endpoint: Option<String>,
+    /// Path-style addressing (`endpoint/bucket/key`), as most S3-compatible servers want.
+    pub s3_path_style: bool,
+    /// Static credentials; unset: the standard AWS chain (environment, profile, role).
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<Secret>,
+    /// Bytes per multipart part (at least 5 MiB), also what an upload holds in memory.
+    /// Default 8 MiB.
+    pub s3_part_size: u64,
     /// Anyone may register through `user_create`. Default false (sysadmins only).
     pub create_user_via_api: bool,
     /// Any logged-in user may create organizations. Default true (CKAN's default).
@@ -129,6 +145,14 @@ impl Default for Config {
             max_upload_bytes: 100 * 1000 * 1000,
             files_backend: "local".into(),
             files_dir: None,
+            s3_bucket: String::new(),
+            s3_prefix: String::new(),
+            s3_region: kho_files::S3Config::default().region,
+            s3_endpoint: None,
+            s3_path_style: false,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_part_size: kho_files::S3Config::default().part_size,
             create_user_via_api: false,
             user_create_organizations: true,
             user_create_groups: true,
@@ -333,19 +357,41 @@ impl Config {
 
     /// The file store this configuration names.
     pub async fn file_store(&self) -> anyhow::Result<std::sync::Arc<dyn kho_files::FileStore>> {
-        match self.files_backend.as_str() {
-            "local" => Ok(std::sync::Arc::new(
-                kho_files::LocalFileStore::new(self.files_dir())
-                    .with_context(|| format!("files directory {}", self.files_dir().display()))?,
-            )),
+        let backend = match self.files_backend.as_str() {
+            "local" => kho_files::Backend::Local,
+            "s3" => kho_files::Backend::S3,
             other => anyhow::bail!("files_backend must be local or s3, not {other}"),
-        }
+        };
+        let files = kho_files::FilesConfig {
+            backend,
+            dir: Some(self.files_dir()),
+            s3: kho_files::S3Config {
+                bucket: self.s3_bucket.clone(),
+                prefix: self.s3_prefix.clone(),
+                region: self.s3_region.clone(),
+                endpoint: self.s3_endpoint.clone().filter(|e| !e.trim().is_empty()),
+                path_style: self.s3_path_style,
+                access_key_id: self.s3_access_key_id.clone().filter(|k| !k.is_empty()),
+                secret_access_key: self
+                    .s3_secret_access_key
+                    .as_ref()
+                    .filter(|k| !k.0.is_empty())
+                    .map(|k| kho_files::Secret::new(k.0.clone())),
+                part_size: self.s3_part_size,
+            },
+        };
+        kho_files::open(&files, &self.data_dir)
+            .await
+            .with_context(|| format!("opening the file store ({})", self.files_backend))
     }
 
     /// The effective configuration as TOML, with secrets redacted.
     pub fn redacted_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         shown.database_url = self.database_url.as_ref().map(|u| Secret(redact_url(&u.0)));
+        if shown.s3_secret_access_key.is_some() {
+            shown.s3_secret_access_key = Some(Secret("***".into()));
+        }
         if shown.site_url.is_none() {
             shown.site_url = Some(self.site_url());
         }
