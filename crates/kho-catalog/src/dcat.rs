@@ -59,6 +59,14 @@ pub fn modified_since(value: &str) -> Result<String> {
     } else {
         return Err(bad());
     };
+    // The index keeps timestamps as i64 nanoseconds (years 1678 to 2261): a bound
+    // beyond them is moved inside, which selects the same datasets.
+    let earliest = NaiveDate::from_ymd_opt(1678, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+    let latest = NaiveDate::from_ymd_opt(2261, 12, 31).and_then(|d| d.and_hms_opt(0, 0, 0));
+    let utc = match (earliest, latest) {
+        (Some(lo), Some(hi)) => utc.clamp(lo, hi),
+        _ => utc,
+    };
     Ok(utc.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string())
 }
 
@@ -234,6 +242,8 @@ mod tests {
         assert_eq!(modified_since("2024-01-02T03:04:05.5").unwrap(), "2024-01-02T03:04:05.500Z");
         assert_eq!(modified_since("2024-01-02T10:04:05+07:00").unwrap(), "2024-01-02T03:04:05Z");
         assert_eq!(modified_since("2024-01-02T03:04:05Z").unwrap(), "2024-01-02T03:04:05Z");
+        assert_eq!(modified_since("2999-01-01").unwrap(), "2261-12-31T00:00:00Z");
+        assert_eq!(modified_since("0001-01-01").unwrap(), "1678-01-01T00:00:00Z");
         for bad in ["yesterday", "2024-13-01", "", "2024-01-02T25:00:00"] {
             assert!(matches!(modified_since(bad), Err(Error::Validation(_))), "{bad}");
         }
