@@ -19,8 +19,16 @@ fn state(req: &Request) -> Option<Arc<ApiState>> {
 }
 
 fn rdf_response(format: Format, body: Vec<u8>) -> Response {
+    // ckanext-dcat's types, with the charset of the text ones spelled out: without it
+    // HTTP clients read `text/*` as ISO-8859-1 and garble Vietnamese.
+    let ct = format.content_type();
+    let ct = if ct.starts_with("text/") {
+        format!("{ct}; charset=utf-8")
+    } else {
+        ct.to_string()
+    };
     Response::builder()
-        .content_type(format.content_type())
+        .content_type(ct)
         .header(header::VARY, "Accept")
         .body(body)
 }

@@ -16,8 +16,8 @@ const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 
 const FORMATS: &[(&str, &str)] = &[
-    ("ttl", "text/turtle"),
-    ("n3", "text/n3"),
+    ("ttl", "text/turtle; charset=utf-8"),
+    ("n3", "text/n3; charset=utf-8"),
     ("rdf", "application/rdf+xml"),
     ("xml", "application/rdf+xml"),
     ("jsonld", "application/ld+json"),
@@ -316,11 +316,11 @@ async fn content_negotiation(backend: Backend) {
     let app = TestApp::new(backend).await;
     let (_, open, private) = setup(&app).await;
     for (accept, ct) in [
-        ("text/turtle", "text/turtle"),
+        ("text/turtle", "text/turtle; charset=utf-8"),
         ("application/rdf+xml", "application/rdf+xml"),
         ("application/ld+json", "application/ld+json"),
-        ("text/n3", "text/n3"),
-        ("text/html;q=0.5, text/turtle;q=0.9", "text/turtle"),
+        ("text/n3", "text/n3; charset=utf-8"),
+        ("text/html;q=0.5, text/turtle;q=0.9", "text/turtle; charset=utf-8"),
         ("application/*", "application/rdf+xml"),
     ] {
         let r = app.get_with("/catalog", &[("accept", accept)]).await;
@@ -346,7 +346,7 @@ async fn content_negotiation(backend: Backend) {
     // Locale prefixes.
     let r = app.get("/vi/catalog.ttl").await;
     assert_eq!(r.status.as_u16(), 200);
-    assert_eq!(r.content_type(), "text/turtle");
+    assert_eq!(r.content_type(), "text/turtle; charset=utf-8");
     let r = app.get("/vi/dataset/co-so-y-te.rdf").await;
     assert_eq!(r.status.as_u16(), 200);
     // Deeper dataset paths are not taken by the DCAT route.
