@@ -209,6 +209,9 @@ mod tests {
             normalize_path("/en/dataset/x.rdf"),
             ("/dataset/x.rdf".into(), Some("en".into()))
         );
-        assert_eq!(normalize_path("/vi/catalogue"), ("/vi/catalogue".into(), None));
+        assert_eq!(
+            normalize_path("/vi/catalogue"),
+            ("/vi/catalogue".into(), None)
+        );
     }
 }

@@ -39,7 +39,9 @@ impl Rdf {
     fn parse(ext: &str, text: &str) -> Rdf {
         let triples = RdfParser::from_format(rdf_format(ext))
             .for_slice(text.as_bytes())
-            .map(|q| Triple::from(q.unwrap_or_else(|e| panic!("{ext} does not parse: {e}\n{text}"))))
+            .map(|q| {
+                Triple::from(q.unwrap_or_else(|e| panic!("{ext} does not parse: {e}\n{text}")))
+            })
             .collect();
         Rdf(triples)
     }
@@ -67,7 +69,10 @@ impl Rdf {
         let mut v: Vec<String> = self
             .0
             .iter()
-            .filter(|t| t.predicate.as_str() == RDF_TYPE && matches!(&t.object, Term::NamedNode(n) if n.as_str() == class))
+            .filter(|t| {
+                t.predicate.as_str() == RDF_TYPE
+                    && matches!(&t.object, Term::NamedNode(n) if n.as_str() == class)
+            })
             .filter_map(|t| match &t.subject {
                 NamedOrBlankNode::NamedNode(n) => Some(n.as_str().to_string()),
                 _ => None,
@@ -78,7 +83,8 @@ impl Rdf {
     }
 
     fn paging_node(&self) -> Option<String> {
-        self.subjects_of_type(&format!("{HYDRA}PagedCollection")).pop()
+        self.subjects_of_type(&format!("{HYDRA}PagedCollection"))
+            .pop()
     }
 }
 
@@ -150,12 +156,21 @@ async fn every_format_parses(backend: Backend) {
             assert_eq!(r.content_type(), *ct);
             assert_no_private(&r.text, &private);
             let g = Rdf::parse(ext, &r.text);
-            assert_eq!(g.subjects_of_type(&format!("{DCAT}Catalog")), vec![SITE_URL.to_string()]);
-            assert_eq!(g.objects(SITE_URL, &format!("{DCAT}dataset")), vec![iri(&ds)]);
+            assert_eq!(
+                g.subjects_of_type(&format!("{DCAT}Catalog")),
+                vec![SITE_URL.to_string()]
+            );
+            assert_eq!(
+                g.objects(SITE_URL, &format!("{DCAT}dataset")),
+                vec![iri(&ds)]
+            );
             assert_eq!(g.value(SITE_URL, &format!("{DCT}title")), "kho");
             assert_eq!(g.value(&ds, &format!("{DCT}title")), "Cơ sở y tế");
             assert_eq!(g.objects(&ds, &format!("{DCAT}distribution")).len(), 2);
-            let org = format!("{SITE_URL}/organization/{}", open["owner_org"].as_str().unwrap());
+            let org = format!(
+                "{SITE_URL}/organization/{}",
+                open["owner_org"].as_str().unwrap()
+            );
             assert_eq!(g.objects(&ds, &format!("{DCT}publisher")), vec![iri(&org)]);
             assert_eq!(g.value(&org, "http://xmlns.com/foaf/0.1/name"), "Sở Y tế");
             let page = g.paging_node().expect("paging node");
@@ -171,13 +186,18 @@ async fn every_format_parses(backend: Backend) {
             assert_eq!(r.status.as_u16(), 200, "{ext}: {}", r.text);
             assert_eq!(r.content_type(), *ct);
             let g = Rdf::parse(ext, &r.text);
-            assert_eq!(g.subjects_of_type(&format!("{DCAT}Dataset")), vec![ds.clone()]);
+            assert_eq!(
+                g.subjects_of_type(&format!("{DCAT}Dataset")),
+                vec![ds.clone()]
+            );
             assert_eq!(g.subjects_of_type(&format!("{DCAT}Distribution")).len(), 2);
             assert!(g.subjects_of_type(&format!("{DCAT}Catalog")).is_empty());
             // The organization's focal point is the contact point.
             assert!(r.text.contains("lan@syt.gov.vn"));
             assert!(r.text.contains("Nguyễn Thị Lan"));
-            assert!(r.text.contains("http://publications.europa.eu/resource/authority/frequency/QUARTERLY"));
+            assert!(r
+                .text
+                .contains("http://publications.europa.eu/resource/authority/frequency/QUARTERLY"));
         }
         // The private dataset: 404 for everybody, sysadmin included.
         for key in [private["id"].as_str().unwrap(), "bi-mat-noi-bo"] {
@@ -186,10 +206,18 @@ async fn every_format_parses(backend: Backend) {
             let admin_r = app.get_as(&format!("/dataset/{key}.{ext}"), &admin).await;
             assert_eq!(admin_r.message(404), "Not found: Dataset not found");
         }
-        assert_eq!(app.get(&format!("/dataset/nope.{ext}")).await.status.as_u16(), 404);
+        assert_eq!(
+            app.get(&format!("/dataset/nope.{ext}"))
+                .await
+                .status
+                .as_u16(),
+            404
+        );
     }
     // The schema.org document.
-    let r = app.get("/dataset/co-so-y-te.jsonld?profile=schemaorg").await;
+    let r = app
+        .get("/dataset/co-so-y-te.jsonld?profile=schemaorg")
+        .await;
     assert_eq!(r.status.as_u16(), 200);
     assert_eq!(r.content_type(), "application/ld+json");
     assert_eq!(r.json["@type"], "Dataset");
@@ -197,19 +225,34 @@ async fn every_format_parses(backend: Backend) {
     assert_eq!(r.json["url"], format!("{SITE_URL}/dataset/co-so-y-te"));
     assert_eq!(r.json["publisher"]["name"], "Sở Y tế");
     assert_eq!(r.json["distribution"].as_array().unwrap().len(), 2);
-    assert_eq!(r.json["distribution"][0]["contentUrl"], "https://syt.example.vn/ds.csv");
-    let r = app.get_as("/dataset/bi-mat-noi-bo.jsonld?profile=schemaorg", &admin).await;
+    assert_eq!(
+        r.json["distribution"][0]["contentUrl"],
+        "https://syt.example.vn/ds.csv"
+    );
+    let r = app
+        .get_as("/dataset/bi-mat-noi-bo.jsonld?profile=schemaorg", &admin)
+        .await;
     assert_eq!(r.status.as_u16(), 404);
     assert_no_private(&r.text, &private);
 }
 
 async fn bulk(app: &TestApp, n: usize) {
     let op = operator();
-    app.call_as(op.clone(), "organization_create", json!({"name": "org-a", "title": "Org A"})).await;
+    app.call_as(
+        op.clone(),
+        "organization_create",
+        json!({"name": "org-a", "title": "Org A"}),
+    )
+    .await;
     for i in 0..n {
         let org = if i % 10 == 0 { "org-b" } else { "org-a" };
         if i == 0 {
-            app.call_as(op.clone(), "organization_create", json!({"name": "org-b", "title": "Org B"})).await;
+            app.call_as(
+                op.clone(),
+                "organization_create",
+                json!({"name": "org-b", "title": "Org B"}),
+            )
+            .await;
         }
         app.call_as(
             op.clone(),
@@ -251,13 +294,38 @@ async fn paging_over_250(backend: Backend) {
         assert_eq!(g.value(&node, &format!("{HYDRA}firstPage")), url(1));
         assert_eq!(g.value(&node, &format!("{HYDRA}last")), url(3));
         assert_eq!(g.value(&node, &format!("{HYDRA}lastPage")), url(3));
-        let next: Vec<String> = g.objects(&node, &format!("{HYDRA}next")).iter().map(|t| match t { Term::Literal(l) => l.value().to_string(), o => o.to_string() }).collect();
-        let prev: Vec<String> = g.objects(&node, &format!("{HYDRA}previous")).iter().map(|t| match t { Term::Literal(l) => l.value().to_string(), o => o.to_string() }).collect();
-        let expected_next: Vec<String> = if page < 3 { vec![url(page + 1)] } else { vec![] };
-        let expected_prev: Vec<String> = if page > 1 { vec![url(page - 1)] } else { vec![] };
+        let next: Vec<String> = g
+            .objects(&node, &format!("{HYDRA}next"))
+            .iter()
+            .map(|t| match t {
+                Term::Literal(l) => l.value().to_string(),
+                o => o.to_string(),
+            })
+            .collect();
+        let prev: Vec<String> = g
+            .objects(&node, &format!("{HYDRA}previous"))
+            .iter()
+            .map(|t| match t {
+                Term::Literal(l) => l.value().to_string(),
+                o => o.to_string(),
+            })
+            .collect();
+        let expected_next: Vec<String> = if page < 3 {
+            vec![url(page + 1)]
+        } else {
+            vec![]
+        };
+        let expected_prev: Vec<String> = if page > 1 {
+            vec![url(page - 1)]
+        } else {
+            vec![]
+        };
         assert_eq!(next, expected_next, "page {page}");
         assert_eq!(prev, expected_prev, "page {page}");
-        assert_eq!(g.objects(&node, &format!("{HYDRA}nextPage")).len(), expected_next.len());
+        assert_eq!(
+            g.objects(&node, &format!("{HYDRA}nextPage")).len(),
+            expected_next.len()
+        );
     }
     assert_eq!(seen.len(), 250, "pages overlap or miss datasets");
     // Past the end: no datasets, previous is the last page.
@@ -271,19 +339,30 @@ async fn paging_over_250(backend: Backend) {
     let g = Rdf::parse("ttl", &r.text);
     let node = g.paging_node().unwrap();
     assert_eq!(g.value(&node, &format!("{HYDRA}totalItems")), "25");
-    assert_eq!(node, format!("{SITE_URL}/catalog.ttl?fq=organization:org-b&page=1"));
+    assert_eq!(
+        node,
+        format!("{SITE_URL}/catalog.ttl?fq=organization:org-b&page=1")
+    );
     let r = app.get("/catalog.ttl?q=name:ds-007").await;
     let g = Rdf::parse("ttl", &r.text);
     assert_eq!(g.objects(SITE_URL, &format!("{DCAT}dataset")).len(), 1);
-    assert_eq!(g.value(&g.paging_node().unwrap(), &format!("{HYDRA}totalItems")), "1");
+    assert_eq!(
+        g.value(&g.paging_node().unwrap(), &format!("{HYDRA}totalItems")),
+        "1"
+    );
 
     // modified_since: everything is newer than 2000, nothing newer than 2999.
     let r = app.get("/catalog.ttl?modified_since=2000-01-01").await;
     let g = Rdf::parse("ttl", &r.text);
     let node = g.paging_node().unwrap();
     assert_eq!(g.value(&node, &format!("{HYDRA}totalItems")), "250");
-    assert_eq!(node, format!("{SITE_URL}/catalog.ttl?modified_since=2000-01-01&page=1"));
-    let r = app.get("/catalog.ttl?modified_since=2999-01-01T00:00:00").await;
+    assert_eq!(
+        node,
+        format!("{SITE_URL}/catalog.ttl?modified_since=2000-01-01&page=1")
+    );
+    let r = app
+        .get("/catalog.ttl?modified_since=2999-01-01T00:00:00")
+        .await;
     assert_eq!(r.status.as_u16(), 200);
     let g = Rdf::parse("ttl", &r.text);
     assert!(g.objects(SITE_URL, &format!("{DCAT}dataset")).is_empty());
@@ -296,17 +375,26 @@ async fn bad_parameters(backend: Backend) {
         let r = app.get(&format!("/catalog.ttl?{q}")).await;
         let e = r.error(409);
         assert_eq!(e["__type"], "Validation Error");
-        assert_eq!(e["page"], json!(["Page param must be a positive integer starting in 1"]));
+        assert_eq!(
+            e["page"],
+            json!(["Page param must be a positive integer starting in 1"])
+        );
         assert_eq!(r.content_type(), JSON_CT);
     }
     for q in ["modified_since=yesterday", "modified_since=2024-13-45"] {
         let r = app.get(&format!("/catalog.rdf?{q}")).await;
         let e = r.error(409);
-        assert_eq!(e["modified_since"], json!(["Wrong modified date format. Use ISO-8601 format"]));
+        assert_eq!(
+            e["modified_since"],
+            json!(["Wrong modified date format. Use ISO-8601 format"])
+        );
     }
     // In Vietnamese too.
     let r = app.get("/vi/catalog.ttl?page=0").await;
-    assert_eq!(r.error(409)["page"], json!(["Tham số page phải là số nguyên dương, bắt đầu từ 1"]));
+    assert_eq!(
+        r.error(409)["page"],
+        json!(["Tham số page phải là số nguyên dương, bắt đầu từ 1"])
+    );
     // An unparseable fq is the search's own error, not a 500.
     let r = app.get("/catalog.ttl?fq=title:(unclosed").await;
     assert!(matches!(r.status.as_u16(), 400 | 409), "{r:?}");
@@ -320,18 +408,25 @@ async fn content_negotiation(backend: Backend) {
         ("application/rdf+xml", "application/rdf+xml"),
         ("application/ld+json", "application/ld+json"),
         ("text/n3", "text/n3; charset=utf-8"),
-        ("text/html;q=0.5, text/turtle;q=0.9", "text/turtle; charset=utf-8"),
+        (
+            "text/html;q=0.5, text/turtle;q=0.9",
+            "text/turtle; charset=utf-8",
+        ),
         ("application/*", "application/rdf+xml"),
     ] {
         let r = app.get_with("/catalog", &[("accept", accept)]).await;
         assert_eq!(r.status.as_u16(), 200, "{accept}");
         assert_eq!(r.content_type(), ct, "{accept}");
         assert_no_private(&r.text, &private);
-        let r = app.get_with("/dataset/co-so-y-te", &[("accept", accept)]).await;
+        let r = app
+            .get_with("/dataset/co-so-y-te", &[("accept", accept)])
+            .await;
         assert_eq!(r.status.as_u16(), 200, "{accept}");
         assert_eq!(r.content_type(), ct, "{accept}");
         assert!(r.text.contains(open["id"].as_str().unwrap()));
-        let r = app.get_with("/dataset/bi-mat-noi-bo", &[("accept", accept)]).await;
+        let r = app
+            .get_with("/dataset/bi-mat-noi-bo", &[("accept", accept)])
+            .await;
         assert_eq!(r.status.as_u16(), 404);
     }
     // No RDF asked for: the usual JSON 404.
@@ -339,7 +434,9 @@ async fn content_negotiation(backend: Backend) {
         let r = app.get_with("/catalog", &[("accept", accept)]).await;
         assert_eq!(r.status.as_u16(), 404);
         assert_eq!(r.json["error"]["__type"], "Not Found Error");
-        let r = app.get_with("/dataset/co-so-y-te", &[("accept", accept)]).await;
+        let r = app
+            .get_with("/dataset/co-so-y-te", &[("accept", accept)])
+            .await;
         assert_eq!(r.status.as_u16(), 404);
     }
     assert_eq!(app.get("/catalog.html").await.status.as_u16(), 404);
@@ -372,15 +469,26 @@ async fn base_uri_and_publisher(backend: Backend) {
     bulk(&app, 3).await;
     let g = Rdf::parse("ttl", &app.get("/catalog.ttl?page=2").await.text);
     let cat = "https://data.example.vn";
-    assert_eq!(g.objects(cat, &format!("{DCT}publisher")), vec![iri("https://example.vn/ubnd")]);
-    assert_eq!(g.value("https://example.vn/ubnd", "http://xmlns.com/foaf/0.1/name"), "UBND tỉnh");
+    assert_eq!(
+        g.objects(cat, &format!("{DCT}publisher")),
+        vec![iri("https://example.vn/ubnd")]
+    );
+    assert_eq!(
+        g.value("https://example.vn/ubnd", "http://xmlns.com/foaf/0.1/name"),
+        "UBND tỉnh"
+    );
     assert_eq!(g.objects(cat, &format!("{DCAT}dataset")).len(), 1);
     let node = g.paging_node().unwrap();
     assert_eq!(node, "https://data.example.vn/catalog.ttl?page=2");
     assert_eq!(g.value(&node, &format!("{HYDRA}itemsPerPage")), "2");
-    assert_eq!(g.value(&node, &format!("{HYDRA}previous")), "https://data.example.vn/catalog.ttl?page=1");
+    assert_eq!(
+        g.value(&node, &format!("{HYDRA}previous")),
+        "https://data.example.vn/catalog.ttl?page=1"
+    );
     for d in g.objects(cat, &format!("{DCAT}dataset")) {
-        assert!(d.to_string().starts_with("<https://data.example.vn/dataset/"));
+        assert!(d
+            .to_string()
+            .starts_with("<https://data.example.vn/dataset/"));
     }
 }
 

@@ -46,9 +46,14 @@ pub fn modified_since(value: &str) -> Result<String> {
     let bad = || Error::field("modified_since", Msg::new(DATE_MESSAGE));
     let utc = if let Ok(dt) = DateTime::parse_from_rfc3339(v) {
         dt.naive_utc()
-    } else if let Some(dt) = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
+    } else if let Some(dt) = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
     {
         dt
     } else if let Some(d) = ["%Y-%m-%d", "%Y%m%d"]
@@ -100,7 +105,12 @@ impl Catalog {
 
     /// ckanext-dcat's `_search_ckan_datasets`: one page of open datasets, newest change
     /// first, without harvest sources and showcases.
-    async fn dcat_search(&self, query: &CatalogQuery, page: u64, since: Option<&str>) -> Result<Value> {
+    async fn dcat_search(
+        &self,
+        query: &CatalogQuery,
+        page: u64,
+        since: Option<&str>,
+    ) -> Result<Value> {
         let per_page = self.config().dcat_datasets_per_page.max(1);
         let mut fq_list = vec![
             json!("-dataset_type:harvest"),
@@ -110,7 +120,12 @@ impl Catalog {
             fq_list.push(json!(format!("metadata_modified:[{s} TO *]")));
         }
         let mut p = Map::new();
-        let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).unwrap_or("*:*");
+        let q = query
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .unwrap_or("*:*");
         p.insert("q".into(), json!(q));
         if let Some(fq) = query.fq.as_deref().filter(|f| !f.trim().is_empty()) {
             p.insert("fq".into(), json!(fq));
@@ -131,12 +146,19 @@ impl Catalog {
         p.insert("sort".into(), json!("metadata_modified desc"));
         p.insert("facet".into(), json!("false"));
         let r = self.call("package_search", &self.anonymous(), p).await?;
-        Ok(r["results"][0]["metadata_modified"].as_str().map(str::to_string))
+        Ok(r["results"][0]["metadata_modified"]
+            .as_str()
+            .map(str::to_string))
     }
 
     /// A catalogue page (`/catalog.{ext}`): DCAT-AP 3 with Hydra paging, serialized.
     /// `ext` is the extension asked for; page links repeat it.
-    pub async fn dcat_catalog(&self, query: &CatalogQuery, format: Format, ext: &str) -> Result<Vec<u8>> {
+    pub async fn dcat_catalog(
+        &self,
+        query: &CatalogQuery,
+        format: Format,
+        ext: &str,
+    ) -> Result<Vec<u8>> {
         let page = page_number(query.page.as_deref())?;
         let since = query
             .modified_since
@@ -173,7 +195,13 @@ impl Catalog {
         let schema = self.config().profiles.dataset.clone();
         tokio::task::spawn_blocking(move || {
             let profile = DcatAp3::new(schema.as_deref());
-            let g = kho_dcat::catalog_graph(&profile, &site, &datasets, modified.as_deref(), Some(&paging));
+            let g = kho_dcat::catalog_graph(
+                &profile,
+                &site,
+                &datasets,
+                modified.as_deref(),
+                Some(&paging),
+            );
             g.serialize(format)
         })
         .await
@@ -231,21 +259,48 @@ mod tests {
         assert_eq!(page_number(None).unwrap(), 1);
         assert_eq!(page_number(Some("3")).unwrap(), 3);
         for bad in ["0", "-1", "x", "1.5", "99999999999999999999999"] {
-            assert!(matches!(page_number(Some(bad)), Err(Error::Validation(_))), "{bad}");
+            assert!(
+                matches!(page_number(Some(bad)), Err(Error::Validation(_))),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn since() {
-        assert_eq!(modified_since("2024-01-02").unwrap(), "2024-01-02T00:00:00Z");
-        assert_eq!(modified_since("2024-01-02T03:04:05").unwrap(), "2024-01-02T03:04:05Z");
-        assert_eq!(modified_since("2024-01-02T03:04:05.5").unwrap(), "2024-01-02T03:04:05.500Z");
-        assert_eq!(modified_since("2024-01-02T10:04:05+07:00").unwrap(), "2024-01-02T03:04:05Z");
-        assert_eq!(modified_since("2024-01-02T03:04:05Z").unwrap(), "2024-01-02T03:04:05Z");
-        assert_eq!(modified_since("2999-01-01").unwrap(), "2261-12-31T00:00:00Z");
-        assert_eq!(modified_since("0001-01-01").unwrap(), "1678-01-01T00:00:00Z");
+        assert_eq!(
+            modified_since("2024-01-02").unwrap(),
+            "2024-01-02T00:00:00Z"
+        );
+        assert_eq!(
+            modified_since("2024-01-02T03:04:05").unwrap(),
+            "2024-01-02T03:04:05Z"
+        );
+        assert_eq!(
+            modified_since("2024-01-02T03:04:05.5").unwrap(),
+            "2024-01-02T03:04:05.500Z"
+        );
+        assert_eq!(
+            modified_since("2024-01-02T10:04:05+07:00").unwrap(),
+            "2024-01-02T03:04:05Z"
+        );
+        assert_eq!(
+            modified_since("2024-01-02T03:04:05Z").unwrap(),
+            "2024-01-02T03:04:05Z"
+        );
+        assert_eq!(
+            modified_since("2999-01-01").unwrap(),
+            "2261-12-31T00:00:00Z"
+        );
+        assert_eq!(
+            modified_since("0001-01-01").unwrap(),
+            "1678-01-01T00:00:00Z"
+        );
         for bad in ["yesterday", "2024-13-01", "", "2024-01-02T25:00:00"] {
-            assert!(matches!(modified_since(bad), Err(Error::Validation(_))), "{bad}");
+            assert!(
+                matches!(modified_since(bad), Err(Error::Validation(_))),
+                "{bad}"
+            );
         }
     }
 }

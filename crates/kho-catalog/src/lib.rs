@@ -24,9 +24,9 @@ use serde_json::Value;
 
 pub use config::{CatalogConfig, Profiles};
 pub use dcat::CatalogQuery;
+pub use kho_core::params::Params;
 /// DCAT output formats and the pure mapping (for the HTTP layer).
 pub use kho_dcat;
-pub use kho_core::params::Params;
 /// Where an on-disk search index lives (for [`Catalog::open_index`], [`Catalog::rebuild_index`]).
 pub use kho_search::IndexHome;
 pub use registry::{ActionDef, ParamDoc, Registry};

@@ -44,7 +44,10 @@ pub fn from_accept(header: &str) -> Option<Format> {
             return Some(*f);
         }
         if let Some(kind) = media.strip_suffix("/*") {
-            if let Some((_, f)) = TYPES.iter().find(|(t, _)| t.split('/').next() == Some(kind)) {
+            if let Some((_, f)) = TYPES
+                .iter()
+                .find(|(t, _)| t.split('/').next() == Some(kind))
+            {
                 return Some(*f);
             }
         }

@@ -36,7 +36,12 @@ impl<'a> DcatAp3<'a> {
 
     /// The IRI of a choice value: the profile's `uri`, else a built-in table, else the
     /// value itself when it is an IRI.
-    fn choice_iri(&self, field: &str, value: &str, builtin: fn(&str) -> Option<String>) -> Option<NamedNode> {
+    fn choice_iri(
+        &self,
+        field: &str,
+        value: &str,
+        builtin: fn(&str) -> Option<String>,
+    ) -> Option<NamedNode> {
         let from_schema = self
             .schema
             .and_then(|s| s.dataset_field(field))
@@ -61,7 +66,10 @@ impl<'a> DcatAp3<'a> {
             .schema
             .and_then(|s| s.dataset_field("theme"))
             .and_then(|f| f.choices.as_ref())
-            .and_then(|cs| cs.iter().find(|c| c.uri.as_deref() == Some(concept.as_str())))
+            .and_then(|cs| {
+                cs.iter()
+                    .find(|c| c.uri.as_deref() == Some(concept.as_str()))
+            })
         else {
             return Vec::new();
         };
@@ -173,7 +181,12 @@ fn eu_theme_label(code: &str) -> Option<&'static str> {
 
 /// The EU language IRI of a locale.
 pub(crate) fn language_iri(locale: &str) -> Option<NamedNode> {
-    let code = match locale.split(['-', '_']).next()?.to_ascii_lowercase().as_str() {
+    let code = match locale
+        .split(['-', '_'])
+        .next()?
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "vi" | "vie" => "VIE",
         "en" | "eng" => "ENG",
         "fr" | "fra" => "FRA",
@@ -264,13 +277,23 @@ fn is_download(resource: &Value, url: &str) -> bool {
 }
 
 impl DcatAp3<'_> {
-    fn add_text(g: &mut Graph, node: &NamedOrBlankNode, p: oxrdf::NamedNodeRef<'_>, v: Option<&str>) {
+    fn add_text(
+        g: &mut Graph,
+        node: &NamedOrBlankNode,
+        p: oxrdf::NamedNodeRef<'_>,
+        v: Option<&str>,
+    ) {
         if let Some(l) = v.and_then(text) {
             g.add(node.clone(), p, l);
         }
     }
 
-    fn add_date(g: &mut Graph, node: &NamedOrBlankNode, p: oxrdf::NamedNodeRef<'_>, v: Option<&str>) {
+    fn add_date(
+        g: &mut Graph,
+        node: &NamedOrBlankNode,
+        p: oxrdf::NamedNodeRef<'_>,
+        v: Option<&str>,
+    ) {
         if let Some(l) = v.and_then(date) {
             g.add(node.clone(), p, l);
         }
@@ -367,9 +390,24 @@ impl DcatAp3<'_> {
             Self::add_typed_iri(g, node, dcat::LANDING_PAGE, page, foaf::DOCUMENT);
         }
         // DCAT-AP 3 replaced owl:versionInfo with dcat:version (as ckanext-dcat does).
-        Self::add_text(g, node, dcat::VERSION, first(d, &["version", "dcat_version"]));
-        Self::add_date(g, node, dct::ISSUED, first(d, &["issued", "metadata_created"]));
-        Self::add_date(g, node, dct::MODIFIED, first(d, &["modified", "metadata_modified"]));
+        Self::add_text(
+            g,
+            node,
+            dcat::VERSION,
+            first(d, &["version", "dcat_version"]),
+        );
+        Self::add_date(
+            g,
+            node,
+            dct::ISSUED,
+            first(d, &["issued", "metadata_created"]),
+        );
+        Self::add_date(
+            g,
+            node,
+            dct::MODIFIED,
+            first(d, &["modified", "metadata_modified"]),
+        );
         Self::publisher(g, site, node, d);
         Self::contact_point(g, node, d);
         if let Some(license) = Self::license(d) {
@@ -419,16 +457,25 @@ impl DcatAp3<'_> {
         }
     }
 
-    fn distribution(&self, g: &mut Graph, site: &Site, dataset: &Value, r: &Value) -> Option<NamedNode> {
+    fn distribution(
+        &self,
+        g: &mut Graph,
+        site: &Site,
+        dataset: &Value,
+        r: &Value,
+    ) -> Option<NamedNode> {
         let dataset_id = s(dataset, "id").or_else(|| s(r, "package_id"))?;
-        let uri = s(r, "uri").filter(|u| *u != "None").and_then(iri).or_else(|| {
-            iri(&format!(
-                "{}/dataset/{}/resource/{}",
-                site.base(),
-                dataset_id,
-                s(r, "id")?
-            ))
-        })?;
+        let uri = s(r, "uri")
+            .filter(|u| *u != "None")
+            .and_then(iri)
+            .or_else(|| {
+                iri(&format!(
+                    "{}/dataset/{}/resource/{}",
+                    site.base(),
+                    dataset_id,
+                    s(r, "id")?
+                ))
+            })?;
         let node: NamedOrBlankNode = uri.clone().into();
         g.typed(node.clone(), dcat::DISTRIBUTION);
         Self::add_text(g, &node, dct::TITLE, s(r, "name"));
@@ -456,17 +503,27 @@ impl DcatAp3<'_> {
         }
         if mimetype.is_none() {
             mimetype = format
-                .and_then(|f| kho_core::format::guess_mimetype(&format!("f.{}", f.to_ascii_lowercase())))
+                .and_then(|f| {
+                    kho_core::format::guess_mimetype(&format!("f.{}", f.to_ascii_lowercase()))
+                })
                 .map(str::to_string);
         }
         if let Some(m) = mimetype.map(|m| m.trim().to_ascii_lowercase()) {
-            if let Some(media) = is_media_type(&m).then(|| iri(&format!("{IANA}{m}"))).flatten() {
+            if let Some(media) = is_media_type(&m)
+                .then(|| iri(&format!("{IANA}{m}")))
+                .flatten()
+            {
                 Self::add_typed_iri(g, &node, dcat::MEDIA_TYPE, media, dct::MEDIA_TYPE);
             }
         }
         if let Some(f) = format {
-            match file_type(f).and_then(|code| iri(&format!("{FILE_TYPE}{code}"))).or_else(|| iri(f)) {
-                Some(ft) => Self::add_typed_iri(g, &node, dct::FORMAT, ft, dct::MEDIA_TYPE_OR_EXTENT),
+            match file_type(f)
+                .and_then(|code| iri(&format!("{FILE_TYPE}{code}")))
+                .or_else(|| iri(f))
+            {
+                Some(ft) => {
+                    Self::add_typed_iri(g, &node, dct::FORMAT, ft, dct::MEDIA_TYPE_OR_EXTENT)
+                }
                 None => {
                     // DCAT-AP wants a node, not a literal: an unknown format is a
                     // labelled blank node.
@@ -485,20 +542,38 @@ impl DcatAp3<'_> {
             _ => None,
         };
         if let Some(n) = size {
-            g.add(node.clone(), dcat::BYTE_SIZE, typed(n.to_string(), xsd::NON_NEGATIVE_INTEGER));
+            g.add(
+                node.clone(),
+                dcat::BYTE_SIZE,
+                typed(n.to_string(), xsd::NON_NEGATIVE_INTEGER),
+            );
         }
         if let Some(h) = s(r, "hash").and_then(sha256) {
             let checksum: NamedOrBlankNode = g.blank().into();
             g.add(node.clone(), spdx::CHECKSUM, checksum.clone());
             g.typed(checksum.clone(), spdx::CHECKSUM_CLASS);
-            Self::add_typed_iri(g, &checksum, spdx::ALGORITHM, spdx::SHA256.into_owned(), spdx::CHECKSUM_ALGORITHM);
+            Self::add_typed_iri(
+                g,
+                &checksum,
+                spdx::ALGORITHM,
+                spdx::SHA256.into_owned(),
+                spdx::CHECKSUM_ALGORITHM,
+            );
             g.add(checksum, spdx::CHECKSUM_VALUE, typed(h, xsd::HEX_BINARY));
         }
         Self::add_date(g, &node, dct::ISSUED, first(r, &["issued", "created"]));
-        Self::add_date(g, &node, dct::MODIFIED, first(r, &["modified", "last_modified", "metadata_modified"]));
+        Self::add_date(
+            g,
+            &node,
+            dct::MODIFIED,
+            first(r, &["modified", "last_modified", "metadata_modified"]),
+        );
         // A distribution's own licence, else the dataset's (DCAT-AP puts licences on
         // distributions; ckanext-dcat does this only when configured to).
-        if let Some(license) = s(r, "license").and_then(iri).or_else(|| Self::license(dataset)) {
+        if let Some(license) = s(r, "license")
+            .and_then(iri)
+            .or_else(|| Self::license(dataset))
+        {
             Self::add_typed_iri(g, &node, dct::LICENSE, license, dct::LICENSE_DOCUMENT);
         }
         Some(uri)

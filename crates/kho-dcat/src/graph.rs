@@ -139,10 +139,12 @@ pub fn text(s: &str) -> Option<Literal> {
 /// A language-tagged literal (falls back to a plain one for a malformed tag).
 pub fn lang_text(s: &str, lang: &str) -> Option<Literal> {
     let t = clean_text(s)?;
-    Some(match Literal::new_language_tagged_literal(t.clone(), lang) {
-        Ok(l) => l,
-        Err(_) => Literal::new_simple_literal(t),
-    })
+    Some(
+        match Literal::new_language_tagged_literal(t.clone(), lang) {
+            Ok(l) => l,
+            Err(_) => Literal::new_simple_literal(t),
+        },
+    )
 }
 
 /// A date or timestamp as ckanext-dcat types it: `YYYY` → xsd:gYear, `YYYY-MM` →
@@ -175,8 +177,9 @@ fn is_date(s: &str) -> bool {
         if !part.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        part.iter()
-            .try_fold(0u32, |n, c| n.checked_mul(10)?.checked_add(u32::from(c - b'0')))
+        part.iter().try_fold(0u32, |n, c| {
+            n.checked_mul(10)?.checked_add(u32::from(c - b'0'))
+        })
     };
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
@@ -191,7 +194,7 @@ fn is_valid_ymd(y: u32, m: u32, d: u32) -> bool {
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
         2 => 28,
         _ => return false,
     };

@@ -45,7 +45,11 @@ pub fn dataset(site: &Site, d: &Value, open: bool) -> Value {
         .map(|n| format!("{}/dataset/{}", site.site_url.trim_end_matches('/'), n));
     put_url(&mut m, "url", page.as_deref());
     put_url(&mut m, "sameAs", s(d, "url"));
-    put_text(&mut m, "identifier", first(d, &["identifier", "guid", "id"]));
+    put_text(
+        &mut m,
+        "identifier",
+        first(d, &["identifier", "guid", "id"]),
+    );
     put_text(&mut m, "version", s(d, "version"));
     let keywords: Vec<Value> = d
         .get("tags")
@@ -67,9 +71,21 @@ pub fn dataset(site: &Site, d: &Value, open: bool) -> Value {
     if let Some(l) = license {
         m.insert("license".into(), Value::String(l));
     }
-    put_text(&mut m, "dateCreated", first(d, &["issued", "metadata_created"]));
-    put_text(&mut m, "datePublished", first(d, &["issued", "metadata_created"]));
-    put_text(&mut m, "dateModified", first(d, &["modified", "metadata_modified"]));
+    put_text(
+        &mut m,
+        "dateCreated",
+        first(d, &["issued", "metadata_created"]),
+    );
+    put_text(
+        &mut m,
+        "datePublished",
+        first(d, &["issued", "metadata_created"]),
+    );
+    put_text(
+        &mut m,
+        "dateModified",
+        first(d, &["modified", "metadata_modified"]),
+    );
     if let Some(org) = organization(site, d) {
         m.insert("publisher".into(), org.clone());
         m.insert("creator".into(), org);
@@ -81,7 +97,10 @@ pub fn dataset(site: &Site, d: &Value, open: bool) -> Value {
         let t = format!("{}/{}", start.unwrap_or(".."), end.unwrap_or(".."));
         m.insert("temporalCoverage".into(), Value::String(t));
     }
-    if let Some(place) = s(d, "spatial").filter(|v| !v.starts_with('{')).and_then(clean_text) {
+    if let Some(place) = s(d, "spatial")
+        .filter(|v| !v.starts_with('{'))
+        .and_then(clean_text)
+    {
         m.insert(
             "spatialCoverage".into(),
             json!({"@type": "Place", "name": place}),
@@ -110,13 +129,8 @@ fn organization(site: &Site, d: &Value) -> Option<Value> {
     let mut m = Map::new();
     m.insert("@type".into(), json!("Organization"));
     m.insert("name".into(), Value::String(name));
-    let page = s(org, "name").map(|n| {
-        format!(
-            "{}/organization/{}",
-            site.site_url.trim_end_matches('/'),
-            n
-        )
-    });
+    let page = s(org, "name")
+        .map(|n| format!("{}/organization/{}", site.site_url.trim_end_matches('/'), n));
     put_url(&mut m, "url", page.as_deref());
     let email = s(d, "contact_email");
     let contact = s(d, "contact_name");
@@ -148,6 +162,10 @@ fn distribution(r: &Value) -> Value {
         }
         _ => {}
     }
-    put_text(&mut m, "dateModified", first(r, &["last_modified", "metadata_modified"]));
+    put_text(
+        &mut m,
+        "dateModified",
+        first(r, &["last_modified", "metadata_modified"]),
+    );
     Value::Object(m)
 }

@@ -220,7 +220,9 @@ fn service() {
     let d = json!({"id": "svc", "type": "service", "title": "x", "endpoint_url": "https://e.example.vn/",
         "resources": [{"id": "r", "url": "https://api.example.vn/v1"}]});
     let got = lines(&dataset_graph(&DcatAp3::new(None), &site(), &d));
-    assert!(got.contains(&format!("{s} <http://www.w3.org/ns/dcat#endpointURL> <https://e.example.vn/> .")));
+    assert!(got.contains(&format!(
+        "{s} <http://www.w3.org/ns/dcat#endpointURL> <https://e.example.vn/> ."
+    )));
     assert!(!got.iter().any(|l| l.contains("api.example.vn")));
 }
 
@@ -231,9 +233,18 @@ fn vietnamese_text_is_nfc_in_every_format() {
     let decomposed = "Ha\u{309}i Cha\u{302}u";
     let d = json!({"id": "v", "title": decomposed, "notes": "Phường Hải Châu"});
     let g = dataset_graph(&DcatAp3::new(None), &site(), &d);
-    for f in [Format::Turtle, Format::N3, Format::RdfXml, Format::JsonLd, Format::NTriples] {
+    for f in [
+        Format::Turtle,
+        Format::N3,
+        Format::RdfXml,
+        Format::JsonLd,
+        Format::NTriples,
+    ] {
         let out = String::from_utf8(g.serialize(f).unwrap()).unwrap();
-        assert!(out.contains("Hải Châu</") || out.contains("\"Hải Châu\""), "{f:?}: {out}");
+        assert!(
+            out.contains("Hải Châu</") || out.contains("\"Hải Châu\""),
+            "{f:?}: {out}"
+        );
         assert!(out.contains("Phường Hải Châu"), "{f:?}: {out}");
         assert!(!out.contains('\u{309}'), "{f:?}");
     }
@@ -255,7 +266,12 @@ fn bad_iris_are_skipped_never_invalid() {
         "theme": ["http://example.com/theme/x", "unknown"],
     });
     let g = dataset_graph(&DcatAp3::new(None), &site(), &d);
-    for f in [Format::Turtle, Format::RdfXml, Format::JsonLd, Format::NTriples] {
+    for f in [
+        Format::Turtle,
+        Format::RdfXml,
+        Format::JsonLd,
+        Format::NTriples,
+    ] {
         let out = g.serialize(f).unwrap();
         assert!(!out.is_empty());
         assert!(!String::from_utf8(out).unwrap().contains('\u{1}'));
@@ -280,7 +296,10 @@ fn bad_iri_dataset_id_gives_no_node() {
     assert!(dataset_graph(&DcatAp3::new(None), &site(), &d).is_empty());
     let d = json!({"id": "ok", "title": "x", "resources": [{"id": "r", "url": "x y", "format": "Weird Format"}]});
     let got = lines(&dataset_graph(&DcatAp3::new(None), &site(), &d)).join("\n");
-    assert!(got.contains("<http://www.w3.org/2000/01/rdf-schema#label> \"Weird Format\""), "{got}");
+    assert!(
+        got.contains("<http://www.w3.org/2000/01/rdf-schema#label> \"Weird Format\""),
+        "{got}"
+    );
     assert!(!got.contains("accessURL"));
 }
 
@@ -298,21 +317,42 @@ fn paging(count: u64, page: u64, on_page: u64) -> Paging {
 #[test]
 fn paging_triples() {
     let p = paging(250, 2, 100);
-    let g = catalog_graph(&DcatAp3::new(None), &site(), &[], Some("2024-02-03T04:05:06"), Some(&p));
+    let g = catalog_graph(
+        &DcatAp3::new(None),
+        &site(),
+        &[],
+        Some("2024-02-03T04:05:06"),
+        Some(&p),
+    );
     let got = lines(&g);
     let node = "<https://data.example.vn/catalog.ttl?q=y%20t%E1%BA%BF&page=2>";
     let h = |l: &str| format!("<http://www.w3.org/ns/hydra/core#{l}>");
     let url = |n: u64| format!("\"https://data.example.vn/catalog.ttl?q=y%20t%E1%BA%BF&page={n}\"");
     for (pred, val) in [
-        ("next", url(3)), ("nextPage", url(3)), ("previous", url(1)), ("previousPage", url(1)),
-        ("first", url(1)), ("firstPage", url(1)), ("last", url(3)), ("lastPage", url(3)),
-        ("totalItems", "\"250\"^^<http://www.w3.org/2001/XMLSchema#integer>".into()),
-        ("itemsPerPage", "\"100\"^^<http://www.w3.org/2001/XMLSchema#integer>".into()),
+        ("next", url(3)),
+        ("nextPage", url(3)),
+        ("previous", url(1)),
+        ("previousPage", url(1)),
+        ("first", url(1)),
+        ("firstPage", url(1)),
+        ("last", url(3)),
+        ("lastPage", url(3)),
+        (
+            "totalItems",
+            "\"250\"^^<http://www.w3.org/2001/XMLSchema#integer>".into(),
+        ),
+        (
+            "itemsPerPage",
+            "\"100\"^^<http://www.w3.org/2001/XMLSchema#integer>".into(),
+        ),
     ] {
-        let line = format!("{node} {} {val} .", h(&pred));
+        let line = format!("{node} {} {val} .", h(pred));
         assert!(got.contains(&line), "missing {line}\n{}", got.join("\n"));
     }
-    assert!(got.contains(&format!("{node} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> {} .", h("PagedCollection"))));
+    assert!(got.contains(&format!(
+        "{node} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> {} .",
+        h("PagedCollection")
+    )));
     // Last page: no next; first page: no previous; past the end: previous is the last.
     assert_eq!(paging(250, 3, 50).next(), None);
     assert_eq!(paging(250, 3, 50).previous(), Some(2));
@@ -322,13 +362,25 @@ fn paging_triples() {
     assert_eq!(paging(200, 2, 100).next(), None);
     assert_eq!(paging(200, 2, 100).last_page(), 2);
     // Nothing matched: no paging node.
-    let g = catalog_graph(&DcatAp3::new(None), &site(), &[], None, Some(&paging(0, 1, 0)));
+    let g = catalog_graph(
+        &DcatAp3::new(None),
+        &site(),
+        &[],
+        None,
+        Some(&paging(0, 1, 0)),
+    );
     assert!(!lines(&g).join("\n").contains("hydra"));
 }
 
 #[test]
 fn catalog_node() {
-    let g = catalog_graph(&DcatAp3::new(None), &site(), &[json!({"id": "d1", "title": "x"})], Some("2024-02-03T04:05:06"), None);
+    let g = catalog_graph(
+        &DcatAp3::new(None),
+        &site(),
+        &[json!({"id": "d1", "title": "x"})],
+        Some("2024-02-03T04:05:06"),
+        None,
+    );
     let c = "<https://data.example.vn>";
     let ty = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>";
     let got = lines(&g);
@@ -356,12 +408,18 @@ fn formats_and_accept() {
     use crate::from_accept;
     assert_eq!(from_accept("text/turtle"), Some(Format::Turtle));
     assert_eq!(from_accept("text/html, text/turtle"), None);
-    assert_eq!(from_accept("text/html;q=0.5, text/turtle"), Some(Format::Turtle));
+    assert_eq!(
+        from_accept("text/html;q=0.5, text/turtle"),
+        Some(Format::Turtle)
+    );
     assert_eq!(from_accept("application/*"), Some(Format::RdfXml));
     assert_eq!(from_accept("text/*"), Some(Format::N3));
     assert_eq!(from_accept("*/*"), None);
     assert_eq!(from_accept("application/json"), None);
-    assert_eq!(from_accept("application/ld+json;q=0.9, application/rdf+xml;q=0.8"), Some(Format::JsonLd));
+    assert_eq!(
+        from_accept("application/ld+json;q=0.9, application/rdf+xml;q=0.8"),
+        Some(Format::JsonLd)
+    );
     assert_eq!(from_accept(""), None);
 }
 
@@ -374,21 +432,32 @@ fn schema_org_document() {
     assert_eq!(doc["url"], "https://data.example.vn/dataset/co-so-y-te");
     assert_eq!(doc["identifier"], ID);
     assert_eq!(doc["keywords"], json!(["y tế", "bệnh viện"]));
-    assert_eq!(doc["license"], "http://www.opendefinition.org/licenses/cc-by");
+    assert_eq!(
+        doc["license"],
+        "http://www.opendefinition.org/licenses/cc-by"
+    );
     assert_eq!(doc["publisher"]["@type"], "Organization");
     assert_eq!(doc["publisher"]["name"], "Sở Y tế");
     assert_eq!(doc["creator"], doc["publisher"]);
     assert_eq!(doc["dateCreated"], "2024-01-02T03:04:05.123456");
     assert_eq!(doc["dateModified"], "2024-02-03T04:05:06");
     assert_eq!(doc["temporalCoverage"], "2020-01-01/2024-12-31");
-    assert_eq!(doc["spatialCoverage"], json!({"@type": "Place", "name": "Phường Hải Châu"}));
+    assert_eq!(
+        doc["spatialCoverage"],
+        json!({"@type": "Place", "name": "Phường Hải Châu"})
+    );
     assert_eq!(doc["isAccessibleForFree"], true);
-    assert_eq!(doc["includedInDataCatalog"], json!({"@type": "DataCatalog", "name": "Cổng dữ liệu mở", "url": "https://data.example.vn"}));
-    assert_eq!(doc["distribution"][0], json!({
-        "@type": "DataDownload", "name": "Danh sách", "description": "Tệp CSV",
-        "contentUrl": "https://data.example.vn/dataset/co-so-y-te/resource/res-1/download/ds.csv",
-        "encodingFormat": "text/csv", "contentSize": "1234", "dateModified": "2024-01-05T00:00:00"
-    }));
+    assert_eq!(
+        doc["includedInDataCatalog"],
+        json!({"@type": "DataCatalog", "name": "Cổng dữ liệu mở", "url": "https://data.example.vn"})
+    );
+    assert_eq!(
+        doc["distribution"][0],
+        json!({
+            "@type": "DataDownload", "name": "Danh sách", "description": "Tệp CSV",
+            "contentUrl": "https://data.example.vn/dataset/co-so-y-te/resource/res-1/download/ds.csv",
+            "encodingFormat": "text/csv", "contentSize": "1234", "dateModified": "2024-01-05T00:00:00"
+        })
+    );
     assert_eq!(doc["distribution"].as_array().map(Vec::len), Some(2));
 }
-
