@@ -90,7 +90,7 @@ fn state(req: &Request) -> Option<Arc<ApiState>> {
     req.data::<Arc<ApiState>>().cloned()
 }
 
-fn locale_for(req: &Request, st: &ApiState, lang_param: Option<&str>) -> String {
+pub(crate) fn locale_for(req: &Request, st: &ApiState, lang_param: Option<&str>) -> String {
     let path_locale = req.extensions().get::<PathLocale>().map(|l| l.0.clone());
     let accept = req
         .headers()
@@ -111,7 +111,7 @@ fn bad_request(text: &str) -> Response {
     )
 }
 
-fn envelope_error(help: &str, locale: &str, err: &Error) -> Response {
+pub(crate) fn envelope_error(help: &str, locale: &str, err: &Error) -> Response {
     let status = match err {
         Error::Validation(_) | Error::ValidationMessage(_) | Error::Search(_) => {
             StatusCode::CONFLICT

@@ -6,6 +6,7 @@
 //! they like: `Route::new().nest("/data", kho_api::routes(catalog, ApiConfig::default()))`.
 
 mod action;
+mod dcat;
 mod decode;
 mod download;
 pub mod i18n;
@@ -95,6 +96,14 @@ pub fn routes(catalog: Catalog, config: ApiConfig) -> impl poem::Endpoint<Output
         )
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
+        // ckanext-dcat's endpoints (one segment each: deeper dataset paths are other routes).
+        .at("/catalog", get(dcat::catalog_negotiated))
+        .at("/catalog.ttl", get(dcat::catalog_ext))
+        .at("/catalog.rdf", get(dcat::catalog_ext))
+        .at("/catalog.xml", get(dcat::catalog_ext))
+        .at("/catalog.jsonld", get(dcat::catalog_ext))
+        .at("/catalog.n3", get(dcat::catalog_ext))
+        .at("/dataset/:id", get(dcat::dataset))
         .at("/*path", action::not_found());
     middleware::Normalize::new(middleware::Observe::new(api.data(state.clone())), state)
         .map_to_response()

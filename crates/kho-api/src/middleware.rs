@@ -23,6 +23,10 @@ impl<E> Normalize<E> {
     }
 }
 
+/// The paths a locale prefix may stand before (CKAN's i18n middleware takes it off any
+/// path; kho's pages are these).
+const LOCALISED: &[&str] = &["/api", "/catalog", "/dataset"];
+
 fn normalize_path(path: &str) -> (String, Option<String>) {
     let mut p = String::with_capacity(path.len());
     let mut prev_slash = false;
@@ -38,10 +42,13 @@ fn normalize_path(path: &str) -> (String, Option<String>) {
         p.push(c);
     }
     for loc in crate::i18n::LOCALES {
-        let prefix = format!("/{loc}/api");
-        if p.starts_with(&prefix) && (p.len() == prefix.len() || p[prefix.len()..].starts_with('/'))
-        {
-            return (p[loc.len() + 1..].to_string(), Some((*loc).to_string()));
+        for area in LOCALISED {
+            let prefix = format!("/{loc}{area}");
+            if p.starts_with(&prefix) && p[prefix.len()..].starts_with(['/', '.', '?'])
+                || p == prefix
+            {
+                return (p[loc.len() + 1..].to_string(), Some((*loc).to_string()));
+            }
         }
     }
     (p, None)
@@ -194,5 +201,17 @@ mod tests {
             ("/api/3/action/x".into(), Some("vi".into()))
         );
         assert_eq!(normalize_path("/video"), ("/video".into(), None));
+        assert_eq!(
+            normalize_path("/vi/catalog.ttl"),
+            ("/catalog.ttl".into(), Some("vi".into()))
+        );
+        assert_eq!(
+            normalize_path("/en/dataset/x.rdf"),
+            ("/dataset/x.rdf".into(), Some("en".into()))
+        );
+        assert_eq!(
+            normalize_path("/vi/catalogue"),
+            ("/vi/catalogue".into(), None)
+        );
     }
 }

@@ -88,6 +88,14 @@ pub struct CatalogConfig {
     pub allow_collaborators_to_change_owner_org: bool,
     /// The dataset and organization profiles (the binary reads `dataset_schema` and
     /// `organization_schema`); the shipped ones by default.
+    /// The base of DCAT URIs (`ckanext.dcat.base_uri`); empty: `site_url`.
+    pub dcat_base_uri: String,
+    /// Datasets per catalogue page (`ckanext.dcat.datasets_per_page`).
+    pub dcat_datasets_per_page: u64,
+    /// The catalogue's publisher in DCAT (DCAT-AP requires one); empty: `site_title`.
+    pub dcat_publisher_name: String,
+    /// The publisher's URI; empty: a blank node.
+    pub dcat_publisher_uri: String,
     #[serde(skip)]
     pub profiles: Profiles,
     /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
@@ -121,6 +129,10 @@ impl Default for CatalogConfig {
             allow_dataset_collaborators: false,
             allow_admin_collaborators: false,
             allow_collaborators_to_change_owner_org: false,
+            dcat_base_uri: String::new(),
+            dcat_datasets_per_page: 100,
+            dcat_publisher_name: String::new(),
+            dcat_publisher_uri: String::new(),
             profiles: Profiles::shipped(),
             licenses: kho_core::license::LicenseRegister::ckan_default(),
         }

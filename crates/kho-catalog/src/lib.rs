@@ -9,6 +9,7 @@ mod actions;
 pub use actions::search::SearchPage;
 pub mod auth;
 pub mod config;
+pub mod dcat;
 mod dictize;
 pub mod download;
 mod registry;
@@ -23,7 +24,10 @@ use kho_store::Store;
 use serde_json::Value;
 
 pub use config::{CatalogConfig, Profiles};
+pub use dcat::CatalogQuery;
 pub use kho_core::params::Params;
+/// DCAT output formats and the pure mapping (for the HTTP layer).
+pub use kho_dcat;
 /// Where an on-disk search index lives (for [`Catalog::open_index`], [`Catalog::rebuild_index`]).
 pub use kho_search::IndexHome;
 pub use registry::{ActionDef, ParamDoc, Registry};

@@ -118,6 +118,14 @@ pub struct Config {
     /// A licenses file in CKAN's format (a JSON list of license objects, or an object of
     /// them: what `licenses_group_url` points to). Empty: CKAN's default list.
     pub licenses_file: String,
+    /// The base of DCAT URIs (ckanext-dcat's `ckanext.dcat.base_uri`). Empty: `site_url`.
+    pub dcat_base_uri: String,
+    /// Datasets per `/catalog.{fmt}` page. Default 100.
+    pub dcat_datasets_per_page: u64,
+    /// The catalogue's publisher in DCAT. Empty: `site_title`.
+    pub dcat_publisher_name: String,
+    /// The publisher's URI. Empty: none (a blank node).
+    pub dcat_publisher_uri: String,
 }
 
 /// The value of `dataset_schema` / `organization_schema` that turns a profile off.
@@ -168,6 +176,10 @@ impl Default for Config {
             bootstrap_admin: true,
             dataset_schema: String::new(),
             organization_schema: String::new(),
+            dcat_base_uri: String::new(),
+            dcat_datasets_per_page: 100,
+            dcat_publisher_name: String::new(),
+            dcat_publisher_uri: String::new(),
             licenses_file: String::new(),
         }
     }
@@ -334,6 +346,10 @@ impl Config {
             allow_collaborators_to_change_owner_org: self.allow_collaborators_to_change_owner_org,
             profiles: self.profiles()?,
             licenses: self.licenses()?,
+            dcat_base_uri: self.dcat_base_uri.clone(),
+            dcat_datasets_per_page: self.dcat_datasets_per_page,
+            dcat_publisher_name: self.dcat_publisher_name.clone(),
+            dcat_publisher_uri: self.dcat_publisher_uri.clone(),
             ..kho_catalog::CatalogConfig::default()
         })
     }
