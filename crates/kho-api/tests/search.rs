@@ -677,7 +677,29 @@ async fn large_pages_stream_the_same_bytes(backend: Backend) {
     );
 }
 
+/// Dates Tantivy cannot hold (past about 2262) are clamped, not overflowed: no 500.
+async fn far_dates_are_answered(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    catalogue(&app).await;
+    for (range, count) in [
+        ("[2999-01-01T00:00:00Z TO *]", 0),
+        ("[* TO 2999-01-01T00:00:00Z]", 2),
+        ("[0001-01-01T00:00:00Z TO 9999-12-31T23:59:59Z]", 2),
+        ("[1000-01-01T00:00:00Z TO 1500-01-01T00:00:00Z]", 0),
+    ] {
+        let r = app
+            .get(&format!(
+                "/api/3/action/package_search?fq=metadata_modified:{}",
+                range.replace(' ', "+")
+            ))
+            .await;
+        assert_eq!(r.status, 200, "{range}: {}", r.text);
+        assert_eq!(r.result()["count"], count, "{range}");
+    }
+}
+
 both_backends!(
+    far_dates_are_answered,
     large_pages_stream_the_same_bytes,
     results_leave_as_stored,
     vietnamese_acceptance_rows,

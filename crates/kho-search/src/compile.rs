@@ -173,9 +173,7 @@ impl<'a> Compiler<'a> {
     fn date(&self, value: &str) -> Result<DateTime, SearchError> {
         let t =
             datemath::parse_date(value, self.now).map_err(|e| SearchError::Query(e.to_string()))?;
-        Ok(DateTime::from_timestamp_micros(
-            t.and_utc().timestamp_micros(),
-        ))
+        Ok(crate::doc::date_from_micros(t.and_utc().timestamp_micros()))
     }
 
     /// A regex over the terms of `kind` (`pattern` in the analysed, folded form for text).

@@ -94,9 +94,16 @@ pub fn scalar_string(v: &Value) -> Option<String> {
 pub fn parse_timestamp(s: &str) -> Option<DateTime> {
     let s = s.trim_end_matches('Z');
     let t = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    Some(DateTime::from_timestamp_micros(
-        t.and_utc().timestamp_micros(),
-    ))
+    Some(date_from_micros(t.and_utc().timestamp_micros()))
+}
+
+/// A date from microseconds since 1970, clamped to what Tantivy can hold (nanoseconds in
+/// an i64: about the years 1678 to 2262), which it would otherwise overflow on.
+/// Clamping keeps every comparison with a real timestamp right: `[2999-01-01 TO *]`
+/// matches nothing, `[* TO 2999-01-01]` everything.
+pub fn date_from_micros(micros: i64) -> DateTime {
+    const LIMIT: i64 = i64::MAX / 1000 - 1;
+    DateTime::from_timestamp_micros(micros.clamp(-LIMIT, LIMIT))
 }
 
 /// A JSON object of strings (or lists of strings) as Tantivy's value, built by hand:
