@@ -46,7 +46,7 @@ pub(crate) async fn walk(
     let mut guids = HashSet::new();
     let mut items = Vec::new();
     for _ in 0..MAX_PAGES {
-        let doc = fetch::get(client, &url, options.max_bytes).await?;
+        let doc = fetch::get(client, &url, options.max_bytes, None).await?;
         if !pages_seen.insert(Sha256::digest(&doc.bytes)) {
             break;
         }

@@ -24,12 +24,16 @@ pub(crate) async fn get(
     client: &reqwest::Client,
     url: &str,
     max_bytes: u64,
+    authorization: Option<&str>,
 ) -> Result<Document, String> {
     if url.starts_with("file:") {
         return read_file(url, max_bytes).await;
     }
-    let mut resp = client
-        .get(url)
+    let mut request = client.get(url);
+    if let Some(token) = authorization {
+        request = request.header(reqwest::header::AUTHORIZATION, token);
+    }
+    let mut resp = request
         .send()
         .await
         .map_err(|e| format!("GET {url}: {}", chain(&e)))?;

@@ -136,7 +136,7 @@ pub(crate) async fn ckan(
         }
         let url = reqwest::Url::parse_with_params(&endpoint, &query)
             .map_err(|e| format!("{endpoint}: not a URL: {e}"))?;
-        let doc = fetch::get(client, url.as_str(), options.max_bytes).await?;
+        let doc = fetch::get(client, url.as_str(), options.max_bytes, spec.api_key.as_deref()).await?;
         if previous.as_ref() == Some(&doc.bytes) {
             return Err(format!(
                 "{endpoint}: two pages in a row are identical; the source's paging does not work"

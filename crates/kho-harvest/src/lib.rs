@@ -76,6 +76,9 @@ pub struct SourceSpec {
     pub org: Option<String>,
     /// CKAN only: harvest only the datasets of these remote organizations.
     pub organizations: Vec<String>,
+    /// CKAN only: an API token of the remote, sent as `Authorization` (ckanext-harvest's
+    /// `api_key`). Never stored.
+    pub api_key: Option<String>,
 }
 
 impl SourceSpec {
@@ -88,6 +91,7 @@ impl SourceSpec {
             source_type: SourceType::guess(url),
             org: None,
             organizations: Vec::new(),
+            api_key: None,
         }
     }
 }
@@ -279,8 +283,8 @@ impl Harvester {
             Ok(Ok(())) => None,
             Ok(Err(fatal)) => Some(fatal),
             Err(_) => Some(format!(
-                "the run did not finish within {} s and was stopped",
-                options.timeout.as_secs()
+                "the run did not finish within {:.1} s and was stopped",
+                options.timeout.as_secs_f64()
             )),
         };
         if let Some(message) = &failure {
