@@ -239,7 +239,11 @@ fn map_dataset(g: &Graph, subject: &str) -> Result<Remote, String> {
     if let Some(notes) = g.literal(subject, &format!("{DCT}description")) {
         dict.insert("notes".into(), Value::String(notes));
     }
-    if let Some(url) = g.texts(subject, &format!("{DCAT}landingPage")).into_iter().next() {
+    if let Some(url) = g
+        .texts(subject, &format!("{DCAT}landingPage"))
+        .into_iter()
+        .next()
+    {
         dict.insert("url".into(), Value::String(url));
     }
     let mut keywords: Vec<String> = g
@@ -291,7 +295,9 @@ fn map_dataset(g: &Graph, subject: &str) -> Result<Remote, String> {
         .as_bytes(),
     ));
     Ok(Remote {
-        name: title.as_deref().map_or_else(|| crate::import::slug(&guid), crate::import::slug),
+        name: title
+            .as_deref()
+            .map_or_else(|| crate::import::slug(&guid), crate::import::slug),
         guid,
         dict,
         id: None,
@@ -339,10 +345,11 @@ fn map_distribution(g: &Graph, d: &str) -> Value {
             .map_or(mime.clone(), str::to_owned);
         r.insert("mimetype".into(), Value::String(mime));
     }
-    if let Some(size) = g
-        .literal(d, &format!("{DCAT}byteSize"))
-        .and_then(|s| s.split('.').next().and_then(|n| n.trim().parse::<i64>().ok()))
-    {
+    if let Some(size) = g.literal(d, &format!("{DCAT}byteSize")).and_then(|s| {
+        s.split('.')
+            .next()
+            .and_then(|n| n.trim().parse::<i64>().ok())
+    }) {
         r.insert("size".into(), Value::from(size));
     }
     Value::Object(r)
@@ -475,8 +482,8 @@ mod tests {
     fn relative_next_pages_and_other_syntaxes() {
         let nt = "<https://x.org/c?page=1> <http://www.w3.org/ns/hydra/core#nextPage> \"c?page=2\" .\n\
                   <https://x.org/d> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/dcat#Dataset> .\n";
-        let page =
-            map_catalogue(nt.as_bytes(), RdfFormat::NTriples, "https://x.org/c?page=1").expect("nt");
+        let page = map_catalogue(nt.as_bytes(), RdfFormat::NTriples, "https://x.org/c?page=1")
+            .expect("nt");
         assert_eq!(page.next.as_deref(), Some("https://x.org/c?page=2"));
         assert_eq!(page.datasets.len(), 1);
         let jsonld = r#"{"@id": "https://x.org/d", "@type": "http://www.w3.org/ns/dcat#Dataset",

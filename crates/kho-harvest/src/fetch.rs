@@ -12,7 +12,11 @@ pub(crate) struct Document {
 pub(crate) fn client(options: &RunOptions) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .timeout(options.request_timeout)
-        .connect_timeout(options.request_timeout.min(std::time::Duration::from_secs(30)))
+        .connect_timeout(
+            options
+                .request_timeout
+                .min(std::time::Duration::from_secs(30)),
+        )
         .user_agent(concat!("kho-harvest/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot build an HTTP client: {e}"))

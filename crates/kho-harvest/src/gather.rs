@@ -41,7 +41,9 @@ pub(crate) struct Remote {
 pub(crate) enum Item {
     Upsert(Box<Remote>),
     /// The dataset is deleted (or no longer public) at the source.
-    Gone { guid: String },
+    Gone {
+        guid: String,
+    },
 }
 
 pub(crate) struct Gathered {
@@ -136,7 +138,13 @@ pub(crate) async fn ckan(
         }
         let url = reqwest::Url::parse_with_params(&endpoint, &query)
             .map_err(|e| format!("{endpoint}: not a URL: {e}"))?;
-        let doc = fetch::get(client, url.as_str(), options.max_bytes, spec.api_key.as_deref()).await?;
+        let doc = fetch::get(
+            client,
+            url.as_str(),
+            options.max_bytes,
+            spec.api_key.as_deref(),
+        )
+        .await?;
         if previous.as_ref() == Some(&doc.bytes) {
             return Err(format!(
                 "{endpoint}: two pages in a row are identical; the source's paging does not work"
@@ -193,7 +201,11 @@ fn ckan_item(mut dict: Map<String, Value>) -> Option<Item> {
     if dict.get("type").and_then(Value::as_str) == Some("harvest") {
         return None;
     }
-    let active = dict.get("state").and_then(Value::as_str).unwrap_or("active") == "active";
+    let active = dict
+        .get("state")
+        .and_then(Value::as_str)
+        .unwrap_or("active")
+        == "active";
     let private = dict.get("private").and_then(Value::as_bool) == Some(true);
     if !active || private {
         return Some(Item::Gone { guid });
@@ -334,12 +346,11 @@ mod tests {
         assert!(search_results("e", b"<html>")
             .unwrap_err()
             .contains("not JSON"));
-        assert!(search_results(
-            "e",
-            br#"{"success": false, "error": {"message": "Bad"}}"#
-        )
-        .unwrap_err()
-        .ends_with("the search failed: Bad"));
+        assert!(
+            search_results("e", br#"{"success": false, "error": {"message": "Bad"}}"#)
+                .unwrap_err()
+                .ends_with("the search failed: Bad")
+        );
         assert!(search_results("e", br#"{"success": true, "result": {}}"#).is_err());
         assert_eq!(
             search_results("e", br#"{"success": true, "result": {"results": [1]}}"#),

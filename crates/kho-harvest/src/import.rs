@@ -62,7 +62,13 @@ impl<'h> Importer<'h> {
 
     /// Every dataset goes to this existing organization.
     pub(crate) async fn fix_organization(&mut self, org: &str) -> Result<(), String> {
-        let mut tx = self.h.catalog.store().read().await.map_err(|e| e.to_string())?;
+        let mut tx = self
+            .h
+            .catalog
+            .store()
+            .read()
+            .await
+            .map_err(|e| e.to_string())?;
         let found = tx.group_get(org).await.map_err(|e| e.to_string())?;
         match found {
             Some(g) if g.is_organization && g.state == STATE_ACTIVE => {
@@ -218,7 +224,13 @@ impl<'h> Importer<'h> {
             return known.clone();
         }
         let found = async {
-            let mut tx = self.h.catalog.store().read().await.map_err(|e| e.to_string())?;
+            let mut tx = self
+                .h
+                .catalog
+                .store()
+                .read()
+                .await
+                .map_err(|e| e.to_string())?;
             tx.group_get(&org.name).await.map_err(|e| e.to_string())
         }
         .await?;
@@ -257,7 +269,13 @@ impl<'h> Importer<'h> {
     }
 
     async fn taken(&self, id: &str) -> Result<bool, String> {
-        let mut tx = self.h.catalog.store().read().await.map_err(|e| e.to_string())?;
+        let mut tx = self
+            .h
+            .catalog
+            .store()
+            .read()
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(tx
             .package_get(id)
             .await
@@ -271,7 +289,13 @@ impl<'h> Importer<'h> {
         if base.len() < 2 {
             base = "dataset".into();
         }
-        let mut tx = self.h.catalog.store().read().await.map_err(|e| e.to_string())?;
+        let mut tx = self
+            .h
+            .catalog
+            .store()
+            .read()
+            .await
+            .map_err(|e| e.to_string())?;
         for n in 0..1000u32 {
             let candidate = if n == 0 {
                 truncate(&base, NAME_MAX)
@@ -361,7 +385,10 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(slug("Sở Tài nguyên và Môi trường"), "so-tai-nguyen-va-moi-truong");
+        assert_eq!(
+            slug("Sở Tài nguyên và Môi trường"),
+            "so-tai-nguyen-va-moi-truong"
+        );
         assert_eq!(slug("  Air quality (2026) "), "air-quality-2026");
         assert_eq!(slug("a_b"), "a_b");
         assert_eq!(slug(&"x".repeat(150)).len(), 100);

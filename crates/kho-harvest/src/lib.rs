@@ -333,7 +333,10 @@ impl Harvester {
 
     /// The start of the last run that finished without any error, less an hour: the
     /// `since` of an incremental run (ckanext-harvest's margin for clock differences).
-    async fn last_good_start(&self, source_id: &str) -> Result<Option<NaiveDateTime>, HarvestError> {
+    async fn last_good_start(
+        &self,
+        source_id: &str,
+    ) -> Result<Option<NaiveDateTime>, HarvestError> {
         let mut tx = self.catalog.store().read().await?;
         let jobs = tx
             .harvest_job_list(Some(source_id), Some(STATUS_FINISHED), None)
@@ -360,9 +363,7 @@ impl Harvester {
             importer.fix_organization(org).await?;
         }
         let gathered = match spec.source_type {
-            SourceType::Ckan => {
-                gather::ckan(&client, spec, since, options, progress).await?
-            }
+            SourceType::Ckan => gather::ckan(&client, spec, since, options, progress).await?,
             SourceType::Dcat => {
                 let walk = dcat::walk(&client, &spec.url, options, progress).await?;
                 let mut items = Vec::new();
@@ -406,7 +407,10 @@ mod tests {
 
     #[test]
     fn source_types() {
-        assert_eq!(SourceType::guess("https://data.example.org"), SourceType::Ckan);
+        assert_eq!(
+            SourceType::guess("https://data.example.org"),
+            SourceType::Ckan
+        );
         assert_eq!(
             SourceType::guess("https://x.org/catalog.ttl?page=2"),
             SourceType::Dcat

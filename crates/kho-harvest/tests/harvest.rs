@@ -164,7 +164,11 @@ async fn source_kho() -> SourceKho {
         .await;
         ids.push(d["id"].as_str().expect("id").to_owned());
     }
-    let served = serve(l, kho_api::routes(catalog.clone(), kho_api::ApiConfig::default())).await;
+    let served = serve(
+        l,
+        kho_api::routes(catalog.clone(), kho_api::ApiConfig::default()),
+    )
+    .await;
     assert_eq!(served, url);
     SourceKho {
         catalog,
@@ -241,7 +245,10 @@ async fn harvest_from_another_kho(backend: Backend) {
         let remote = call(&src.catalog, "package_show", json!({"id": id})).await;
         let local = call(&target, "package_show", json!({"id": id})).await;
         assert_eq!(essentials(&local), essentials(&remote));
-        assert_eq!(extra(&local, "harvest_source_id"), Some(first.source_id.as_str()));
+        assert_eq!(
+            extra(&local, "harvest_source_id"),
+            Some(first.source_id.as_str())
+        );
         assert_eq!(extra(&local, "harvest_source_title"), Some("Kho nguồn"));
         assert_eq!(extra(&local, "guid"), Some(id.as_str()));
         assert_eq!(extra(&local, "nguon_goc"), extra(&remote, "nguon_goc"));
@@ -311,13 +318,20 @@ async fn harvest_from_another_kho(backend: Backend) {
             (first.job_id.as_str(), "Finished", 5, 0, 0, 0, 0),
         ]
     );
-    assert!(recorded.iter().all(|j| j.finished.is_some() && j.gather_finished.is_some()));
+    assert!(recorded
+        .iter()
+        .all(|j| j.finished.is_some() && j.gather_finished.is_some()));
 }
 
 async fn full_run_finds_deletions_by_comparison(backend: Backend) {
     let src = source_kho().await;
     let (target, _dir) = catalogue(backend, "http://target.example.org").await;
-    call(&target, "organization_create", json!({"name": "dia-phuong"})).await;
+    call(
+        &target,
+        "organization_create",
+        json!({"name": "dia-phuong"}),
+    )
+    .await;
     let h = Harvester::new(target.clone(), sysadmin());
     // Anonymous, into a fixed local organization.
     let spec = SourceSpec {
@@ -414,7 +428,12 @@ async fn harvest_a_dcat_catalogue(backend: Backend) {
     assert_eq!(counts(&first), (4, 0, 0, 0));
 
     let base = &server.url;
-    let water = call(&target, "package_show", json!({"id": "chat-luong-nuoc-mat"})).await;
+    let water = call(
+        &target,
+        "package_show",
+        json!({"id": "chat-luong-nuoc-mat"}),
+    )
+    .await;
     assert_eq!(water["title"], "Chất lượng nước mặt");
     assert_eq!(water["notes"], "Kết quả quan trắc nước mặt hằng quý.");
     assert_eq!(water["url"], format!("{base}/nuoc-mat"));
@@ -437,7 +456,13 @@ async fn harvest_a_dcat_catalogue(backend: Backend) {
     let r = &water["resources"][0];
     assert_eq!(
         json!([r["url"], r["name"], r["format"], r["mimetype"], r["size"]]),
-        json!([format!("{base}/files/nuoc-mat.csv"), "Số liệu quan trắc (CSV)", "CSV", "text/csv", 10240])
+        json!([
+            format!("{base}/files/nuoc-mat.csv"),
+            "Số liệu quan trắc (CSV)",
+            "CSV",
+            "text/csv",
+            10240
+        ])
     );
     // downloadURL wins over accessURL; a distribution with only accessURL uses it.
     let people = call(&target, "package_show", json!({"id": "dan-so-theo-xa"})).await;
@@ -448,14 +473,22 @@ async fn harvest_a_dcat_catalogue(backend: Backend) {
         .filter_map(|r| r["url"].as_str())
         .collect();
     urls.sort();
-    let want_urls = [format!("{base}/api/dan-so"), format!("{base}/files/dan-so.xlsx")];
+    let want_urls = [
+        format!("{base}/api/dan-so"),
+        format!("{base}/files/dan-so.xlsx"),
+    ];
     assert_eq!(urls, want_urls);
     // Without dct:identifier the guid is the dataset's IRI.
     assert_eq!(
         extra(&people, "guid"),
         Some(format!("{base}/dataset/dan-so").as_str())
     );
-    let school = call(&target, "package_show", json!({"id": "danh-sach-truong-hoc"})).await;
+    let school = call(
+        &target,
+        "package_show",
+        json!({"id": "danh-sach-truong-hoc"}),
+    )
+    .await;
     assert_eq!(school["resources"][0]["mimetype"], "application/json");
     let hospital = call(&target, "package_show", json!({"id": "co-so-y-te"})).await;
     // Local ids are stable: made from the source and the guid.
@@ -486,7 +519,12 @@ async fn harvest_a_dcat_catalogue(backend: Backend) {
         broken.errors,
         [format!("GET {base}/page2.ttl: HTTP 404 Not Found")]
     );
-    let water_after = call(&target, "package_show", json!({"id": "chat-luong-nuoc-mat"})).await;
+    let water_after = call(
+        &target,
+        "package_show",
+        json!({"id": "chat-luong-nuoc-mat"}),
+    )
+    .await;
     assert_eq!(water_after["state"], "active");
 
     // The same catalogue from files: relative next pages and the format from the extension.
@@ -513,7 +551,12 @@ async fn harvest_a_dcat_catalogue(backend: Backend) {
     assert_eq!(from_files.errors, Vec::<String>::new());
     assert_eq!(counts(&from_files), (4, 0, 0, 0));
     // Names taken by the other source's datasets got a suffix.
-    let copy = call(&target, "package_show", json!({"id": "chat-luong-nuoc-mat-1"})).await;
+    let copy = call(
+        &target,
+        "package_show",
+        json!({"id": "chat-luong-nuoc-mat-1"}),
+    )
+    .await;
     assert_eq!(copy["title"], "Chất lượng nước mặt");
 }
 
@@ -538,11 +581,31 @@ async fn failing_sources_are_recorded(backend: Backend) {
     let garbage = answering(StatusCode::OK, "<html>not an API</html>", Duration::ZERO).await;
     let slow = answering(StatusCode::OK, "{}", Duration::from_secs(5)).await;
     let cases = [
-        ("closed-port", closed.clone(), SourceType::Ckan, "error sending request"),
-        ("error-500", error500.clone(), SourceType::Ckan, "HTTP 500 Internal Server Error"),
-        ("garbage", garbage.clone(), SourceType::Ckan, "the answer is not JSON"),
+        (
+            "closed-port",
+            closed.clone(),
+            SourceType::Ckan,
+            "error sending request",
+        ),
+        (
+            "error-500",
+            error500.clone(),
+            SourceType::Ckan,
+            "HTTP 500 Internal Server Error",
+        ),
+        (
+            "garbage",
+            garbage.clone(),
+            SourceType::Ckan,
+            "the answer is not JSON",
+        ),
         ("slow", slow.clone(), SourceType::Ckan, "timed out"),
-        ("garbage-dcat", format!("{garbage}/c.ttl"), SourceType::Dcat, "not valid Turtle"),
+        (
+            "garbage-dcat",
+            format!("{garbage}/c.ttl"),
+            SourceType::Dcat,
+            "not valid Turtle",
+        ),
     ];
     for (name, url, source_type, expected) in cases {
         let spec = SourceSpec {
