@@ -297,3 +297,55 @@ impl AccessGrant {
         self.expires.is_none_or(|e| e > now)
     }
 }
+
+/// A catalogue that kho harvests datasets from (ckanext-harvest's `harvest_source`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarvestSource {
+    pub id: String,
+    /// Unique; the handle of the command line and the configuration.
+    pub name: String,
+    pub title: String,
+    /// The remote catalogue: a CKAN site's base URL, or a DCAT document's URL.
+    pub url: String,
+    /// `ckan` or `dcat`.
+    pub source_type: String,
+    /// The local organization every harvested dataset goes to (`None`: the remote's).
+    pub owner_org: Option<String>,
+    /// Source settings as a JSON object (text).
+    pub config: String,
+    pub created: NaiveDateTime,
+}
+
+/// One harvest run of a source (ckanext-harvest's `harvest_job`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarvestJob {
+    pub id: String,
+    pub source_id: String,
+    /// `Running`, `Finished` or `Aborted` (ckanext-harvest's words).
+    pub status: String,
+    pub created: NaiveDateTime,
+    pub gather_started: Option<NaiveDateTime>,
+    pub gather_finished: Option<NaiveDateTime>,
+    pub finished: Option<NaiveDateTime>,
+    pub created_count: i64,
+    pub updated_count: i64,
+    pub deleted_count: i64,
+    pub unchanged_count: i64,
+    pub error_count: i64,
+    /// The error messages, a JSON list of strings (text).
+    pub errors: String,
+}
+
+/// A local dataset that a harvest source wrote, as the next run of that source needs to
+/// know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarvestedDataset {
+    pub id: String,
+    pub name: String,
+    pub state: String,
+    pub metadata_modified: NaiveDateTime,
+    /// The extra `guid`: the dataset's identity at the source.
+    pub guid: Option<String>,
+    /// The extra `harvest_hash`: a digest of what was harvested last.
+    pub hash: Option<String>,
+}

@@ -10,8 +10,8 @@ mod sql;
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use kho_core::model::{
-    AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, Grantee, Group, Member,
-    Resource, ResourceFile, Tag, Tombstone, User,
+    AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, Grantee, Group, HarvestJob,
+    HarvestSource, HarvestedDataset, Member, Resource, ResourceFile, Tag, Tombstone, User,
 };
 
 pub use error::StoreError;
@@ -407,6 +407,33 @@ pub trait Tx: Send {
     /// oldest first when `query.oldest_first`, skipping `query.offset` and returning at
     /// most `query.limit`.
     async fn activity_query(&mut self, query: &ActivityQuery) -> StoreResult<Vec<Activity>>;
+
+    // ---- harvesting (kho-harvest, ckanext-harvest's sources and jobs)
+    /// Insert the source, or, when a source of that name exists, replace its title, url,
+    /// type, owner organization and config (it keeps its id and `created`). Returns the
+    /// source as stored.
+    async fn harvest_source_upsert(&mut self, source: &HarvestSource)
+        -> StoreResult<HarvestSource>;
+    /// By id, else by name.
+    async fn harvest_source_get(&mut self, id_or_name: &str) -> StoreResult<Option<HarvestSource>>;
+    /// Every source, newest `created` first, then by name.
+    async fn harvest_source_list(&mut self) -> StoreResult<Vec<HarvestSource>>;
+    /// Insert a job (a run that starts).
+    async fn harvest_job_insert(&mut self, job: &HarvestJob) -> StoreResult<()>;
+    /// Replace every column of the job with this id but `source_id` and `created`.
+    async fn harvest_job_update(&mut self, job: &HarvestJob) -> StoreResult<()>;
+    /// Jobs of one source (of every source if `None`), of one status if given, newest
+    /// `created` first (then by id, descending), at most `limit` (all if `None`).
+    async fn harvest_job_list(
+        &mut self,
+        source_id: Option<&str>,
+        status: Option<&str>,
+        limit: Option<i64>,
+    ) -> StoreResult<Vec<HarvestJob>>;
+    /// Number of jobs of a source.
+    async fn harvest_job_count(&mut self, source_id: &str) -> StoreResult<i64>;
+    /// Every dataset (any state) whose extra `harvest_source_id` is `source_id`, by id.
+    async fn harvested_datasets(&mut self, source_id: &str) -> StoreResult<Vec<HarvestedDataset>>;
 }
 
 /// Open a store from a URL: `postgres://…` selects Postgres, `sqlite://…` SQLite.

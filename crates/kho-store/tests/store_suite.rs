@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Collaborator, Dataset, DatasetExtra, Grantee, Group,
-    GroupExtra, Member, Resource, Tag, User,
+    GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Member, Resource, Tag, User,
 };
 use kho_core::visibility::{caller_labels, CallerFacts};
 use kho_store::{ActivityQuery, ActivityScope, DatasetFilter, Store, StoreError};
@@ -2873,6 +2873,169 @@ async fn activity_query_filters(store: Arc<dyn Store>) {
     assert!(tx.activity_get("nothing").await.expect("get").is_none());
 }
 
+fn harvest_source(name: &str, created: &str) -> HarvestSource {
+    HarvestSource {
+        id: new_id(),
+        name: name.to_owned(),
+        title: format!("Nguồn {name}"),
+        url: format!("https://{name}.example.org"),
+        source_type: "ckan".to_owned(),
+        owner_org: None,
+        config: "{}".to_owned(),
+        created: at(created),
+    }
+}
+
+fn harvest_job(source_id: &str, created: &str) -> HarvestJob {
+    HarvestJob {
+        id: new_id(),
+        source_id: source_id.to_owned(),
+        status: "Running".to_owned(),
+        created: at(created),
+        gather_started: Some(at(created)),
+        gather_finished: None,
+        finished: None,
+        created_count: 0,
+        updated_count: 0,
+        deleted_count: 0,
+        unchanged_count: 0,
+        error_count: 0,
+        errors: "[]".to_owned(),
+    }
+}
+
+async fn harvest_sources_and_jobs(store: Arc<dyn Store>) {
+    let mut tx = store.begin().await.expect("begin");
+    let a = harvest_source("a", "2026-03-01T00:00:00");
+    let stored_a = tx.harvest_source_upsert(&a).await.expect("insert a");
+    assert_eq!(stored_a, a);
+    let b = harvest_source("b", "2026-03-02T00:00:00");
+    tx.harvest_source_upsert(&b).await.expect("insert b");
+    // Upserting by name keeps the id and `created`, takes everything else.
+    let again = HarvestSource {
+        id: new_id(),
+        title: "Đổi tên".to_owned(),
+        url: "https://new.example.org/catalog.ttl".to_owned(),
+        source_type: "dcat".to_owned(),
+        owner_org: Some("org-1".to_owned()),
+        config: r#"{"organization":"x"}"#.to_owned(),
+        created: at("2027-01-01T00:00:00"),
+        ..a.clone()
+    };
+    let stored = tx.harvest_source_upsert(&again).await.expect("upsert a");
+    assert_eq!(
+        stored,
+        HarvestSource {
+            id: a.id.clone(),
+            created: a.created,
+            ..again.clone()
+        }
+    );
+    assert_eq!(
+        tx.harvest_source_get(&a.id).await.expect("get"),
+        Some(stored.clone())
+    );
+    assert_eq!(
+        tx.harvest_source_get("a").await.expect("get"),
+        Some(stored.clone())
+    );
+    assert_eq!(tx.harvest_source_get("zzz").await.expect("get"), None);
+    let names: Vec<String> = tx
+        .harvest_source_list()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, ["b", "a"]);
+
+    let j1 = harvest_job(&a.id, "2026-03-03T00:00:00");
+    let mut j2 = harvest_job(&a.id, "2026-03-04T00:00:00.000001");
+    let j3 = harvest_job(&b.id, "2026-03-05T00:00:00");
+    for j in [&j1, &j2, &j3] {
+        tx.harvest_job_insert(j).await.expect("job insert");
+    }
+    j2.status = "Finished".to_owned();
+    j2.gather_finished = Some(at("2026-03-04T00:01:00"));
+    j2.finished = Some(at("2026-03-04T00:02:00.5"));
+    j2.created_count = 3;
+    j2.updated_count = 2;
+    j2.deleted_count = 1;
+    j2.unchanged_count = 7;
+    j2.error_count = 1;
+    j2.errors = r#"["dataset x: Lỗi"]"#.to_owned();
+    tx.harvest_job_update(&j2).await.expect("job update");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    let of_a = tx
+        .harvest_job_list(Some(&a.id), None, None)
+        .await
+        .expect("jobs");
+    assert_eq!(of_a, vec![j2.clone(), j1.clone()]);
+    let all = tx.harvest_job_list(None, None, None).await.expect("jobs");
+    assert_eq!(all, vec![j3.clone(), j2.clone(), j1.clone()]);
+    let finished = tx
+        .harvest_job_list(None, Some("Finished"), None)
+        .await
+        .expect("jobs");
+    assert_eq!(finished, vec![j2.clone()]);
+    let last = tx
+        .harvest_job_list(Some(&a.id), None, Some(1))
+        .await
+        .expect("jobs");
+    assert_eq!(last, vec![j2]);
+    assert_eq!(tx.harvest_job_count(&a.id).await.expect("count"), 2);
+    assert_eq!(tx.harvest_job_count(&b.id).await.expect("count"), 1);
+    assert_eq!(tx.harvest_job_count("none").await.expect("count"), 0);
+}
+
+async fn harvested_datasets_by_source(store: Arc<dyn Store>) {
+    let mut d1 = dataset("harvested-1", None);
+    d1.extras = vec![
+        dataset_extra("harvest_source_id", "src-1"),
+        dataset_extra("guid", "remote-1"),
+        dataset_extra("harvest_hash", "abc"),
+    ];
+    let mut d2 = dataset("harvested-2", None);
+    d2.state = "deleted".to_owned();
+    d2.extras = vec![dataset_extra("harvest_source_id", "src-1")];
+    let mut other = dataset("other-source", None);
+    other.extras = vec![
+        dataset_extra("harvest_source_id", "src-2"),
+        dataset_extra("guid", "remote-1"),
+    ];
+    let local = dataset("local", None);
+    insert_datasets(&*store, &[&d1, &d2, &other, &local]).await;
+    let mut tx = store.read().await.expect("read");
+    let mut want = vec![
+        HarvestedDataset {
+            id: d1.id.clone(),
+            name: d1.name.clone(),
+            state: "active".to_owned(),
+            metadata_modified: d1.metadata_modified,
+            guid: Some("remote-1".to_owned()),
+            hash: Some("abc".to_owned()),
+        },
+        HarvestedDataset {
+            id: d2.id.clone(),
+            name: d2.name.clone(),
+            state: "deleted".to_owned(),
+            metadata_modified: d2.metadata_modified,
+            guid: None,
+            hash: None,
+        },
+    ];
+    want.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(tx.harvested_datasets("src-1").await.expect("list"), want);
+    assert_eq!(tx.harvested_datasets("src-2").await.expect("list").len(), 1);
+    assert!(tx
+        .harvested_datasets("src-3")
+        .await
+        .expect("list")
+        .is_empty());
+}
+
 /// `store_suite!(every: [..], concurrent: [..], by_url: [..])`: every test runs on the
 /// SQLite file and Postgres; the `every` tests also on the in-memory SQLite. `every` and
 /// `concurrent` tests take a migrated store, `by_url` tests the database URL.
@@ -2981,6 +3144,8 @@ store_suite! {
         package_bundles_match_single_loads,
         package_bundles_of_many,
         change_max_seq_is_the_last_committed,
+        harvest_sources_and_jobs,
+        harvested_datasets_by_source,
     ],
     concurrent: [
         read_while_writing,

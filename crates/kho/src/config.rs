@@ -126,6 +126,86 @@ pub struct Config {
     pub dcat_publisher_name: String,
     /// The publisher's URI. Empty: none (a blank node).
     pub dcat_publisher_uri: String,
+    /// Catalogues `kho serve` harvests on a schedule (`[[harvest_sources]]` tables).
+    pub harvest_sources: Vec<HarvestSourceConfig>,
+    /// Default limit of one harvest run: seconds, or `"90s"`, `"30m"`, `"1h"`, `"1d"`.
+    /// Default 1 hour.
+    pub harvest_timeout: DurationValue,
+    /// Limit of each HTTP request of a harvest. Default 60 s.
+    pub harvest_request_timeout: DurationValue,
+}
+
+/// One `[[harvest_sources]]` entry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HarvestSourceConfig {
+    /// Unique name of the source (its handle in `harvest_source_list`).
+    pub name: String,
+    /// A CKAN site's base URL, or a DCAT document's URL.
+    pub url: String,
+    /// `ckan` or `dcat`; default: `dcat` for an RDF file extension, else `ckan`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub source_type: Option<String>,
+    /// Shown as the datasets' `harvest_source_title`; default: the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Local organization (must exist) that gets every dataset; default: the remote's,
+    /// matched by name or created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// CKAN: only the datasets of these remote organizations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub organizations: Vec<String>,
+    /// CKAN: the remote's API token (sent as `Authorization`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
+    /// Time between the starts of two runs. Default 1 hour.
+    #[serde(default = "one_hour")]
+    pub interval: DurationValue,
+    /// This source's run limit; default `harvest_timeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<DurationValue>,
+}
+
+fn one_hour() -> DurationValue {
+    DurationValue::Seconds(3600.0)
+}
+
+/// A duration in seconds (`3600`) or with a unit (`"90s"`, `"30m"`, `"1h"`, `"1d"`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum DurationValue {
+    Seconds(f64),
+    Text(String),
+}
+
+impl DurationValue {
+    pub fn to_duration(&self) -> anyhow::Result<std::time::Duration> {
+        let seconds = match self {
+            DurationValue::Seconds(s) => *s,
+            DurationValue::Text(t) => {
+                let t = t.trim();
+                let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+                let (number, unit) = t.split_at(split);
+                let n: f64 = number
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("not a duration: {t:?}"))?;
+                let unit = match unit.trim() {
+                    "" | "s" => 1.0,
+                    "m" | "min" => 60.0,
+                    "h" => 3600.0,
+                    "d" => 86400.0,
+                    other => anyhow::bail!("not a duration unit: {other:?} (s, m, h or d)"),
+                };
+                n * unit
+            }
+        };
+        if !(seconds.is_finite() && seconds > 0.0 && seconds <= 366.0 * 86400.0) {
+            anyhow::bail!("a duration must be above 0 and at most a year");
+        }
+        Ok(std::time::Duration::from_secs_f64(seconds))
+    }
 }
 
 /// The value of `dataset_schema` / `organization_schema` that turns a profile off.
@@ -181,6 +261,9 @@ impl Default for Config {
             dcat_publisher_name: String::new(),
             dcat_publisher_uri: String::new(),
             licenses_file: String::new(),
+            harvest_sources: Vec::new(),
+            harvest_timeout: one_hour(),
+            harvest_request_timeout: DurationValue::Seconds(60.0),
         }
     }
 }
@@ -244,7 +327,71 @@ impl Config {
         }
         // A broken schema file stops every command, `kho config` included.
         cfg.profiles()?;
+        cfg.check_harvest_sources()?;
         Ok(cfg)
+    }
+
+    /// `harvest_sources`, `harvest_timeout` and `harvest_request_timeout` make sense.
+    fn check_harvest_sources(&self) -> anyhow::Result<()> {
+        self.harvest_timeout
+            .to_duration()
+            .map_err(|e| anyhow::anyhow!("harvest_timeout: {e}"))?;
+        self.harvest_request_timeout
+            .to_duration()
+            .map_err(|e| anyhow::anyhow!("harvest_request_timeout: {e}"))?;
+        let mut names = std::collections::HashSet::new();
+        for s in &self.harvest_sources {
+            let name = s.name.trim();
+            if name.is_empty() || s.url.trim().is_empty() {
+                anyhow::bail!("harvest_sources: every source needs a name and a url");
+            }
+            if !names.insert(name) {
+                anyhow::bail!("harvest_sources: two sources are named {name}");
+            }
+            if let Some(t) = &s.source_type {
+                if kho_harvest::SourceType::parse(t).is_none() {
+                    anyhow::bail!("harvest_sources: {name}: type must be ckan or dcat, not {t}");
+                }
+            }
+            s.interval
+                .to_duration()
+                .map_err(|e| anyhow::anyhow!("harvest_sources: {name}: interval: {e}"))?;
+            if let Some(t) = &s.timeout {
+                t.to_duration()
+                    .map_err(|e| anyhow::anyhow!("harvest_sources: {name}: timeout: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What `kho harvest` and the schedule of `kho serve` run for a configured source.
+    pub fn harvest_spec(&self, s: &HarvestSourceConfig) -> kho_harvest::SourceSpec {
+        let guessed = kho_harvest::SourceSpec::for_url(&s.url);
+        kho_harvest::SourceSpec {
+            name: s.name.trim().to_owned(),
+            title: s.title.clone(),
+            source_type: s
+                .source_type
+                .as_deref()
+                .and_then(kho_harvest::SourceType::parse)
+                .unwrap_or(guessed.source_type),
+            org: s.org.clone(),
+            organizations: s.organizations.clone(),
+            api_key: s.api_key.as_ref().map(|k| k.0.clone()),
+            ..guessed
+        }
+    }
+
+    /// The run options of a source (its own timeout, else `harvest_timeout`).
+    pub fn harvest_options(
+        &self,
+        timeout: Option<&DurationValue>,
+    ) -> anyhow::Result<kho_harvest::RunOptions> {
+        Ok(kho_harvest::RunOptions {
+            timeout: timeout.unwrap_or(&self.harvest_timeout).to_duration()?,
+            request_timeout: self.harvest_request_timeout.to_duration()?,
+            ..kho_harvest::RunOptions::default()
+        })
     }
 
     /// The public base URL: configured, else derived from the listen address.
@@ -408,6 +555,11 @@ impl Config {
         if shown.s3_secret_access_key.is_some() {
             shown.s3_secret_access_key = Some(Secret("***".into()));
         }
+        for s in &mut shown.harvest_sources {
+            if s.api_key.is_some() {
+                s.api_key = Some(Secret("***".into()));
+            }
+        }
         if shown.site_url.is_none() {
             shown.site_url = Some(self.site_url());
         }
@@ -537,6 +689,86 @@ mod tests {
         assert_eq!(
             cfg.index_poll_interval(),
             std::time::Duration::from_millis(250)
+        );
+    }
+
+    #[test]
+    fn harvest_sources_from_toml() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("kho.toml");
+        std::fs::write(
+            &file,
+            r#"
+harvest_timeout = "30m"
+
+[[harvest_sources]]
+name = "tinh-a"
+url = "https://data.tinh-a.gov.vn"
+org = "so-tnmt"
+interval = "6h"
+api_key = "bi-mat"
+organizations = ["so-a"]
+
+[[harvest_sources]]
+name = "dcat-b"
+url = "https://b.example.org/catalog.ttl"
+interval = 900
+timeout = "10m"
+"#,
+        )
+        .expect("write");
+        let cfg = Config::load(Some(&file), &Overrides::default()).expect("load");
+        assert_eq!(cfg.harvest_sources.len(), 2);
+        let a = cfg.harvest_spec(&cfg.harvest_sources[0]);
+        assert_eq!(a.source_type, kho_harvest::SourceType::Ckan);
+        assert_eq!(a.org.as_deref(), Some("so-tnmt"));
+        assert_eq!(a.api_key.as_deref(), Some("bi-mat"));
+        assert_eq!(a.organizations, ["so-a"]);
+        let b = cfg.harvest_spec(&cfg.harvest_sources[1]);
+        assert_eq!(b.source_type, kho_harvest::SourceType::Dcat);
+        let secs = |d: &DurationValue| d.to_duration().expect("duration").as_secs();
+        assert_eq!(secs(&cfg.harvest_sources[0].interval), 6 * 3600);
+        assert_eq!(secs(&cfg.harvest_sources[1].interval), 900);
+        let options = cfg.harvest_options(None).expect("options");
+        assert_eq!(options.timeout.as_secs(), 1800);
+        let options = cfg
+            .harvest_options(cfg.harvest_sources[1].timeout.as_ref())
+            .expect("options");
+        assert_eq!(options.timeout.as_secs(), 600);
+        assert_eq!(options.request_timeout.as_secs(), 60);
+        // The token never prints.
+        let shown = cfg.redacted_toml().expect("toml");
+        assert!(!shown.contains("bi-mat"), "{shown}");
+
+        for (bad, message) in [
+            ("[[harvest_sources]]\nname = \"x\"\nurl = \"u\"\ninterval = \"soon\"\n", "interval"),
+            ("[[harvest_sources]]\nname = \"x\"\nurl = \"u\"\ntype = \"csw\"\n", "type must be ckan or dcat"),
+            ("[[harvest_sources]]\nname = \"x\"\nurl = \"u\"\n[[harvest_sources]]\nname = \"x\"\nurl = \"v\"\n", "two sources are named x"),
+            ("harvest_timeout = -1\n", "harvest_timeout"),
+        ] {
+            std::fs::write(&file, bad).expect("write");
+            let err = Config::load(Some(&file), &Overrides::default()).expect_err(bad);
+            assert!(err.to_string().contains(message), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        let d = |s: &str| {
+            DurationValue::Text(s.into())
+                .to_duration()
+                .map(|d| d.as_secs_f64())
+                .ok()
+        };
+        assert_eq!(d("90s"), Some(90.0));
+        assert_eq!(d("1.5h"), Some(5400.0));
+        assert_eq!(d("2d"), Some(172800.0));
+        assert_eq!(d("45"), Some(45.0));
+        assert_eq!(d("0"), None);
+        assert_eq!(d("1w"), None);
+        assert_eq!(
+            DurationValue::Seconds(0.5).to_duration().ok(),
+            Some(std::time::Duration::from_millis(500))
         );
     }
 

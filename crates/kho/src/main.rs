@@ -69,6 +69,49 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Harvest datasets from another catalogue once: a CKAN site (its Action API) or a
+    /// DCAT document (Turtle, RDF/XML, JSON-LD, N-Triples; Hydra paging followed). Creates,
+    /// updates and deletes datasets through the catalogue's actions, records the run as a
+    /// job of the source, prints the summary; exits non-zero when the run failed.
+    Harvest {
+        /// The source's URL: a CKAN site's base URL, or a DCAT document's (`file://` too).
+        /// The name of a configured `[[harvest_sources]]` entry works as well.
+        source: String,
+        /// Local organization (must exist) that gets every dataset; default: the remote's,
+        /// matched by name or created.
+        #[arg(long)]
+        org: Option<String>,
+        /// Only datasets modified since then (UTC; `2026-03-01` or `2026-03-01T10:00:00`).
+        /// Default: since the last error-free run of this source, less an hour.
+        #[arg(long)]
+        since: Option<String>,
+        /// `ckan` or `dcat` (default: `dcat` for an RDF file extension, else `ckan`).
+        #[arg(long = "type", value_parser = ["ckan", "dcat"])]
+        source_type: Option<String>,
+        /// The source's name (default: made from the URL).
+        #[arg(long)]
+        name: Option<String>,
+        /// The source's title (the datasets' `harvest_source_title`).
+        #[arg(long)]
+        title: Option<String>,
+        /// Ignore the last run: harvest everything, and delete what the source no longer has.
+        #[arg(long)]
+        full: bool,
+        /// CKAN: only the datasets of this remote organization (repeatable).
+        #[arg(long = "remote-org")]
+        remote_orgs: Vec<String>,
+        /// CKAN: an API token of the remote (sent as `Authorization`).
+        #[arg(long)]
+        api_key: Option<String>,
+        /// The run's limit (seconds, or `30m`, `1h`); default `harvest_timeout`.
+        #[arg(long)]
+        timeout: Option<String>,
+        /// The sysadmin the datasets are written as (default: the first active sysadmin).
+        #[arg(long)]
+        user: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -299,6 +342,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         bootstrap(&catalog, &cfg).await?;
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopped_harvests = stopped.clone();
     let follower = tokio::spawn({
         let catalog = catalog.clone();
         let options = FollowOptions {
@@ -315,6 +359,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
                 .await;
         }
     });
+    let harvests = spawn_harvests(&catalog, &cfg, &stopped_harvests)?;
     let app = kho_api::routes(catalog.clone(), cfg.api());
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
@@ -336,6 +381,10 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         .context("server error")?;
     let _ = stop.send(true);
     let _ = follower.await;
+    // A run under way is not waited for: its job stays `Running`.
+    for task in harvests {
+        task.abort();
+    }
     Ok(())
 }
 
@@ -446,6 +495,206 @@ async fn import(cfg: Config, input: &std::path::Path, user: &str) -> anyhow::Res
     Ok(())
 }
 
+/// The flags of `kho harvest`.
+struct HarvestArgs {
+    source: String,
+    org: Option<String>,
+    since: Option<String>,
+    source_type: Option<String>,
+    name: Option<String>,
+    title: Option<String>,
+    full: bool,
+    remote_orgs: Vec<String>,
+    api_key: Option<String>,
+    timeout: Option<String>,
+    user: Option<String>,
+}
+
+/// The sysadmin harvests write as: `user`, else the first active sysadmin by name.
+async fn harvest_ctx(catalog: &Catalog, user: Option<&str>) -> anyhow::Result<Ctx> {
+    let mut tx = catalog.store().read().await?;
+    let who = match user {
+        Some(name) => tx
+            .user_get(name)
+            .await?
+            .filter(|u| u.sysadmin && u.state == "active")
+            .with_context(|| format!("{name} is not an active sysadmin"))?,
+        None => tx
+            .user_list()
+            .await?
+            .into_iter()
+            .find(|u| u.sysadmin && u.state == "active")
+            .context(
+                "no active sysadmin to harvest as (create one with kho user create --sysadmin)",
+            )?,
+    };
+    Ok(Ctx::new(
+        Actor::User(ActorUser {
+            id: who.id,
+            name: who.name,
+            sysadmin: true,
+        }),
+        "en",
+    ))
+}
+
+/// `kho harvest`'s progress: a spinner while gathering, a bar while importing.
+struct HarvestBar(indicatif::ProgressBar);
+
+impl kho_harvest::Progress for HarvestBar {
+    fn gathered(&self, found: usize) {
+        self.0.set_position(found as u64);
+    }
+
+    fn importing(&self, total: usize) {
+        self.0.set_style(
+            indicatif::ProgressStyle::with_template("importing {bar:40} {pos}/{len}  {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        self.0.set_length(total as u64);
+        self.0.set_position(0);
+    }
+
+    fn imported(&self, done: usize) {
+        self.0.set_position(done as u64);
+    }
+}
+
+/// `kho harvest`: one run, recorded as a job of the source.
+async fn harvest(cfg: Config, args: HarvestArgs) -> anyhow::Result<()> {
+    let catalog = open(&cfg).await?;
+    let configured = cfg
+        .harvest_sources
+        .iter()
+        .find(|s| s.name == args.source)
+        .cloned();
+    let mut spec = match &configured {
+        Some(s) => cfg.harvest_spec(s),
+        None => kho_harvest::SourceSpec::for_url(&args.source),
+    };
+    if let Some(n) = args.name {
+        spec.name = n;
+    }
+    if args.title.is_some() {
+        spec.title = args.title;
+    }
+    if let Some(t) = args
+        .source_type
+        .as_deref()
+        .and_then(kho_harvest::SourceType::parse)
+    {
+        spec.source_type = t;
+    }
+    if args.org.is_some() {
+        spec.org = args.org;
+    }
+    if !args.remote_orgs.is_empty() {
+        spec.organizations = args.remote_orgs;
+    }
+    if args.api_key.is_some() {
+        spec.api_key = args.api_key;
+    }
+    let mut options = cfg.harvest_options(configured.as_ref().and_then(|s| s.timeout.as_ref()))?;
+    if let Some(t) = args.timeout {
+        options.timeout = config::DurationValue::Text(t).to_duration()?;
+    }
+    options.full = args.full;
+    if let Some(since) = &args.since {
+        options.since = Some(
+            kho_harvest::parse_since(since)
+                .with_context(|| format!("--since {since}: not a date or an ISO timestamp"))?,
+        );
+    }
+    let ctx = harvest_ctx(&catalog, args.user.as_deref()).await?;
+    let harvester = kho_harvest::Harvester::new(catalog, ctx);
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} gathering: {pos} datasets found  {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let progress = HarvestBar(bar.clone());
+    let summary = harvester.run(&spec, &options, &progress).await;
+    bar.finish_and_clear();
+    let summary = summary.map_err(|e| anyhow::anyhow!("harvest of {}: {e}", spec.url))?;
+    println!(
+        "harvest of {} ({}, {}): {}{}",
+        spec.url,
+        spec.name,
+        spec.source_type.as_str(),
+        summary.status,
+        summary
+            .since
+            .as_ref()
+            .map_or(String::new(), |t| format!(", changes since {t}Z"))
+    );
+    println!(
+        "created {}, updated {}, deleted {}, unchanged {}, errors {}",
+        summary.created,
+        summary.updated,
+        summary.deleted,
+        summary.unchanged,
+        summary.errors.len()
+    );
+    for e in &summary.errors {
+        println!("error: {e}");
+    }
+    println!("job {}", summary.job_id);
+    if summary.failed {
+        bail!("the harvest of {} failed", spec.url);
+    }
+    Ok(())
+}
+
+/// `kho serve`'s harvest schedule: one task per configured source, each running its
+/// source every `interval` (the first run at start). A failing (or panicking) run is
+/// logged and recorded, and the next one comes at its time: no source stops the server
+/// or another source.
+fn spawn_harvests(
+    catalog: &Catalog,
+    cfg: &Config,
+    stopped: &tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut tasks = Vec::new();
+    for source in &cfg.harvest_sources {
+        let spec = cfg.harvest_spec(source);
+        let options = cfg.harvest_options(source.timeout.as_ref())?;
+        let interval = source.interval.to_duration()?;
+        let catalog = catalog.clone();
+        let mut stopped = stopped.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let run = tokio::spawn({
+                    let (catalog, spec, options) = (catalog.clone(), spec.clone(), options.clone());
+                    async move {
+                        let ctx = harvest_ctx(&catalog, None).await?;
+                        let h = kho_harvest::Harvester::new(catalog, ctx);
+                        Ok::<_, anyhow::Error>(
+                            h.run(&spec, &options, &kho_harvest::NoProgress).await?,
+                        )
+                    }
+                });
+                match run.await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        tracing::error!(source = %spec.name, error = %e, "harvest not run")
+                    }
+                    Err(e) => {
+                        tracing::error!(source = %spec.name, error = %e, "harvest run crashed")
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = stopped.wait_for(|stop| *stop) => break,
+                }
+            }
+        }));
+    }
+    Ok(tasks)
+}
+
 fn print_table(rows: &[Vec<String>]) {
     let cols = rows.first().map(Vec::len).unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
@@ -510,6 +759,36 @@ async fn main() -> anyhow::Result<()> {
             user,
             store,
         } => import(Config::load(file, &overrides(&store, None))?, &input, &user).await,
+        Command::Harvest {
+            source,
+            org,
+            since,
+            source_type,
+            name,
+            title,
+            full,
+            remote_orgs,
+            api_key,
+            timeout,
+            user,
+            store,
+        } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            let args = HarvestArgs {
+                source,
+                org,
+                since,
+                source_type,
+                name,
+                title,
+                full,
+                remote_orgs,
+                api_key,
+                timeout,
+                user,
+            };
+            harvest(cfg, args).await
+        }
         Command::Migrate { store } => {
             let cfg = Config::load(file, &overrides(&store, None))?;
             open(&cfg).await?;

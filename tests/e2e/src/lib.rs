@@ -32,6 +32,7 @@ const CRATES: &[&str] = &[
     "kho-api",
     "kho-catalog",
     "kho-core",
+    "kho-harvest",
     "kho-search",
     "kho-store",
 ];

@@ -17,6 +17,7 @@ both_backends!(
     second_server_follows_the_first,
     reindex_while_serving,
     import_loads_and_indexes,
+    harvest_command_and_schedule,
 );
 
 fn tokens_in(lines: &[String]) -> Vec<&str> {
@@ -394,6 +395,18 @@ async fn help_for_every_command() {
         ),
         (&["serve"], &["--listen", "--data-dir", "--database-url"]),
         (&["reindex"], store),
+        (
+            &["harvest"],
+            &[
+                "--org",
+                "--since",
+                "--type",
+                "--name",
+                "--full",
+                "--data-dir",
+                "--database-url",
+            ],
+        ),
         (&["migrate"], store),
         (&["config"], store),
         (&["openapi"], &[]),
@@ -861,4 +874,157 @@ async fn import_loads_and_indexes(backend: Backend) {
         Some(1),
         "the shared one is hidden"
     );
+}
+
+/// `kho harvest` from a second kho (served by the real binary): created, then only the
+/// changed dataset updated; a closed port is a failed run (non-zero exit, recorded). Then
+/// `kho serve` harvests its `[[harvest_sources]]` on its own, a failing source included,
+/// and lists the sources and their jobs.
+async fn harvest_command_and_schedule(backend: Backend) {
+    let source = Env::new(Backend::Sqlite).await;
+    let server = source.serve().await;
+    let token = server.bootstrap_token().expect("bootstrap token");
+    let (status, body) = source
+        .action(
+            &server,
+            "organization_create",
+            json!({"name": "so-gd", "title": "Sở Giáo dục"}),
+            Some(&token),
+        )
+        .await;
+    assert_ok("organization_create", status, &body);
+    for i in 0..3 {
+        let (status, body) = source
+            .action(
+                &server,
+                "package_create",
+                json!({"name": format!("truong-{i}"), "title": format!("Trường {i}"), "owner_org": "so-gd",
+                       "resources": [{"url": format!("https://example.vn/{i}.csv"), "format": "CSV"}]}),
+                Some(&token),
+            )
+            .await;
+        assert_ok("package_create", status, &body);
+    }
+    let url = server.url("");
+
+    let target = Env::new(backend).await;
+    target
+        .ok_store(&[
+            "user",
+            "create",
+            "admin",
+            "--email",
+            "a@example.vn",
+            "--sysadmin",
+        ])
+        .await;
+    let out = target
+        .ok_store(&["harvest", &url, "--name", "nguon-gd"])
+        .await;
+    assert!(
+        out.contains("created 3, updated 0, deleted 0, unchanged 0, errors 0"),
+        "{out}"
+    );
+    let (status, body) = source
+        .action(
+            &server,
+            "package_patch",
+            json!({"id": "truong-1", "title": "Trường đổi tên"}),
+            Some(&token),
+        )
+        .await;
+    assert_ok("package_patch", status, &body);
+    let out = target
+        .ok_store(&["harvest", &url, "--name", "nguon-gd"])
+        .await;
+    assert!(out.contains("changes since"), "{out}");
+    assert!(
+        out.contains("created 0, updated 1, deleted 0, unchanged 2, errors 0"),
+        "{out}"
+    );
+
+    let closed = format!("http://127.0.0.1:{}", kho_test_support::free_port());
+    let mut args = vec![
+        "harvest".to_string(),
+        closed.clone(),
+        "--name".into(),
+        "dong".into(),
+    ];
+    args.extend(target.store_args().iter().cloned());
+    let failed = target.output(target.command(&args)).await;
+    assert!(!failed.status.success());
+    let stdout = String::from_utf8_lossy(&failed.stdout);
+    assert!(stdout.contains("Aborted"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("error: GET {closed}/api/3/action/package_search")),
+        "{stdout}"
+    );
+
+    // The schedule of `kho serve`: both sources run at start.
+    std::fs::write(
+        target.dir().join("kho.toml"),
+        format!(
+            "[[harvest_sources]]\nname = \"nguon-gd\"\nurl = \"{url}\"\ninterval = \"1h\"\n\n\
+             [[harvest_sources]]\nname = \"dong\"\nurl = \"{closed}\"\ninterval = 3600\n"
+        ),
+    )
+    .expect("kho.toml");
+    let admin_token = target
+        .ok_store(&["token", "create", "admin"])
+        .await
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    let served = target.serve().await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let jobs = loop {
+        let (status, body) = target
+            .action(&served, "harvest_job_list", json!({}), Some(&admin_token))
+            .await;
+        assert_ok("harvest_job_list", status, &body);
+        let jobs = body["result"].as_array().cloned().unwrap_or_default();
+        // 2 runs of the command line, 1 failed one, 2 scheduled ones.
+        if jobs.len() == 5 && jobs.iter().all(|j| j["status"] != "Running") {
+            break jobs;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "scheduled harvests did not finish: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let statuses: Vec<&str> = jobs.iter().filter_map(|j| j["status"].as_str()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "Aborted").count(),
+        2,
+        "{jobs:?}"
+    );
+    let (status, body) = target
+        .action(&served, "harvest_source_list", json!({}), None)
+        .await;
+    assert_ok("harvest_source_list", status, &body);
+    let mut names: Vec<&str> = body["result"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["dong", "nguon-gd"]);
+    let gd = body["result"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["name"] == "nguon-gd")
+        .expect("nguon-gd");
+    assert_eq!(gd["status"]["job_count"], 3);
+    assert_eq!(gd["status"]["total_datasets"], 3);
+    assert_eq!(gd["status"]["last_job"]["stats"]["not modified"], 3);
+    // The server still answers.
+    let (status, body) = target
+        .action(&served, "package_show", json!({"id": "truong-1"}), None)
+        .await;
+    assert_ok("package_show", status, &body);
+    assert_eq!(body["result"]["title"], "Trường đổi tên");
 }

@@ -7,6 +7,7 @@ pub(crate) mod datasets;
 mod grants;
 mod group_packages;
 mod groups;
+mod harvest;
 mod members;
 mod misc;
 mod resources;
@@ -90,6 +91,7 @@ pub fn registry() -> Registry {
     collaborators::register(&mut r);
     grants::register(&mut r);
     scheming::register(&mut r);
+    harvest::register(&mut r);
     r
 }
 

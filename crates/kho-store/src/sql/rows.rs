@@ -16,7 +16,8 @@ use std::borrow::Cow;
 use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, DatasetExtra, Grantee, Group,
-    GroupExtra, Member, Resource, ResourceFile, Tag, Tombstone, User,
+    GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Member, Resource, ResourceFile, Tag,
+    Tombstone, User,
 };
 use kho_core::time;
 use sqlx::any::AnyRow;
@@ -566,6 +567,54 @@ pub(super) fn resource_file(row: StoredRow<'_>) -> StoreResult<ResourceFile> {
         size: int(row.row, "size")?,
         sha256: text(row, "sha256")?,
         created: timestamp(row, "created")?,
+    })
+}
+
+pub(super) const HARVEST_SOURCE_COLUMNS: &str =
+    "id, name, title, url, source_type, owner_org, config, created";
+pub(super) const HARVEST_JOB_COLUMNS: &str = "id, source_id, status, created, gather_started, \
+     gather_finished, finished, created_count, updated_count, deleted_count, unchanged_count, \
+     error_count, errors";
+
+pub(super) fn harvest_source(row: StoredRow<'_>) -> StoreResult<HarvestSource> {
+    Ok(HarvestSource {
+        id: text(row, "id")?,
+        name: text(row, "name")?,
+        title: text(row, "title")?,
+        url: text(row, "url")?,
+        source_type: text(row, "source_type")?,
+        owner_org: text_opt(row, "owner_org")?,
+        config: text(row, "config")?,
+        created: timestamp(row, "created")?,
+    })
+}
+
+pub(super) fn harvest_job(row: StoredRow<'_>) -> StoreResult<HarvestJob> {
+    Ok(HarvestJob {
+        id: text(row, "id")?,
+        source_id: text(row, "source_id")?,
+        status: text(row, "status")?,
+        created: timestamp(row, "created")?,
+        gather_started: timestamp_opt(row, "gather_started")?,
+        gather_finished: timestamp_opt(row, "gather_finished")?,
+        finished: timestamp_opt(row, "finished")?,
+        created_count: int(row.row, "created_count")?,
+        updated_count: int(row.row, "updated_count")?,
+        deleted_count: int(row.row, "deleted_count")?,
+        unchanged_count: int(row.row, "unchanged_count")?,
+        error_count: int(row.row, "error_count")?,
+        errors: text(row, "errors")?,
+    })
+}
+
+pub(super) fn harvested_dataset(row: StoredRow<'_>) -> StoreResult<HarvestedDataset> {
+    Ok(HarvestedDataset {
+        id: text(row, "id")?,
+        name: text(row, "name")?,
+        state: text(row, "state")?,
+        metadata_modified: timestamp(row, "metadata_modified")?,
+        guid: text_opt(row, "guid")?,
+        hash: text_opt(row, "hash")?,
     })
 }
 

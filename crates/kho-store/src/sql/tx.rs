@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, DatasetExtra, Grantee, Group,
-    GroupExtra, Member, Resource, ResourceFile, Tag, Tombstone, User,
+    GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Member, Resource, ResourceFile, Tag,
+    Tombstone, User,
 };
 use kho_core::time;
 use sqlx::any::{AnyArguments, AnyRow};
@@ -25,6 +26,7 @@ use crate::{
 
 mod access;
 mod files;
+mod harvest;
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -1657,6 +1659,46 @@ impl Tx for SqlTx {
             .await?
             .map(|row| rows::one(self.backend, &row, rows::activity))
             .transpose()
+    }
+
+    async fn harvest_source_upsert(
+        &mut self,
+        source: &HarvestSource,
+    ) -> StoreResult<HarvestSource> {
+        self.do_harvest_source_upsert(source).await
+    }
+
+    async fn harvest_source_get(&mut self, id_or_name: &str) -> StoreResult<Option<HarvestSource>> {
+        self.do_harvest_source_get(id_or_name).await
+    }
+
+    async fn harvest_source_list(&mut self) -> StoreResult<Vec<HarvestSource>> {
+        self.do_harvest_source_list().await
+    }
+
+    async fn harvest_job_insert(&mut self, job: &HarvestJob) -> StoreResult<()> {
+        self.do_harvest_job_insert(job).await
+    }
+
+    async fn harvest_job_update(&mut self, job: &HarvestJob) -> StoreResult<()> {
+        self.do_harvest_job_update(job).await
+    }
+
+    async fn harvest_job_list(
+        &mut self,
+        source_id: Option<&str>,
+        status: Option<&str>,
+        limit: Option<i64>,
+    ) -> StoreResult<Vec<HarvestJob>> {
+        self.do_harvest_job_list(source_id, status, limit).await
+    }
+
+    async fn harvest_job_count(&mut self, source_id: &str) -> StoreResult<i64> {
+        self.do_harvest_job_count(source_id).await
+    }
+
+    async fn harvested_datasets(&mut self, source_id: &str) -> StoreResult<Vec<HarvestedDataset>> {
+        self.do_harvested_datasets(source_id).await
     }
 
     async fn activity_query(&mut self, query: &ActivityQuery) -> StoreResult<Vec<Activity>> {
