@@ -283,6 +283,12 @@ async fn tombstones_follow_openness(backend: Backend) {
         .clone();
     assert_eq!(admin_results.len(), 1);
     assert_eq!(admin_results[0]["private"], true);
+    // A harvester with a token that could read it, asking only for open data, learns
+    // that it left, as anyone does.
+    let token_view = app
+        .get_as("/api/3/action/package_search?include_deleted=true", &admin)
+        .await;
+    assert_eq!(token_view.result()["results"], json!(tombs));
 
     // Open again: the tombstone is gone.
     app.ok(
@@ -321,10 +327,13 @@ async fn tombstones_follow_openness(backend: Backend) {
         .expect("search");
     assert_eq!(again["results"], json!(tombs));
 
-    // A sysadmin's searches never show tombstones (they read every dataset whole).
+    // A sysadmin is shown the purged dataset's tombstone too (nothing else stands for it).
     let sys = app
         .get_as("/api/3/action/package_search?include_deleted=true", &admin)
         .await;
+    assert_eq!(sys.result()["results"], json!(tombs));
+    // Without include_deleted nobody sees tombstones.
+    let sys = app.get_as("/api/3/action/package_search", &admin).await;
     assert_eq!(sys.result()["count"], 0);
     // Nor do autocomplete or the plain listing.
     let ac = app.get("/api/3/action/package_autocomplete?q=can").await;

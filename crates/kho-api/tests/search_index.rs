@@ -44,6 +44,7 @@ fn stored(index: &SearchIndex) -> BTreeMap<String, String> {
         facet_limit: None,
         facet_mincount: 1,
         now: chrono::Utc::now().naive_utc(),
+        include_private: false,
     };
     index
         .search(&req)
@@ -175,8 +176,10 @@ async fn writes_are_in_the_index_at_once(backend: Backend) {
     );
     app.ok("dataset_purge", json!({"id": id}), Some(&admin))
         .await;
-    assert!(stored_dict(&app.catalog.search_index(), &id).is_none());
     // Only its tombstone is left (it was open), for harvesters (tests/harvest_gather.rs).
+    let tomb = stored_dict(&app.catalog.search_index(), &id).expect("tombstone");
+    assert_eq!(tomb["state"], "deleted");
+    assert_eq!(tomb.as_object().map(|m| m.len()), Some(4));
     assert_eq!(app.catalog.search_index().num_docs(), 1);
     // A failed write changes nothing and syncs nothing harmful.
     let r = app

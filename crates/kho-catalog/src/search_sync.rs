@@ -209,22 +209,25 @@ pub(crate) fn tombstone_ops(
     bundles: &[DatasetBundle],
     tombstones: Vec<kho_core::model::Tombstone>,
 ) -> Vec<IndexOp> {
-    let labels: HashMap<&str, Vec<String>> = bundles
+    let own: HashMap<&str, (Vec<String>, &str)> = bundles
         .iter()
         .map(|b| {
             (
                 b.dataset.id.as_str(),
-                kho_core::visibility::dataset_labels(&b.dataset),
+                (
+                    kho_core::visibility::dataset_labels(&b.dataset),
+                    b.dataset.state.as_str(),
+                ),
             )
         })
         .collect();
     tombstones
         .into_iter()
         .filter_map(|t| {
-            let hidden_labels = labels
-                .get(t.package_id.as_str())
-                .cloned()
-                .unwrap_or_default();
+            let (hidden_labels, own_state) = match own.get(t.package_id.as_str()) {
+                Some((labels, state)) => (labels.clone(), Some((*state).to_owned())),
+                None => (Vec::new(), None),
+            };
             // The store removes a tombstone when its dataset is open again; never show
             // one beside an open dataset whatever the order of events.
             if hidden_labels
@@ -236,6 +239,7 @@ pub(crate) fn tombstone_ops(
             Some(IndexOp::Tombstone {
                 dict: tombstone_dict(&t),
                 hidden_labels,
+                own_state,
             })
         })
         .collect()

@@ -108,12 +108,10 @@ async fn listener() -> tokio::net::TcpListener {
         .expect("bind")
 }
 
-/// A source kho (always SQLite) served over HTTP, with an organization, five datasets and
-/// a sysadmin's API token.
+/// A source kho (always SQLite) served over HTTP, with an organization and five datasets.
 struct SourceKho {
     catalog: Catalog,
     url: String,
-    token: String,
     ids: Vec<String>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -122,21 +120,6 @@ async fn source_kho() -> SourceKho {
     let l = listener().await;
     let url = format!("http://{}", l.local_addr().expect("addr"));
     let (catalog, dir) = catalogue(Backend::Sqlite, &url).await;
-    call(
-        &catalog,
-        "user_create",
-        json!({"name": "nguon", "email": "nguon@example.org", "password": "correct horse battery", "sysadmin": true}),
-    )
-    .await;
-    let token = call(
-        &catalog,
-        "api_token_create",
-        json!({"user": "nguon", "name": "harvest"}),
-    )
-    .await["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
     call(
         &catalog,
         "organization_create",
@@ -173,7 +156,6 @@ async fn source_kho() -> SourceKho {
     SourceKho {
         catalog,
         url,
-        token,
         ids,
         _dir: dir,
     }
@@ -227,9 +209,8 @@ async fn harvest_from_another_kho(backend: Backend) {
     let spec = SourceSpec {
         name: "kho-nguon".into(),
         title: Some("Kho nguồn".into()),
-        // Deletions since the last run are seen through `include_deleted`, which a kho
-        // answers for a sysadmin.
-        api_key: Some(src.token.clone()),
+        // Anonymous, as the national portal harvests: deletions since the last run are
+        // seen through the tombstones a kho answers `include_deleted` with.
         ..SourceSpec::for_url(&src.url)
     };
     assert_eq!(spec.source_type, SourceType::Ckan);
@@ -275,12 +256,19 @@ async fn harvest_from_another_kho(backend: Backend) {
     )
     .await;
     call(&src.catalog, "package_delete", json!({"id": src.ids[2]})).await;
+    // One made non-open: gone from the open catalogue, so gone here too.
+    call(
+        &src.catalog,
+        "package_patch",
+        json!({"id": src.ids[3], "private": true}),
+    )
+    .await;
 
     // Second run: incremental (since the first run's start, less an hour).
     let second = h.run(&spec, &options, &NoProgress).await.expect("run 2");
     assert_eq!(second.errors, Vec::<String>::new());
     assert!(second.since.is_some(), "{second:?}");
-    assert_eq!(counts(&second), (0, 2, 1, 2));
+    assert_eq!(counts(&second), (0, 2, 2, 1));
     let local0 = call(&target, "package_show", json!({"id": src.ids[0]})).await;
     assert_eq!(local0["title"], "Dữ liệu đã sửa");
     let remote1 = call(&src.catalog, "package_show", json!({"id": src.ids[1]})).await;
@@ -288,11 +276,14 @@ async fn harvest_from_another_kho(backend: Backend) {
     assert_eq!(essentials(&local1), essentials(&remote1));
     let local2 = call(&target, "package_show", json!({"id": src.ids[2]})).await;
     assert_eq!(local2["state"], "deleted");
+    let local3 = call(&target, "package_show", json!({"id": src.ids[3]})).await;
+    assert_eq!(local3["state"], "deleted");
 
     // Third run: nothing changed anywhere.
     let third = h.run(&spec, &options, &NoProgress).await.expect("run 3");
     assert_eq!(third.errors, Vec::<String>::new());
-    assert_eq!(counts(&third), (0, 0, 0, 4));
+    // The tombstones of what is already deleted here change nothing.
+    assert_eq!(counts(&third), (0, 0, 0, 3));
 
     // Every run is a job of the source, newest first.
     let recorded = jobs(&target, &first.source_id).await;
@@ -313,8 +304,8 @@ async fn harvest_from_another_kho(backend: Backend) {
     assert_eq!(
         got,
         vec![
-            (third.job_id.as_str(), "Finished", 0, 0, 0, 4, 0),
-            (second.job_id.as_str(), "Finished", 0, 2, 1, 2, 0),
+            (third.job_id.as_str(), "Finished", 0, 0, 0, 3, 0),
+            (second.job_id.as_str(), "Finished", 0, 2, 2, 1, 0),
             (first.job_id.as_str(), "Finished", 5, 0, 0, 0, 0),
         ]
     );

@@ -71,6 +71,8 @@ pub const HAS: &str = "_has";
 pub const TOMBSTONE_LABEL: &str = "tombstone";
 /// A tombstone's hidden labels: those of the dataset's own document.
 pub const TOMBSTONE_OF: &str = "_tombstone_of";
+/// The state of the dataset's own document (`purged` when it has none).
+pub const TOMBSTONE_STATE: &str = "_tombstone_state";
 
 /// `extras_<key>`: Solr field names keep only `[0-9A-Za-z_-]` (index.py).
 pub fn clean_extra_key(key: &str) -> String {
@@ -154,17 +156,22 @@ pub fn build(
 
 /// The tombstone twin of a dataset that was open and no longer is (`dict` is
 /// `{id, name, state, metadata_modified}`). It carries the label [`TOMBSTONE_LABEL`] only,
-/// and in [`TOMBSTONE_OF`] the labels of the dataset's own document, so that a caller who
-/// can read that document is not shown the twin as well.
+/// and in [`TOMBSTONE_OF`] and [`TOMBSTONE_STATE`] the labels and state of the dataset's
+/// own document, so that a caller shown that document is not shown the twin as well.
 pub fn tombstone(
     fields: &Fields,
     dict: &Map<String, Value>,
     hidden_labels: &[String],
+    own_state: Option<&str>,
 ) -> TantivyDocument {
     let mut extra = Map::new();
     extra.insert(
         TOMBSTONE_OF.into(),
         Value::Array(hidden_labels.iter().cloned().map(Value::String).collect()),
+    );
+    extra.insert(
+        TOMBSTONE_STATE.into(),
+        Value::String(own_state.unwrap_or("purged").to_owned()),
     );
     build_with(fields, dict, &[TOMBSTONE_LABEL.to_owned()], &[], extra)
 }

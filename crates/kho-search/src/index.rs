@@ -67,6 +67,8 @@ pub enum IndexOp {
     Tombstone {
         dict: Map<String, Value>,
         hidden_labels: Vec<String>,
+        /// The state of the dataset's own document (`None`: purged, it has none).
+        own_state: Option<String>,
     },
 }
 
@@ -95,6 +97,9 @@ pub struct SearchRequest {
     pub facet_mincount: u64,
     /// `NOW` of date math.
     pub now: NaiveDateTime,
+    /// The caller asked for the non-open datasets it may read (`include_private`): their
+    /// own documents then stand for them, and their tombstones are not shown as well.
+    pub include_private: bool,
 }
 
 /// What a search found.
@@ -479,8 +484,14 @@ impl SearchIndex {
                 IndexOp::Tombstone {
                     dict,
                     hidden_labels,
+                    own_state,
                 } => {
-                    let doc = crate::doc::tombstone(&self.fields, &dict, &hidden_labels);
+                    let doc = crate::doc::tombstone(
+                        &self.fields,
+                        &dict,
+                        &hidden_labels,
+                        own_state.as_deref(),
+                    );
                     writer.add_document(doc).map_err(SearchError::index)?;
                 }
             }
@@ -564,23 +575,36 @@ impl SearchIndex {
                 .collect();
             Box::new(TermSetQuery::new(terms)) as Box<dyn TQuery>
         };
+        // A tombstone is not shown beside the dataset's own document: to a caller who
+        // can read that document when it is deleted (it is in the answer), or in any state
+        // when the caller asked for non-open datasets too.
         let tombstone = crate::doc::TOMBSTONE_LABEL.to_owned();
+        let own_states: Vec<String> = if req.include_private {
+            ["active", "draft", "deleted"].map(str::to_owned).to_vec()
+        } else {
+            vec!["deleted".to_owned()]
+        };
+        let hidden_twins = |readable: Box<dyn TQuery>| -> Box<dyn TQuery> {
+            Box::new(BooleanQuery::new(vec![
+                (TOccur::Must, readable),
+                (
+                    TOccur::Must,
+                    strings(crate::doc::TOMBSTONE_STATE, &mut own_states.iter()),
+                ),
+            ]))
+        };
         match &req.labels {
             Some(labels) => {
                 clauses.push((
                     TOccur::Must,
                     strings("permission_labels", &mut labels.iter()),
                 ));
-                // A caller shown tombstones who can read a dataset's own document sees
-                // that, not its twin as well.
                 if labels.contains(&tombstone) {
-                    clauses.push((
-                        TOccur::MustNot,
-                        strings(
-                            crate::doc::TOMBSTONE_OF,
-                            &mut labels.iter().filter(|l| **l != tombstone),
-                        ),
-                    ));
+                    let readable = strings(
+                        crate::doc::TOMBSTONE_OF,
+                        &mut labels.iter().filter(|l| **l != tombstone),
+                    );
+                    clauses.push((TOccur::MustNot, hidden_twins(readable)));
                 }
                 key.push_str("\u{0}labels");
                 for l in labels {
@@ -588,11 +612,17 @@ impl SearchIndex {
                     key.push_str(l);
                 }
             }
-            // Reading everything, a sysadmin sees every dataset's own document.
+            // A sysadmin reads every dataset's own document.
             None => clauses.push((
                 TOccur::MustNot,
-                strings("permission_labels", &mut std::iter::once(&tombstone)),
+                hidden_twins(strings(
+                    "permission_labels",
+                    &mut std::iter::once(&tombstone),
+                )),
             )),
+        }
+        if req.include_private {
+            key.push_str("\u{0}private");
         }
         let inner: Box<dyn TQuery> = Box::new(BooleanQuery::new(clauses));
         if uses_now(&key) {

@@ -151,6 +151,7 @@ impl SearchIndex {
             facet_limit: None,
             facet_mincount: 1,
             now,
+            include_private: false,
         };
         let query = filtered(self.full_query(&req)?, vec![main]);
         let searcher = self.reader.searcher();

@@ -91,6 +91,7 @@ fn req(q: &str, fq: &[&str]) -> SearchRequest {
         facet_limit: Some(50),
         facet_mincount: 1,
         now: now(),
+        include_private: false,
     }
 }
 

@@ -351,6 +351,7 @@ impl Catalog {
             facet_limit: None,
             facet_mincount: 1,
             now: kho_core::time::now_utc(),
+            include_private: true,
         };
         let index = self.search_index();
         let found = self

@@ -355,6 +355,7 @@ async fn search_page(c: &Catalog, ctx: &Ctx, p: Params) -> Result<SearchPage> {
         facet_limit: usize::try_from(facet_limit).ok(),
         facet_mincount: u64::try_from(facet_mincount).unwrap_or(1),
         now: kho_core::time::now_utc(),
+        include_private: asbool(&p, "include_private", false)?,
     };
     let index = c.search_index();
     // The page's dicts are not read here: they are written out as they are read
