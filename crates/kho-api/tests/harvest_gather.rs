@@ -269,7 +269,7 @@ async fn tombstones_follow_openness(backend: Backend) {
     )
     .await;
     let tombs = anon_deleted(&app).await;
-    assert_eq!(ids(&tombs), [id.clone()]);
+    assert_eq!(ids(&tombs), std::slice::from_ref(&id));
     assert_eq!(tombs[0]["name"], "can-bo");
     let admin_view = app
         .get_as(
@@ -306,7 +306,7 @@ async fn tombstones_follow_openness(backend: Backend) {
     app.ok("dataset_purge", json!({"id": id}), Some(&admin))
         .await;
     let tombs = anon_deleted(&app).await;
-    assert_eq!(ids(&tombs), [id.clone()]);
+    assert_eq!(ids(&tombs), std::slice::from_ref(&id));
     assert_eq!(
         keys(&tombs[0]),
         ["id", "metadata_modified", "name", "state"]
