@@ -433,8 +433,22 @@ impl SearchIndex {
     }
 
     /// Datasets visible to searches.
+    /// Datasets in the index (tombstones of datasets that left are not counted).
     pub fn num_docs(&self) -> u64 {
-        let query = self.entity(crate::doc::PACKAGE);
+        let tombstone = self.str_term("permission_labels", crate::doc::TOMBSTONE_LABEL);
+        let query = BooleanQuery::new(vec![
+            (
+                TOccur::Must,
+                Box::new(self.entity(crate::doc::PACKAGE)) as Box<dyn TQuery>,
+            ),
+            (
+                TOccur::MustNot,
+                Box::new(tantivy::query::TermQuery::new(
+                    tombstone,
+                    tantivy::schema::IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
         self.reader
             .searcher()
             .search(&query, &Count)
