@@ -62,15 +62,7 @@ impl<'h> Importer<'h> {
 
     /// Every dataset goes to this existing organization.
     pub(crate) async fn fix_organization(&mut self, org: &str) -> Result<(), String> {
-        let mut tx = self
-            .h
-            .catalog
-            .store()
-            .read()
-            .await
-            .map_err(|e| e.to_string())?;
-        let found = tx.group_get(org).await.map_err(|e| e.to_string())?;
-        match found {
+        match self.local_group(org).await? {
             Some(g) if g.is_organization && g.state == STATE_ACTIVE => {
                 self.fixed_org = Some(g.id);
                 Ok(())
@@ -217,24 +209,28 @@ impl<'h> Importer<'h> {
         Value::Array(extras)
     }
 
+    /// The local group or organization with this id or name.
+    async fn local_group(
+        &self,
+        id_or_name: &str,
+    ) -> Result<Option<kho_core::model::Group>, String> {
+        let mut tx = self
+            .h
+            .catalog
+            .store()
+            .read()
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.group_get(id_or_name).await.map_err(|e| e.to_string())
+    }
+
     /// The local organization of a remote one: the organization of that name, else a
     /// new one (ckanext-harvest's `remote_orgs = create`). Decided once per run.
     async fn organization(&mut self, org: &RemoteOrg) -> Result<String, String> {
         if let Some(known) = self.orgs.get(&org.name) {
             return known.clone();
         }
-        let found = async {
-            let mut tx = self
-                .h
-                .catalog
-                .store()
-                .read()
-                .await
-                .map_err(|e| e.to_string())?;
-            tx.group_get(&org.name).await.map_err(|e| e.to_string())
-        }
-        .await?;
-        let outcome = match found {
+        let outcome = match self.local_group(&org.name).await? {
             Some(g) if g.is_organization && g.state == STATE_ACTIVE => Ok(g.id),
             Some(_) => Err(format!(
                 "the organization {} exists locally but is not an active organization",

@@ -74,41 +74,8 @@ enum Command {
     /// updates and deletes datasets through the catalogue's actions, records the run as a
     /// job of the source, prints the summary; exits non-zero when the run failed.
     Harvest {
-        /// The source's URL: a CKAN site's base URL, or a DCAT document's (`file://` too).
-        /// The name of a configured `[[harvest_sources]]` entry works as well.
-        source: String,
-        /// Local organization (must exist) that gets every dataset; default: the remote's,
-        /// matched by name or created.
-        #[arg(long)]
-        org: Option<String>,
-        /// Only datasets modified since then (UTC; `2026-03-01` or `2026-03-01T10:00:00`).
-        /// Default: since the last error-free run of this source, less an hour.
-        #[arg(long)]
-        since: Option<String>,
-        /// `ckan` or `dcat` (default: `dcat` for an RDF file extension, else `ckan`).
-        #[arg(long = "type", value_parser = ["ckan", "dcat"])]
-        source_type: Option<String>,
-        /// The source's name (default: made from the URL).
-        #[arg(long)]
-        name: Option<String>,
-        /// The source's title (the datasets' `harvest_source_title`).
-        #[arg(long)]
-        title: Option<String>,
-        /// Ignore the last run: harvest everything, and delete what the source no longer has.
-        #[arg(long)]
-        full: bool,
-        /// CKAN: only the datasets of this remote organization (repeatable).
-        #[arg(long = "remote-org")]
-        remote_orgs: Vec<String>,
-        /// CKAN: an API token of the remote (sent as `Authorization`).
-        #[arg(long)]
-        api_key: Option<String>,
-        /// The run's limit (seconds, or `30m`, `1h`); default `harvest_timeout`.
-        #[arg(long)]
-        timeout: Option<String>,
-        /// The sysadmin the datasets are written as (default: the first active sysadmin).
-        #[arg(long)]
-        user: Option<String>,
+        #[command(flatten)]
+        args: HarvestArgs,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -495,18 +462,43 @@ async fn import(cfg: Config, input: &std::path::Path, user: &str) -> anyhow::Res
     Ok(())
 }
 
-/// The flags of `kho harvest`.
+/// What to harvest (`kho harvest`).
+#[derive(clap::Args, Debug)]
 struct HarvestArgs {
+    /// The source's URL: a CKAN site's base URL, or a DCAT document's (`file://` too).
+    /// The name of a configured `[[harvest_sources]]` entry works as well.
     source: String,
+    /// Local organization (must exist) that gets every dataset; default: the remote's,
+    /// matched by name or created.
+    #[arg(long)]
     org: Option<String>,
+    /// Only datasets modified since then (UTC; `2026-03-01` or `2026-03-01T10:00:00`).
+    /// Default: since the last error-free run of this source, less an hour.
+    #[arg(long)]
     since: Option<String>,
+    /// `ckan` or `dcat` (default: `dcat` for an RDF file extension, else `ckan`).
+    #[arg(long = "type", value_parser = ["ckan", "dcat"])]
     source_type: Option<String>,
+    /// The source's name (default: made from the URL).
+    #[arg(long)]
     name: Option<String>,
+    /// The source's title (the datasets' `harvest_source_title`).
+    #[arg(long)]
     title: Option<String>,
+    /// Ignore the last run: harvest everything, and delete what the source no longer has.
+    #[arg(long)]
     full: bool,
+    /// CKAN: only the datasets of this remote organization (repeatable).
+    #[arg(long = "remote-org")]
     remote_orgs: Vec<String>,
+    /// CKAN: an API token of the remote (sent as `Authorization`).
+    #[arg(long)]
     api_key: Option<String>,
+    /// The run's limit (seconds, or `30m`, `1h`); default `harvest_timeout`.
+    #[arg(long)]
     timeout: Option<String>,
+    /// The sysadmin the datasets are written as (default: the first active sysadmin).
+    #[arg(long)]
     user: Option<String>,
 }
 
@@ -759,35 +751,8 @@ async fn main() -> anyhow::Result<()> {
             user,
             store,
         } => import(Config::load(file, &overrides(&store, None))?, &input, &user).await,
-        Command::Harvest {
-            source,
-            org,
-            since,
-            source_type,
-            name,
-            title,
-            full,
-            remote_orgs,
-            api_key,
-            timeout,
-            user,
-            store,
-        } => {
-            let cfg = Config::load(file, &overrides(&store, None))?;
-            let args = HarvestArgs {
-                source,
-                org,
-                since,
-                source_type,
-                name,
-                title,
-                full,
-                remote_orgs,
-                api_key,
-                timeout,
-                user,
-            };
-            harvest(cfg, args).await
+        Command::Harvest { args, store } => {
+            harvest(Config::load(file, &overrides(&store, None))?, args).await
         }
         Command::Migrate { store } => {
             let cfg = Config::load(file, &overrides(&store, None))?;
