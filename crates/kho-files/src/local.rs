@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
-use tokio_util::io::ReaderStream;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::tally::Tally;
 use crate::{ByteRange, ByteStream, Fetched, FileError, FileKey, FileMeta, FileStore, Stored};
@@ -18,6 +17,10 @@ const TMP_DIR: &str = ".tmp";
 /// A temporary file this old is left from a crash mid-upload.
 const STALE_TMP: Duration = Duration::from_secs(3600);
 const CHUNK: usize = 64 * 1024;
+/// Bytes read per step of a download: each read is a hand-off to a blocking thread, so
+/// large ones keep a download near the speed of reading the file (BENCHMARKS.md), and a
+/// download holds about one of them in memory.
+const READ_CHUNK: usize = 1024 * 1024;
 
 /// Uploaded files in a directory of the local filesystem.
 #[derive(Debug)]
@@ -193,7 +196,7 @@ impl FileStore for LocalFileStore {
                 .await
                 .map_err(|e| io_error("seek", &path, e))?;
         }
-        let body: ByteStream = Box::pin(ReaderStream::with_capacity(file.take(len), CHUNK));
+        let body = read_in_background(file.into_std().await, len);
         Ok(Fetched {
             meta,
             range: resolved,
@@ -237,6 +240,51 @@ impl FileStore for LocalFileStore {
     fn describe(&self) -> String {
         format!("local:{}", self.root.display())
     }
+}
+
+/// Up to `len` bytes of `file` from where it stands, read by one blocking thread a
+/// [`READ_CHUNK`] at a time and handed over through a channel of two: a download holds at
+/// most three chunks, and the thread stops as soon as the receiver is gone (the client
+/// went away).
+fn read_in_background(mut file: std::fs::File, len: u64) -> ByteStream {
+    use std::io::Read;
+    let (send, recv) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(2);
+    tokio::task::spawn_blocking(move || {
+        let mut left = len;
+        while left > 0 {
+            let want = usize::try_from(left).map_or(READ_CHUNK, |l| l.min(READ_CHUNK));
+            let mut buf = vec![0u8; want];
+            let mut filled = 0;
+            while filled < want {
+                match file.read(&mut buf[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = send.blocking_send(Err(e));
+                        return;
+                    }
+                }
+            }
+            if filled == 0 {
+                // The file is shorter than it was: end the body short (Content-Length
+                // tells the client).
+                let _ = send.blocking_send(Err(std::io::Error::new(
+                    ErrorKind::UnexpectedEof,
+                    "the file ended early",
+                )));
+                return;
+            }
+            buf.truncate(filled);
+            left -= filled as u64;
+            if send.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
+                return;
+            }
+        }
+    });
+    Box::pin(futures_util::stream::unfold(recv, |mut recv| async move {
+        recv.recv().await.map(|item| (item, recv))
+    }))
 }
 
 #[cfg(test)]
