@@ -10,7 +10,7 @@
 # connection, as harvesters do: follows `hydra:next` from /catalog.{format} until the last
 # page, and pages package_search?rows=100&sort=metadata_modified+desc&start=N until an
 # empty page. Prints a Markdown table for BENCHMARKS.md (pages, datasets, seconds, pages/s,
-# MB) and the server's peak RSS.
+# MB) and the server's peak RSS, with its own memory and the mapped index files apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -106,4 +106,6 @@ for name, (p, d, s, b) in [(f"`/catalog.{fmt}` (hydra:next)", dcat), ("`package_
     print(f"| {name} | {p} | {d} | {s:.1f} | {p / s:.0f} | {b / 1e6:.0f} |")
 print(f"\nDCAT walk ÷ search walk time: {dcat[2] / search[2]:.2f}")
 EOF
-printf '\nServer peak RSS (VmHWM): %s MiB\n' "$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status")"
+# VmHWM counts the index files' pages that the server maps (RssFile) as well as its own
+# memory (RssAnon, at the end of the walk).
+awk '/VmHWM|RssAnon|RssFile/ {printf "%s %.0f MiB\n", $1, $2 / 1024}' "/proc/$PID/status"

@@ -8,10 +8,10 @@
 # Makes a file of N MiB (default 1024) of random bytes, starts `kho serve` (the release
 # build, or --bin) on a free loopback port with a fresh SQLite store and local files (with
 # --s3: files on a local S3-compatible server, moto, from the test venv), uploads the file
-# with `curl -F upload=@…` to resource_create, downloads it three times with curl to
-# /dev/null, and reads it three times with cat to /dev/null (the file is in the page cache
+# with `curl -F upload=@…` to resource_create, downloads it five times with curl to
+# /dev/null, and reads it five times with cat to /dev/null (the file is in the page cache
 # for both). Prints a Markdown table for BENCHMARKS.md: upload seconds and MiB/s, the best
-# download and cat seconds and MiB/s, their ratio, and the server's peak RSS (VmHWM) and
+# and median download and cat seconds, their ratios, and the server's peak RSS (VmHWM) and
 # its RSS before the upload. Everything stays on 127.0.0.1 and is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,24 +99,30 @@ SIZE_OK=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resul
 [ "$SIZE_OK" = "$((SIZE * 1024 * 1024))" ] || { echo "stored size $SIZE_OK" >&2; exit 1; }
 
 best() { sort -n | head -n 1; }
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 echo "downloading" >&2
-DL=$(for _ in 1 2 3; do
+DLS=$(for _ in 1 2 3 4 5; do
   s=$(date +%s%N); curl -fsS -o /dev/null "$DOWNLOAD"; e=$(date +%s%N)
   echo $(((e - s) / 1000))
-done | best)
+done)
+DL=$(echo "$DLS" | best)
+DLM=$(echo "$DLS" | median)
 curl -fsS "$DOWNLOAD" | cmp - "$WORK/big.bin"
-CAT=$(for _ in 1 2 3; do
+CATS=$(for _ in 1 2 3 4 5; do
   s=$(date +%s%N); cat "$WORK/big.bin" >/dev/null; e=$(date +%s%N)
   echo $(((e - s) / 1000))
-done | best)
+done)
+CAT=$(echo "$CATS" | best)
+CATM=$(echo "$CATS" | median)
 HWM=$(rss VmHWM)
 
-python3 - "$SIZE" "$T0" "$T1" "$DL" "$CAT" "$HWM" "$RSS_BEFORE" "${S3:+s3}" <<'EOF'
+python3 - "$SIZE" "$T0" "$T1" "$DL" "$CAT" "$HWM" "$RSS_BEFORE" "$DLM" "$CATM" "${S3:+s3}" <<'EOF'
 import sys
-size, t0, t1, dl, cat, hwm, before, backend = sys.argv[1:9] + [""] * (9 - len(sys.argv))
-# Download and cat times are in microseconds.
-size, up, dl, cat = float(size), float(t1) - float(t0), float(dl) / 1e6, float(cat) / 1e6
-print(f"\n| file | store | upload s | upload MiB/s | download s | download MiB/s | cat s | cat MiB/s | download ÷ cat time | server RSS before MiB | server peak RSS MiB |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-print(f"| {size:.0f} MiB | {backend or 'local'} | {up:.2f} | {size/up:.0f} | {dl:.2f} | {size/dl:.0f} | {cat:.2f} | {size/cat:.0f} | {dl/cat:.2f} | {float(before):.0f} | {float(hwm):.0f} |")
+size, t0, t1, dl, cat, hwm, before, dlm, catm, backend = sys.argv[1:11] + [""] * (11 - len(sys.argv))
+# Download and cat times are in microseconds; best and median of five.
+size, up = float(size), float(t1) - float(t0)
+dl, cat, dlm, catm = (float(x) / 1e6 for x in (dl, cat, dlm, catm))
+print(f"\n| file | store | upload s | upload MiB/s | download s (best / median of 5) | download MiB/s (best) | cat s (best / median) | download ÷ cat (best / median) | server RSS before MiB | server peak RSS MiB |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print(f"| {size:.0f} MiB | {backend or 'local'} | {up:.2f} | {size/up:.0f} | {dl:.2f} / {dlm:.2f} | {size/dl:.0f} | {cat:.2f} / {catm:.2f} | {dl/cat:.2f} / {dlm/catm:.2f} | {float(before):.0f} | {float(hwm):.0f} |")
 EOF
