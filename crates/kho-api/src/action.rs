@@ -444,12 +444,13 @@ async fn dispatch(req: &Request, body: Body, name: &str) -> Response {
     let read = read_params(req, body, &st, def, &help, &mut upload).await;
     // A stored upload belongs to the catalogue only once an action has saved it.
     let upload_key = upload.as_ref().map(|u| u.stored.key.as_str().to_owned());
+    let mut saved = false;
     let response = match read {
-        Ok(params) => run(req, &st, def, &help, &locale, params, upload).await,
+        Ok(params) => run(req, &st, (def, &help, &locale), params, upload, &mut saved).await,
         Err(resp) => resp,
     };
     if let Some(key) = upload_key {
-        if !response.status().is_success() {
+        if !saved {
             st.catalog.remove_file(&key);
         }
     }
@@ -482,14 +483,15 @@ pub(crate) async fn actor_of(
 }
 
 /// One call once its parameters are read.
+/// `saved` is set once the action has succeeded: from then on an uploaded file belongs
+/// to the catalogue, whatever happens to the answer.
 async fn run(
     req: &Request,
     st: &ApiState,
-    def: &kho_catalog::ActionDef,
-    help: &str,
-    locale: &str,
+    (def, help, locale): (&kho_catalog::ActionDef, &str, &str),
     mut params: Params,
     upload: Option<kho_catalog::Upload>,
+    saved: &mut bool,
 ) -> Response {
     let (catalog, name, help, locale) = (&st.catalog, def.name, help.to_owned(), locale.to_owned());
     let is_get = req.method() != Method::POST;
@@ -518,7 +520,10 @@ async fn run(
         ctx = ctx.with_upload(u);
     }
     let result = match catalog.call_output(name, &ctx, params).await {
-        Ok(result) => result,
+        Ok(result) => {
+            *saved = true;
+            result
+        }
         Err(Error::BadRequest(msg)) => return bad_request(&i18n::render(&locale, &msg)),
         Err(e) => return envelope_error(&help, &locale, &e),
     };
