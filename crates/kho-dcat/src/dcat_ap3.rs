@@ -80,7 +80,8 @@ impl<'a> DcatAp3<'a> {
     }
 }
 
-fn s<'v>(d: &'v Value, key: &str) -> Option<&'v str> {
+/// A non-blank string field of a dict, trimmed (shared with the schema.org document).
+pub(crate) fn s<'v>(d: &'v Value, key: &str) -> Option<&'v str> {
     d.get(key)
         .and_then(Value::as_str)
         .map(str::trim)
@@ -88,7 +89,7 @@ fn s<'v>(d: &'v Value, key: &str) -> Option<&'v str> {
 }
 
 /// The first present of `keys`.
-fn first<'v>(d: &'v Value, keys: &[&str]) -> Option<&'v str> {
+pub(crate) fn first<'v>(d: &'v Value, keys: &[&str]) -> Option<&'v str> {
     keys.iter().find_map(|k| s(d, k))
 }
 

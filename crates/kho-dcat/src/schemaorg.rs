@@ -4,19 +4,9 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::dcat_ap3::{first, s};
 use crate::graph::{clean_text, iri};
 use crate::Site;
-
-fn s<'v>(d: &'v Value, key: &str) -> Option<&'v str> {
-    d.get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-}
-
-fn first<'v>(d: &'v Value, keys: &[&str]) -> Option<&'v str> {
-    keys.iter().find_map(|k| s(d, k))
-}
 
 fn put_text(m: &mut Map<String, Value>, key: &str, v: Option<&str>) {
     if let Some(t) = v.and_then(clean_text) {
