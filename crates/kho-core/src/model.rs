@@ -349,3 +349,33 @@ pub struct HarvestedDataset {
     /// The extra `harvest_hash`: a digest of what was harvested last.
     pub hash: Option<String>,
 }
+
+/// A request for data not yet published (ckanext-datarequests' `datarequests` row, with
+/// kho's `email` and `close_reason`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataRequest {
+    pub id: String,
+    /// The requester; empty for an anonymous request (then `email` is set).
+    pub user_id: String,
+    /// How to reach an anonymous requester; never shown to other callers.
+    pub email: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub organization_id: Option<String>,
+    pub open_time: NaiveDateTime,
+    pub accepted_dataset_id: Option<String>,
+    pub close_time: Option<NaiveDateTime>,
+    pub closed: bool,
+    /// Why a request was refused (closed without a dataset).
+    pub close_reason: Option<String>,
+}
+
+/// A comment on a data request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataRequestComment {
+    pub id: String,
+    pub datarequest_id: String,
+    pub user_id: String,
+    pub comment: String,
+    pub time: NaiveDateTime,
+}

@@ -10,8 +10,9 @@ mod sql;
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use kho_core::model::{
-    AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, Grantee, Group, HarvestJob,
-    HarvestSource, HarvestedDataset, Member, Resource, ResourceFile, Tag, Tombstone, User,
+    AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
+    Dataset, Grantee, Group, HarvestJob, HarvestSource, HarvestedDataset, Member, Resource,
+    ResourceFile, Tag, Tombstone, User,
 };
 
 pub use error::StoreError;
@@ -434,6 +435,65 @@ pub trait Tx: Send {
     async fn harvest_job_count(&mut self, source_id: &str) -> StoreResult<i64>;
     /// Every dataset (any state) whose extra `harvest_source_id` is `source_id`, by id.
     async fn harvested_datasets(&mut self, source_id: &str) -> StoreResult<Vec<HarvestedDataset>>;
+
+    // ---- data requests (ckanext-datarequests)
+    /// Insert a data request.
+    async fn datarequest_insert(&mut self, r: &DataRequest) -> StoreResult<()>;
+    /// Replace every column of the request with this id but `id`, `user_id`, `email` and
+    /// `open_time`.
+    async fn datarequest_update(&mut self, r: &DataRequest) -> StoreResult<()>;
+    async fn datarequest_get(&mut self, id: &str) -> StoreResult<Option<DataRequest>>;
+    /// Remove the request with its comments and followers; false if there was none.
+    async fn datarequest_delete(&mut self, id: &str) -> StoreResult<bool>;
+    /// Does another request (not `except_id`) have this title?
+    async fn datarequest_title_taken(&mut self, title: &str, except_id: &str) -> StoreResult<bool>;
+    /// The requests `filter` selects, by `open_time` (then id), oldest first unless
+    /// `filter.desc`.
+    async fn datarequest_list(
+        &mut self,
+        filter: &DataRequestFilter,
+    ) -> StoreResult<Vec<DataRequest>>;
+    async fn datarequest_comment_insert(&mut self, c: &DataRequestComment) -> StoreResult<()>;
+    /// Replace the text of the comment with this id.
+    async fn datarequest_comment_update(&mut self, c: &DataRequestComment) -> StoreResult<()>;
+    async fn datarequest_comment_get(
+        &mut self,
+        id: &str,
+    ) -> StoreResult<Option<DataRequestComment>>;
+    /// False if there was no such comment.
+    async fn datarequest_comment_delete(&mut self, id: &str) -> StoreResult<bool>;
+    /// The comments of a request by time (then id), oldest first unless `desc`.
+    async fn datarequest_comments(
+        &mut self,
+        datarequest_id: &str,
+        desc: bool,
+    ) -> StoreResult<Vec<DataRequestComment>>;
+    async fn datarequest_comment_count(&mut self, datarequest_id: &str) -> StoreResult<i64>;
+    /// Add a follower; false if they already follow the request.
+    async fn datarequest_follow(
+        &mut self,
+        datarequest_id: &str,
+        user_id: &str,
+        at: &NaiveDateTime,
+    ) -> StoreResult<bool>;
+    /// Remove a follower; false if they did not follow the request.
+    async fn datarequest_unfollow(
+        &mut self,
+        datarequest_id: &str,
+        user_id: &str,
+    ) -> StoreResult<bool>;
+    async fn datarequest_follower_count(&mut self, datarequest_id: &str) -> StoreResult<i64>;
+}
+
+/// Which data requests [`Tx::datarequest_list`] selects: those matching every condition given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataRequestFilter {
+    pub organization_id: Option<String>,
+    pub user_id: Option<String>,
+    pub closed: Option<bool>,
+    /// Words that the title or description contains (case-insensitive for ASCII letters).
+    pub q: Option<String>,
+    pub desc: bool,
 }
 
 /// Open a store from a URL: `postgres://…` selects Postgres, `sqlite://…` SQLite.

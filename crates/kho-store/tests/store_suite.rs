@@ -12,11 +12,14 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use kho_core::model::{
-    AccessGrant, Activity, ApiToken, Collaborator, Dataset, DatasetExtra, Grantee, Group,
-    GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Member, Resource, Tag, User,
+    AccessGrant, Activity, ApiToken, Collaborator, DataRequest, DataRequestComment, Dataset,
+    DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Member,
+    Resource, Tag, User,
 };
 use kho_core::visibility::{caller_labels, CallerFacts};
-use kho_store::{ActivityQuery, ActivityScope, DatasetFilter, Store, StoreError};
+use kho_store::{
+    ActivityQuery, ActivityScope, DataRequestFilter, DatasetFilter, Store, StoreError,
+};
 
 // ---------------------------------------------------------------- fixtures
 
@@ -3036,6 +3039,193 @@ async fn harvested_datasets_by_source(store: Arc<dyn Store>) {
         .is_empty());
 }
 
+fn datarequest(title: &str, open_time: &str, org: Option<&str>) -> DataRequest {
+    DataRequest {
+        id: new_id(),
+        user_id: "u-1".to_owned(),
+        email: None,
+        title: title.to_owned(),
+        description: format!("Cần dữ liệu {title} 50%_off"),
+        organization_id: org.map(str::to_owned),
+        open_time: at(open_time),
+        accepted_dataset_id: None,
+        close_time: None,
+        closed: false,
+        close_reason: None,
+    }
+}
+
+async fn datarequests_comments_and_followers(store: Arc<dyn Store>) {
+    let mut tx = store.begin().await.expect("begin");
+    let mut a = datarequest("Bus stops", "2026-03-01T00:00:00", Some("org-1"));
+    let mut b = datarequest("Giá đất", "2026-03-02T00:00:00", None);
+    b.user_id = String::new();
+    b.email = Some("anon@example.org".to_owned());
+    tx.datarequest_insert(&a).await.expect("insert a");
+    tx.datarequest_insert(&b).await.expect("insert b");
+    assert_eq!(
+        tx.datarequest_get(&b.id).await.expect("get"),
+        Some(b.clone())
+    );
+    assert_eq!(tx.datarequest_get("nope").await.expect("get"), None);
+    assert!(tx
+        .datarequest_title_taken("Bus stops", "")
+        .await
+        .expect("taken"));
+    assert!(!tx
+        .datarequest_title_taken("Bus stops", &a.id)
+        .await
+        .expect("taken"));
+
+    a.closed = true;
+    a.close_time = Some(at("2026-03-05T10:00:00.5"));
+    a.close_reason = Some("Không có".to_owned());
+    a.organization_id = Some("org-2".to_owned());
+    tx.datarequest_update(&a).await.expect("update");
+    assert_eq!(
+        tx.datarequest_get(&a.id).await.expect("get"),
+        Some(a.clone())
+    );
+
+    let ids = |v: Vec<DataRequest>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let all = DataRequestFilter::default();
+    assert_eq!(
+        ids(tx.datarequest_list(&all).await.expect("list")),
+        [a.id.clone(), b.id.clone()]
+    );
+    let desc = DataRequestFilter {
+        desc: true,
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(tx.datarequest_list(&desc).await.expect("list")),
+        [b.id.clone(), a.id.clone()]
+    );
+    let open = DataRequestFilter {
+        closed: Some(false),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(tx.datarequest_list(&open).await.expect("list")),
+        [b.id.clone()]
+    );
+    let org = DataRequestFilter {
+        organization_id: Some("org-2".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(tx.datarequest_list(&org).await.expect("list")),
+        [a.id.clone()]
+    );
+    let user = DataRequestFilter {
+        user_id: Some("u-1".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(tx.datarequest_list(&user).await.expect("list")),
+        [a.id.clone()]
+    );
+    let q = DataRequestFilter {
+        q: Some("BUS".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(tx.datarequest_list(&q).await.expect("list")),
+        [a.id.clone()]
+    );
+    // LIKE wildcards in `q` match only themselves.
+    let q = DataRequestFilter {
+        q: Some("0%_o".into()),
+        ..all.clone()
+    };
+    assert_eq!(ids(tx.datarequest_list(&q).await.expect("list")).len(), 2);
+    let q = DataRequestFilter {
+        q: Some("5_%".into()),
+        ..all.clone()
+    };
+    assert!(tx.datarequest_list(&q).await.expect("list").is_empty());
+
+    let c1 = DataRequestComment {
+        id: new_id(),
+        datarequest_id: a.id.clone(),
+        user_id: "u-2".to_owned(),
+        comment: "Một".to_owned(),
+        time: at("2026-03-03T00:00:00"),
+    };
+    let mut c2 = DataRequestComment {
+        id: new_id(),
+        comment: "Hai".to_owned(),
+        time: at("2026-03-04T00:00:00"),
+        ..c1.clone()
+    };
+    tx.datarequest_comment_insert(&c1).await.expect("comment");
+    tx.datarequest_comment_insert(&c2).await.expect("comment");
+    c2.comment = "Hai (sửa)".to_owned();
+    tx.datarequest_comment_update(&c2)
+        .await
+        .expect("update comment");
+    assert_eq!(
+        tx.datarequest_comment_get(&c2.id).await.expect("get"),
+        Some(c2.clone())
+    );
+    assert_eq!(
+        tx.datarequest_comments(&a.id, false).await.expect("list"),
+        [c1.clone(), c2.clone()]
+    );
+    assert_eq!(
+        tx.datarequest_comments(&a.id, true).await.expect("list"),
+        [c2.clone(), c1.clone()]
+    );
+    assert_eq!(tx.datarequest_comment_count(&a.id).await.expect("count"), 2);
+    assert!(tx.datarequest_comment_delete(&c1.id).await.expect("delete"));
+    assert!(!tx.datarequest_comment_delete(&c1.id).await.expect("delete"));
+    assert_eq!(tx.datarequest_comment_count(&a.id).await.expect("count"), 1);
+
+    let t = at("2026-03-06T00:00:00");
+    assert!(tx
+        .datarequest_follow(&a.id, "u-2", &t)
+        .await
+        .expect("follow"));
+    assert!(!tx
+        .datarequest_follow(&a.id, "u-2", &t)
+        .await
+        .expect("follow again"));
+    assert!(tx
+        .datarequest_follow(&a.id, "u-3", &t)
+        .await
+        .expect("follow"));
+    assert_eq!(
+        tx.datarequest_follower_count(&a.id).await.expect("count"),
+        2
+    );
+    assert!(tx
+        .datarequest_unfollow(&a.id, "u-3")
+        .await
+        .expect("unfollow"));
+    assert!(!tx
+        .datarequest_unfollow(&a.id, "u-3")
+        .await
+        .expect("unfollow"));
+    assert_eq!(
+        tx.datarequest_follower_count(&a.id).await.expect("count"),
+        1
+    );
+
+    assert!(tx.datarequest_delete(&a.id).await.expect("delete"));
+    assert!(!tx.datarequest_delete(&a.id).await.expect("delete"));
+    assert_eq!(tx.datarequest_comment_get(&c2.id).await.expect("get"), None);
+    assert_eq!(
+        tx.datarequest_follower_count(&a.id).await.expect("count"),
+        0
+    );
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        ids(tx.datarequest_list(&all).await.expect("list")),
+        [b.id.clone()]
+    );
+}
+
 /// `store_suite!(every: [..], concurrent: [..], by_url: [..])`: every test runs on the
 /// SQLite file and Postgres; the `every` tests also on the in-memory SQLite. `every` and
 /// `concurrent` tests take a migrated store, `by_url` tests the database URL.
@@ -3103,6 +3293,7 @@ macro_rules! store_suite {
 
 store_suite! {
     every: [
+        datarequests_comments_and_followers,
         package_update_from_matches_package_update,
         package_append_resource_matches_update_from,
         migrations_are_idempotent,

@@ -15,9 +15,9 @@ use std::borrow::Cow;
 
 use chrono::NaiveDateTime;
 use kho_core::model::{
-    AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, DatasetExtra, Grantee, Group,
-    GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Member, Resource, ResourceFile, Tag,
-    Tombstone, User,
+    AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
+    Dataset, DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset,
+    Member, Resource, ResourceFile, Tag, Tombstone, User,
 };
 use kho_core::time;
 use sqlx::any::AnyRow;
@@ -615,6 +615,36 @@ pub(super) fn harvested_dataset(row: StoredRow<'_>) -> StoreResult<HarvestedData
         metadata_modified: timestamp(row, "metadata_modified")?,
         guid: text_opt(row, "guid")?,
         hash: text_opt(row, "hash")?,
+    })
+}
+
+pub(super) const DATAREQUEST_COLUMNS: &str = "id, user_id, email, title, description, \
+     organization_id, open_time, accepted_dataset_id, close_time, closed, close_reason";
+pub(super) const DATAREQUEST_COMMENT_COLUMNS: &str = "id, datarequest_id, user_id, comment, time";
+
+pub(super) fn datarequest(row: StoredRow<'_>) -> StoreResult<DataRequest> {
+    Ok(DataRequest {
+        id: text(row, "id")?,
+        user_id: text(row, "user_id")?,
+        email: text_opt(row, "email")?,
+        title: text(row, "title")?,
+        description: text(row, "description")?,
+        organization_id: text_opt(row, "organization_id")?,
+        open_time: timestamp(row, "open_time")?,
+        accepted_dataset_id: text_opt(row, "accepted_dataset_id")?,
+        close_time: timestamp_opt(row, "close_time")?,
+        closed: boolean(row, "closed")?,
+        close_reason: text_opt(row, "close_reason")?,
+    })
+}
+
+pub(super) fn datarequest_comment(row: StoredRow<'_>) -> StoreResult<DataRequestComment> {
+    Ok(DataRequestComment {
+        id: text(row, "id")?,
+        datarequest_id: text(row, "datarequest_id")?,
+        user_id: text(row, "user_id")?,
+        comment: text(row, "comment")?,
+        time: timestamp(row, "time")?,
     })
 }
 

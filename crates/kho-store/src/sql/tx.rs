@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use kho_core::model::{
-    AccessGrant, Activity, ApiToken, Change, Collaborator, Dataset, DatasetExtra, Grantee, Group,
-    GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Member, Resource, ResourceFile, Tag,
-    Tombstone, User,
+    AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
+    Dataset, DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset,
+    Member, Resource, ResourceFile, Tag, Tombstone, User,
 };
 use kho_core::time;
 use sqlx::any::{AnyArguments, AnyRow};
@@ -20,11 +20,12 @@ use super::rows::{
     PACKAGE_COLUMNS, RESOURCE_COLUMNS, TOKEN_COLUMNS, USER_COLUMNS,
 };
 use crate::{
-    ActivityQuery, ActivityScope, Backend, DatasetBundle, DatasetFilter, StoreError, StoreResult,
-    Tx, CHANGES_CHANNEL,
+    ActivityQuery, ActivityScope, Backend, DataRequestFilter, DatasetBundle, DatasetFilter,
+    StoreError, StoreResult, Tx, CHANGES_CHANNEL,
 };
 
 mod access;
+mod datarequests;
 mod files;
 mod harvest;
 
@@ -1699,6 +1700,74 @@ impl Tx for SqlTx {
 
     async fn harvested_datasets(&mut self, source_id: &str) -> StoreResult<Vec<HarvestedDataset>> {
         self.do_harvested_datasets(source_id).await
+    }
+
+    async fn datarequest_insert(&mut self, r: &DataRequest) -> StoreResult<()> {
+        self.do_datarequest_insert(r).await
+    }
+    async fn datarequest_update(&mut self, r: &DataRequest) -> StoreResult<()> {
+        self.do_datarequest_update(r).await
+    }
+    async fn datarequest_get(&mut self, id: &str) -> StoreResult<Option<DataRequest>> {
+        self.do_datarequest_get(id).await
+    }
+    async fn datarequest_delete(&mut self, id: &str) -> StoreResult<bool> {
+        self.do_datarequest_delete(id).await
+    }
+    async fn datarequest_title_taken(&mut self, title: &str, except_id: &str) -> StoreResult<bool> {
+        self.do_datarequest_title_taken(title, except_id).await
+    }
+    async fn datarequest_list(
+        &mut self,
+        filter: &DataRequestFilter,
+    ) -> StoreResult<Vec<DataRequest>> {
+        self.do_datarequest_list(filter).await
+    }
+    async fn datarequest_comment_insert(&mut self, c: &DataRequestComment) -> StoreResult<()> {
+        self.do_datarequest_comment_insert(c).await
+    }
+    async fn datarequest_comment_update(&mut self, c: &DataRequestComment) -> StoreResult<()> {
+        self.do_datarequest_comment_update(c).await
+    }
+    async fn datarequest_comment_get(
+        &mut self,
+        id: &str,
+    ) -> StoreResult<Option<DataRequestComment>> {
+        self.do_datarequest_comment_get(id).await
+    }
+    async fn datarequest_comment_delete(&mut self, id: &str) -> StoreResult<bool> {
+        self.do_datarequest_comment_delete(id).await
+    }
+    async fn datarequest_comments(
+        &mut self,
+        datarequest_id: &str,
+        desc: bool,
+    ) -> StoreResult<Vec<DataRequestComment>> {
+        self.do_datarequest_comments(datarequest_id, desc).await
+    }
+    async fn datarequest_comment_count(&mut self, datarequest_id: &str) -> StoreResult<i64> {
+        self.do_datarequest_count("datarequests_comments", datarequest_id)
+            .await
+    }
+    async fn datarequest_follow(
+        &mut self,
+        datarequest_id: &str,
+        user_id: &str,
+        at: &NaiveDateTime,
+    ) -> StoreResult<bool> {
+        self.do_datarequest_follow(datarequest_id, user_id, at)
+            .await
+    }
+    async fn datarequest_unfollow(
+        &mut self,
+        datarequest_id: &str,
+        user_id: &str,
+    ) -> StoreResult<bool> {
+        self.do_datarequest_unfollow(datarequest_id, user_id).await
+    }
+    async fn datarequest_follower_count(&mut self, datarequest_id: &str) -> StoreResult<i64> {
+        self.do_datarequest_count("datarequests_followers", datarequest_id)
+            .await
     }
 
     async fn activity_query(&mut self, query: &ActivityQuery) -> StoreResult<Vec<Activity>> {
