@@ -2,6 +2,7 @@
 
 mod activity;
 mod collaborators;
+mod datarequests;
 mod dataset_lists;
 pub(crate) mod datasets;
 mod grants;
@@ -92,6 +93,7 @@ pub fn registry() -> Registry {
     grants::register(&mut r);
     scheming::register(&mut r);
     harvest::register(&mut r);
+    datarequests::register(&mut r);
     r
 }
 
