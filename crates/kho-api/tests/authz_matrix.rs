@@ -610,4 +610,152 @@ async fn matrix(backend: Backend) {
             "{who:?} group_package_show"
         );
     }
+    datarequest_cells(&w).await;
+}
+
+impl Who {
+    /// May close a data request of `dan` addressed to `so-a`: the requester, the
+    /// organization's editors and admins, sysadmins.
+    fn closes_requests(self) -> bool {
+        matches!(
+            self,
+            Who::Plain | Who::Editor | Who::OwnerAdmin | Who::Sysadmin
+        )
+    }
+
+    /// May update or delete such a request: the requester and sysadmins.
+    fn edits_requests(self) -> bool {
+        matches!(self, Who::Plain | Who::Sysadmin)
+    }
+}
+
+/// Data requests: a fulfilled request shows its accepted dataset exactly to those who may
+/// read the dataset; closing, updating and deleting follow their own rules.
+async fn datarequest_cells(w: &World) {
+    let app = &w.app;
+    let admin = w.token(Who::Sysadmin);
+    let dan = w.token(Who::Plain);
+    let active: Vec<(usize, &str)> = DATASETS
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| state_of(n) == "active")
+        .map(|(i, n)| (i, *n))
+        .collect();
+    let mut fulfilled = Vec::new();
+    for (i, name) in &active {
+        let r = app
+            .ok(
+                "datarequest_create",
+                json!({"title": format!("cần {name}"), "organization_id": "so-a"}),
+                dan,
+            )
+            .await;
+        let closed = app
+            .ok(
+                "datarequest_close",
+                json!({"id": r["id"], "accepted_dataset_id": name}),
+                admin,
+            )
+            .await;
+        assert_eq!(closed["accepted_dataset"]["name"], *name);
+        fulfilled.push((*i, *name, r["id"].clone()));
+    }
+    // Deleted and draft datasets fulfil nothing.
+    let r = app
+        .ok("datarequest_create", json!({"title": "cần nháp"}), dan)
+        .await;
+    for name in ["da-xoa", "nhap"] {
+        let e = app
+            .action(
+                "datarequest_close",
+                json!({"id": r["id"], "accepted_dataset_id": name}),
+                admin,
+            )
+            .await;
+        assert_eq!(
+            e.error(409)["Accepted Dataset"],
+            json!(["Dataset not found"])
+        );
+    }
+    app.ok("datarequest_delete", json!({"id": r["id"]}), dan)
+        .await;
+
+    for who in EVERYONE {
+        let tok = w.token(who);
+        let reads = who.reads();
+        for (i, name, id) in &fulfilled {
+            let cell = format!("{who:?} × request for {name}");
+            let shown = app.ok("datarequest_show", json!({"id": id}), tok).await;
+            assert_eq!(
+                !shown["accepted_dataset"].is_null(),
+                reads[*i],
+                "{cell}: {shown}"
+            );
+            assert_eq!(
+                !shown["accepted_dataset_id"].is_null(),
+                reads[*i],
+                "{cell}: {shown}"
+            );
+            if !reads[*i] {
+                assert!(!shown.to_string().contains("the-"), "{cell} leaks: {shown}");
+            }
+        }
+        let listed = app
+            .ok(
+                "datarequest_index",
+                json!({"closed": true, "limit": 100}),
+                tok,
+            )
+            .await;
+        let seen: BTreeSet<String> = listed["result"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|r| r["accepted_dataset"]["name"].as_str().map(str::to_owned))
+            .collect();
+        let expected: BTreeSet<String> = fulfilled
+            .iter()
+            .filter(|(i, _, _)| reads[*i])
+            .map(|(_, n, _)| (*n).to_owned())
+            .collect();
+        assert_eq!(seen, expected, "{who:?} datarequest_index");
+
+        // Writes on a fresh open request of dan's, addressed to so-a.
+        let r = app
+            .ok(
+                "datarequest_create",
+                json!({"title": format!("mở {who:?}"), "organization_id": "so-a"}),
+                dan,
+            )
+            .await;
+        let cell = format!("{who:?} × open request");
+        let up = app
+            .action(
+                "datarequest_update",
+                json!({"id": r["id"], "description": "sửa"}),
+                tok,
+            )
+            .await;
+        let status = if who.edits_requests() { 200 } else { 403 };
+        assert_eq!(up.status.as_u16(), status, "{cell} update: {}", up.text);
+        let close = app
+            .action(
+                "datarequest_close",
+                json!({"id": r["id"], "close_reason": "không có"}),
+                tok,
+            )
+            .await;
+        let status = if who.closes_requests() { 200 } else { 403 };
+        assert_eq!(
+            close.status.as_u16(),
+            status,
+            "{cell} close: {}",
+            close.text
+        );
+        let del = app
+            .action("datarequest_delete", json!({"id": r["id"]}), tok)
+            .await;
+        let status = if who.edits_requests() { 200 } else { 403 };
+        assert_eq!(del.status.as_u16(), status, "{cell} delete: {}", del.text);
+    }
 }
