@@ -157,7 +157,10 @@ pub fn detect_format(file_name: &str, media_type: Option<&str>) -> Option<Format
         "text/csv" | "application/csv" => Some(Format::Csv),
         "text/tab-separated-values" => Some(Format::Tsv),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Some(Format::Xlsx),
-        "application/json" | "application/geo+json" | "application/ld+json" | "text/json"
+        "application/json"
+        | "application/geo+json"
+        | "application/ld+json"
+        | "text/json"
         | "application/x-ndjson" => Some(Format::Json),
         "text/plain" | "text/markdown" => Some(Format::Text),
         _ => None,
@@ -251,7 +254,11 @@ impl Screener {
     }
 
     fn scan_csv<R: BufRead>(&self, mut r: R, tsv: bool) -> Result<Report, ScreenError> {
-        let delimiter = if tsv { b'\t' } else { sniff_delimiter(r.fill_buf()?) };
+        let delimiter = if tsv {
+            b'\t'
+        } else {
+            sniff_delimiter(r.fill_buf()?)
+        };
         let capped = LineCap::new(r, self.config.max_value_bytes.max(4096) * 16);
         let mut rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -537,13 +544,15 @@ impl<R: Read> Read for LineCap<R> {
     }
 }
 
+/// (name, non-empty values, per kind in `Kind::ALL` order: (count, masked examples)).
+type ColumnStats = (String, u64, [(u64, Vec<String>); 4]);
+
 /// Counts per (column, kind), bounded in columns and examples.
 struct Tally<'a> {
     config: &'a ScreenConfig,
     this_year: i32,
     columns: HashMap<String, usize>,
-    /// (name, non-empty values, per-kind (count, examples)).
-    stats: Vec<(String, u64, [(u64, Vec<String>); 4])>,
+    stats: Vec<ColumnStats>,
     rows: u64,
     cells: u64,
     truncated: bool,

@@ -39,8 +39,8 @@ impl Kind {
 /// 076–079, 089, 090, 093; Vietnamobile 052, 056, 058, 092; Gmobile 059, 099; Itel 087;
 /// Reddi 055. Landlines (02x) and retired 11-digit prefixes are not here on purpose.
 const MOBILE_PREFIXES: [u16; 36] = [
-    32, 33, 34, 35, 36, 37, 38, 39, 52, 55, 56, 58, 59, 70, 76, 77, 78, 79, 81, 82, 83, 84, 85,
-    86, 87, 88, 89, 90, 91, 92, 93, 94, 96, 97, 98, 99,
+    32, 33, 34, 35, 36, 37, 38, 39, 52, 55, 56, 58, 59, 70, 76, 77, 78, 79, 81, 82, 83, 84, 85, 86,
+    87, 88, 89, 90, 91, 92, 93, 94, 96, 97, 98, 99,
 ];
 
 fn all_digits(s: &str) -> bool {
@@ -306,10 +306,14 @@ fn scan_number(s: &str, hint: ColumnHint, this_year: i32, hits: &mut Vec<Hit>) {
     if is_citizen_id(digits, this_year) {
         hits.push(hit(Kind::CitizenId, digits));
     } else if hint.identity {
-        if digits.len() == 11 && is_citizen_id(&format!("0{digits}"), this_year) {
-            hits.push(hit(Kind::CitizenId, &format!("0{digits}")));
-        } else if is_legacy_id(digits) {
-            hits.push(hit(Kind::LegacyId, digits));
+        // Province codes run 001–096, so a number lost one or two leading zeros; a
+        // legacy number of the northern provinces (01…) lost one.
+        let padded12 = format!("{digits:0>12}");
+        let padded9 = format!("{digits:0>9}");
+        if (10..=11).contains(&digits.len()) && is_citizen_id(&padded12, this_year) {
+            hits.push(hit(Kind::CitizenId, &padded12));
+        } else if (8..=9).contains(&digits.len()) && is_legacy_id(&padded9) {
+            hits.push(hit(Kind::LegacyId, &padded9));
         }
     } else if hint.phone {
         let candidate = if digits.len() == 9 {
@@ -352,8 +356,7 @@ fn classify_run(run: &Run, whole: bool, hint: ColumnHint, this_year: i32) -> Opt
     if grouped && run.sep.is_none() {
         return None;
     }
-    if !run.plus && digits.len() == 12 && (!grouped || whole) && is_citizen_id(&digits, this_year)
-    {
+    if !run.plus && digits.len() == 12 && (!grouped || whole) && is_citizen_id(&digits, this_year) {
         return Some(hit(Kind::CitizenId, &digits));
     }
     if hint.identity && !run.plus && whole && is_legacy_id(&digits) {
@@ -385,7 +388,7 @@ fn digit_runs(s: &str) -> Vec<Run> {
             let p = b[start - 1];
             p.is_ascii_alphanumeric()
                 || p >= 0x80
-                || (matches!(p, b'.' | b',' | b'/' | b'-' | b'_')
+                || (matches!(p, b'.' | b',' | b'-' | b'_')
                     && start > 1
                     && b[start - 2].is_ascii_alphanumeric())
         };
@@ -417,7 +420,7 @@ fn digit_runs(s: &str) -> Vec<Run> {
             c.is_ascii_alphanumeric()
                 || c >= 0x80
                 || c == b'_'
-                || (matches!(c, b'.' | b',' | b'/' | b'-')
+                || (matches!(c, b'.' | b',' | b'-')
                     && b.get(end + 1).is_some_and(u8::is_ascii_alphanumeric))
         });
         if glued_before || glued_after {
@@ -459,8 +462,7 @@ fn find_emails(s: &str) -> Vec<(usize, usize)> {
             start += 1;
         }
         let mut end = at + 1;
-        while end < b.len() && (b[end].is_ascii_alphanumeric() || matches!(b[end], b'.' | b'-'))
-        {
+        while end < b.len() && (b[end].is_ascii_alphanumeric() || matches!(b[end], b'.' | b'-')) {
             end += 1;
         }
         while end > at + 1 && matches!(b[end - 1], b'.' | b'-') {

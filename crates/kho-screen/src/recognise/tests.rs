@@ -31,10 +31,30 @@ fn citizen_id_checks_province_century_and_year() {
 #[test]
 fn mobile_prefixes_are_current_carriers_only() {
     for ok in [
-        "0321234567", "0391234567", "0861234567", "0961234567", "0981234567", "0811234567",
-        "0851234567", "0881234567", "0911234567", "0941234567", "0701234567", "0761234567",
-        "0791234567", "0891234567", "0901234567", "0931234567", "0521234567", "0561234567",
-        "0581234567", "0921234567", "0591234567", "0991234567", "0871234567", "0551234567",
+        "0321234567",
+        "0391234567",
+        "0861234567",
+        "0961234567",
+        "0981234567",
+        "0811234567",
+        "0851234567",
+        "0881234567",
+        "0911234567",
+        "0941234567",
+        "0701234567",
+        "0761234567",
+        "0791234567",
+        "0891234567",
+        "0901234567",
+        "0931234567",
+        "0521234567",
+        "0561234567",
+        "0581234567",
+        "0921234567",
+        "0591234567",
+        "0991234567",
+        "0871234567",
+        "0551234567",
     ] {
         assert_eq!(mobile_national(ok).as_deref(), Some(ok), "{ok}");
     }
@@ -51,7 +71,10 @@ fn mobile_prefixes_are_current_carriers_only() {
     ] {
         assert_eq!(mobile_national(bad), None, "{bad}");
     }
-    assert_eq!(mobile_national("84912345678").as_deref(), Some("0912345678"));
+    assert_eq!(
+        mobile_national("84912345678").as_deref(),
+        Some("0912345678")
+    );
 }
 
 #[test]
@@ -91,6 +114,14 @@ fn mobile_numbers_in_their_written_forms() {
     assert_eq!(
         kinds("gọi 0912345678 2024", "ghi chú"),
         vec![(Kind::Mobile, "0912345678".to_string())]
+    );
+    // Two numbers with a slash, as in "0912345678/0987654321": a value counts once per kind.
+    assert_eq!(
+        kinds("0912345678/0987654321", "ghi chú"),
+        vec![
+            (Kind::Mobile, "0912345678".to_string()),
+            (Kind::Mobile, "0987654321".to_string())
+        ]
     );
     // Tax codes and amounts are not phones, even when phone-shaped.
     assert_eq!(kinds("0912345678", "Mã số thuế"), vec![]);
@@ -148,7 +179,18 @@ fn numbers_lose_leading_zeros_and_are_padded_only_with_a_hint() {
         v("79090123456", id),
         vec![(Kind::CitizenId, "079090123456".to_string())]
     );
-    assert_eq!(v("912345678", phone), vec![(Kind::Mobile, "0912345678".to_string())]);
+    assert_eq!(
+        v("1185004321", id),
+        vec![(Kind::CitizenId, "001185004321".to_string())]
+    );
+    assert_eq!(
+        v("12345678", id),
+        vec![(Kind::LegacyId, "012345678".to_string())]
+    );
+    assert_eq!(
+        v("912345678", phone),
+        vec![(Kind::Mobile, "0912345678".to_string())]
+    );
     assert_eq!(v("912345678", amount), vec![]);
     assert_eq!(v("912345678", ColumnHint::default()), vec![]);
     assert_eq!(v("79090123456", ColumnHint::default()), vec![]);
@@ -157,10 +199,22 @@ fn numbers_lose_leading_zeros_and_are_padded_only_with_a_hint() {
 
 #[test]
 fn emails_sane_not_rfc() {
-    for ok in ["a@b.vn", "nguyen.van.a@example.com.vn", "x+tag@mail.example.org"] {
+    for ok in [
+        "a@b.vn",
+        "nguyen.van.a@example.com.vn",
+        "x+tag@mail.example.org",
+    ] {
         assert!(is_email(ok), "{ok}");
     }
-    for bad in ["a@b", "@b.vn", "a.@b.vn", "a@b.v", "a@-b.vn", "a@b.123", "a..b@c.vn"] {
+    for bad in [
+        "a@b",
+        "@b.vn",
+        "a.@b.vn",
+        "a@b.v",
+        "a@-b.vn",
+        "a@b.123",
+        "a..b@c.vn",
+    ] {
         assert!(!is_email(bad), "{bad}");
     }
     assert_eq!(
