@@ -298,7 +298,14 @@ impl Screener {
                         (name, hint)
                     })
                     .collect();
-                continue;
+                // A first row holding identifiers is data, not a header: a file
+                // without a header must not hide its first row.
+                let year = self.this_year();
+                if headers.iter().any(|(h, _)| looks_like_data(h, year)) {
+                    headers.clear();
+                } else {
+                    continue;
+                }
             }
             tally.rows += 1;
             for (i, field) in record.iter().enumerate() {
@@ -409,7 +416,7 @@ impl Screener {
                 }
                 // The first row with a value is the header row.
                 let hr = *header_row.get_or_insert(row);
-                if row == hr {
+                if row == hr && !looks_like_data(&text, tally.this_year) {
                     if headers.len() < self.config.max_columns {
                         let name = text.trim().to_string();
                         let hint = column_hint(&name);
@@ -440,6 +447,11 @@ impl Screener {
         report.format = Some(Format::Xlsx);
         Ok(report)
     }
+}
+
+/// Does a would-be header cell hold an identifier (the file has no header row)?
+fn looks_like_data(cell: &str, this_year: i32) -> bool {
+    !scan_value(cell, ColumnHint::default(), false, this_year).is_empty()
 }
 
 /// Pick the CSV delimiter from the first line: the most frequent of `,` `;` tab `|`

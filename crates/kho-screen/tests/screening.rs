@@ -197,6 +197,30 @@ fn thresholds_and_caps() {
 }
 
 #[test]
+fn a_first_row_of_data_is_not_taken_for_a_header() {
+    let csv = b"An,0912345678,a@example.vn\nBinh,0987654321,b@example.vn\n";
+    let r = screen(csv, "a.csv", ScreenConfig::default());
+    assert_eq!(r.rows_scanned, 2);
+    assert_eq!(r.count("column 2", Kind::Mobile), 2);
+    assert_eq!(r.count("column 3", Kind::Email), 2);
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (row, (name, phone)) in [("An", "0912345678"), ("Binh", "0987654321")]
+        .into_iter()
+        .enumerate()
+    {
+        ws.write_string(row as u32, 0, name).expect("write");
+        ws.write_string(row as u32, 1, phone).expect("write");
+    }
+    let bytes = book.save_to_buffer().expect("xlsx");
+    let r = Screener::default()
+        .scan(Cursor::new(bytes), "a.xlsx", None)
+        .expect("xlsx");
+    assert_eq!(r.count("Sheet1!column 2", Kind::Mobile), 2);
+}
+
+#[test]
 fn over_long_lines_and_values_are_cut_not_buffered() {
     // 20 MiB without a newline: the CSV reader stops at the line cap, the text reader
     // keeps only the start of the line, the JSON reader keeps only the start of the string.
