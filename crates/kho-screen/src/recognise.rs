@@ -49,7 +49,7 @@ fn all_digits(s: &str) -> bool {
 
 fn all_same(s: &str) -> bool {
     let b = s.as_bytes();
-    b.iter().all(|&c| c == b[0])
+    b.first().is_none_or(|&first| b.iter().all(|&c| c == first))
 }
 
 /// Is `digits` (exactly 12 ASCII digits) a plausible citizen identity number, in
@@ -368,6 +368,11 @@ fn classify_run(run: &Run, whole: bool, hint: ColumnHint, this_year: i32) -> Opt
     if run.plus && !digits.starts_with("84") {
         return None;
     }
+    // "+84 0912 345 678": the trunk 0 kept after the country code.
+    let digits = match digits.strip_prefix("840") {
+        Some(rest) if run.plus && rest.len() == 9 => format!("84{rest}"),
+        _ => digits,
+    };
     mobile_national(&digits).map(|n| hit(Kind::Mobile, &n))
 }
 

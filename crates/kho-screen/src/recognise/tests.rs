@@ -87,6 +87,7 @@ fn mobile_numbers_in_their_written_forms() {
         "+84912345678",
         "+84 912 345 678",
         "84912345678",
+        "+84 0912 345 678",
         "ĐT: 0912345678",
         "Liên hệ 0912.345.678 (anh Nam)",
     ] {
@@ -107,6 +108,7 @@ fn mobile_numbers_in_their_written_forms() {
         "1.234.567.890",   // an amount
         "0912.345.67.8",   // a one-digit group
         "0912 345-678",    // mixed separators
+        "840912345678",    // 12 digits without the + of a country code
     ] {
         assert_eq!(kinds(not, "ghi chú"), vec![], "{not}");
     }
