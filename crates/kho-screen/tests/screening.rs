@@ -225,8 +225,6 @@ fn over_long_lines_and_values_are_cut_not_buffered() {
     // 20 MiB without a newline: the CSV reader stops at the line cap, the text reader
     // keeps only the start of the line, the JSON reader keeps only the start of the string.
     let big = 20 * 1024 * 1024;
-    let mut csv = b"sdt\n0912345678".to_vec();
-    csv.extend(std::iter::repeat_n(b'x', 16));
     let head = Cursor::new(b"sdt\n0912345678\n".to_vec());
     let r = Screener::default()
         .scan_stream(head.chain(std::io::repeat(b'a').take(big)), "a.csv", None)
