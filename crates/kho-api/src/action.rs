@@ -516,6 +516,9 @@ async fn run(
         }
     };
     let mut ctx = Ctx::new(actor, locale.clone());
+    if let Some(addr) = req.remote_addr().as_socket_addr() {
+        ctx = ctx.with_client(addr.ip().to_string());
+    }
     if let Some(u) = upload {
         ctx = ctx.with_upload(u);
     }

@@ -8,6 +8,7 @@ mod grants;
 mod group_packages;
 mod groups;
 mod harvest;
+mod issues;
 mod members;
 mod misc;
 mod resources;
@@ -92,6 +93,7 @@ pub fn registry() -> Registry {
     grants::register(&mut r);
     scheming::register(&mut r);
     harvest::register(&mut r);
+    issues::register(&mut r);
     r
 }
 
