@@ -605,6 +605,17 @@ mod tests {
     }
 
     #[test]
+    fn issue_rate_limit_reaches_the_catalogue() {
+        let default = Config::default().catalog().expect("catalog");
+        assert_eq!(default.issue_reports_per_hour, 5);
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("kho.toml");
+        std::fs::write(&file, "issue_reports_per_hour = 2\n").expect("write");
+        let cfg = Config::load(Some(&file), &Overrides::default()).expect("load");
+        assert_eq!(cfg.catalog().expect("catalog").issue_reports_per_hour, 2);
+    }
+
+    #[test]
     fn licenses_from_a_file() {
         let dir = tempfile::tempdir().expect("dir");
         assert_eq!(

@@ -452,8 +452,8 @@ fn parse_sort(s: Option<&str>) -> Result<IssueSort> {
         _ => {
             return Err(Error::field(
                 "sort",
-                Msg::new("Value must be one of %{values}").arg(
-                    "values",
+                Msg::new("Value must be one of %{choices}").arg(
+                    "choices",
                     "newest, oldest, most_commented, least_commented, recently_updated, \
                      least_recently_updated",
                 ),
@@ -488,7 +488,7 @@ pub(crate) async fn issue_search(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Va
             load_group(tx.as_mut(), &o, true)
                 .await?
                 .filter(|g| g.state == STATE_ACTIVE)
-                .ok_or_else(|| Error::not_found("Organization not found"))?
+                .ok_or(Error::NotFound(None))?
                 .id,
         ),
         None => None,
