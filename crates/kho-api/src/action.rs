@@ -482,6 +482,26 @@ pub(crate) async fn actor_of(
     Ok(Actor::Anonymous)
 }
 
+/// Is this peer address a client of its own, for per-client rate limits? Loopback,
+/// private and link-local peers are most often a reverse proxy in front of kho, through
+/// which every client would count as one.
+fn counts_as_client(ip: &std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            !(v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified())
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => counts_as_client(&std::net::IpAddr::V4(v4)),
+            None => {
+                !(v6.is_loopback()
+                    || v6.is_unique_local()
+                    || v6.is_unicast_link_local()
+                    || v6.is_unspecified())
+            }
+        },
+    }
+}
+
 /// One call once its parameters are read.
 /// `saved` is set once the action has succeeded: from then on an uploaded file belongs
 /// to the catalogue, whatever happens to the answer.
@@ -516,6 +536,14 @@ async fn run(
         }
     };
     let mut ctx = Ctx::new(actor, locale.clone());
+    if let Some(ip) = req
+        .remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip())
+        .filter(counts_as_client)
+    {
+        ctx = ctx.with_client(ip.to_string());
+    }
     if let Some(u) = upload {
         ctx = ctx.with_upload(u);
     }
@@ -617,4 +645,30 @@ fn streamed_page(
     let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(head) })
         .chain(futures_util::stream::iter(parts).then(|part| part));
     Body::from_bytes_stream(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counts_as_client;
+
+    #[test]
+    fn proxies_do_not_count_as_clients() {
+        let counts = |s: &str| counts_as_client(&s.parse().expect("address"));
+        for own in ["203.0.113.7", "2001:db8::1", "::ffff:198.51.100.2"] {
+            assert!(counts(own), "{own}");
+        }
+        for proxy in [
+            "127.0.0.1",
+            "10.0.0.2",
+            "172.18.0.3",
+            "192.168.1.1",
+            "169.254.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!counts(proxy), "{proxy}");
+        }
+    }
 }

@@ -91,6 +91,12 @@ impl Who {
         matches!(self, Who::OwnerAdmin | Who::Sysadmin)
     }
 
+    /// Sees reporters' addresses, closes and deletes error reports (the owning
+    /// organization's editors and admins, sysadmins; not collaborators).
+    fn answers_issues(self) -> bool {
+        matches!(self, Who::Editor | Who::OwnerAdmin | Who::Sysadmin)
+    }
+
     /// May list the grants (the organization's admins and editors, sysadmins).
     fn lists_grants(self) -> bool {
         matches!(self, Who::Editor | Who::OwnerAdmin | Who::Sysadmin)
@@ -611,6 +617,7 @@ async fn matrix(backend: Backend) {
         );
     }
     datarequest_cells(&w).await;
+    issue_cells(&w).await;
 }
 
 impl Who {
@@ -757,5 +764,139 @@ async fn datarequest_cells(w: &World) {
             .await;
         let status = if who.edits_requests() { 200 } else { 403 };
         assert_eq!(del.status.as_u16(), status, "{cell} delete: {}", del.text);
+    }
+}
+
+/// Error reports (`issue_*`): one report by the sysadmin on every dataset that takes
+/// them (active ones), and an anonymous one on `mo`. Reads first, then writes, so that
+/// every caller reads the same reports.
+async fn issue_cells(w: &World) {
+    let app = &w.app;
+    let admin = w.token(Who::Sysadmin);
+    let active = ["mo", "chia-se", "han-che"];
+    for name in active {
+        app.ok(
+            "issue_create",
+            json!({"dataset_id": name, "title": format!("Lỗi {name}")}),
+            admin,
+        )
+        .await;
+    }
+    app.ok(
+        "issue_create",
+        json!({"dataset_id": "mo", "title": "Lỗi ẩn danh", "email": "an@example.org"}),
+        None,
+    )
+    .await;
+    for who in EVERYONE {
+        let tok = w.token(who);
+        let mut readable = 0;
+        for (name, may_read) in DATASETS.iter().zip(who.reads()) {
+            let cell = format!("{who:?} × {name} issues");
+            let taken = active.contains(name);
+            let status = match (taken, may_read) {
+                (false, _) => 404,
+                (true, true) => 200,
+                (true, false) => 403,
+            };
+            let number = if *name == "mo" { 2 } else { 1 };
+            let r = app
+                .action(
+                    "issue_show",
+                    json!({"dataset_id": name, "issue_number": number}),
+                    tok,
+                )
+                .await;
+            assert_eq!(r.status, status, "{cell} show: {}", r.text);
+            if status != 200 {
+                assert!(!r.text.contains("Lỗi"), "{cell}: leaks {}", r.text);
+                let r = app
+                    .action("issue_search", json!({"dataset_id": name}), tok)
+                    .await;
+                assert_eq!(r.status, status, "{cell} search: {}", r.text);
+                continue;
+            }
+            readable += 1;
+            assert_eq!(
+                r.result().get("reporter_email").is_some(),
+                who.answers_issues(),
+                "{cell} address"
+            );
+            let found = app
+                .ok("issue_search", json!({"dataset_id": name}), tok)
+                .await;
+            assert_eq!(found["count"], number, "{cell} search");
+        }
+        let org = app
+            .ok(
+                "issue_search",
+                json!({"organization_id": "so-a", "limit": 100}),
+                tok,
+            )
+            .await;
+        // Each readable active dataset has one report, `mo` a second.
+        assert_eq!(org["count"], readable + 1, "{who:?} organization issues");
+        let addresses = org["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|i| i.get("reporter_email").is_some())
+            .count();
+        let expected = if who.answers_issues() {
+            readable + 1
+        } else {
+            0
+        };
+        assert_eq!(addresses, expected, "{who:?} addresses");
+    }
+    for who in EVERYONE {
+        let tok = w.token(who);
+        for (name, may_read) in DATASETS.iter().zip(who.reads()) {
+            let cell = format!("{who:?} × {name} issue writes");
+            if !active.contains(name) {
+                continue;
+            }
+            let comment = app
+                .action(
+                    "issue_comment_create",
+                    json!({"dataset_id": name, "issue_number": 1, "comment": "?"}),
+                    tok,
+                )
+                .await;
+            let may_comment = may_read && who != Who::Anonymous;
+            assert_eq!(
+                comment.status,
+                if may_comment { 200 } else { 403 },
+                "{cell} comment: {}",
+                comment.text
+            );
+            for status in ["closed", "open"] {
+                let r = app
+                    .action(
+                        "issue_update",
+                        json!({"dataset_id": name, "issue_number": 1, "status": status}),
+                        tok,
+                    )
+                    .await;
+                let ok = may_read && who.answers_issues();
+                assert_eq!(
+                    r.status,
+                    if ok { 200 } else { 403 },
+                    "{cell} {status}: {}",
+                    r.text
+                );
+            }
+            let mut body = json!({"dataset_id": name, "title": "Thêm"});
+            if who == Who::Anonymous {
+                body["email"] = json!("khach@example.org");
+            }
+            let r = app.action("issue_create", body, tok).await;
+            assert_eq!(
+                r.status,
+                if may_read { 200 } else { 403 },
+                "{cell} create: {}",
+                r.text
+            );
+        }
     }
 }

@@ -96,6 +96,9 @@ pub struct CatalogConfig {
     pub dcat_publisher_name: String,
     /// The publisher's URI; empty: a blank node.
     pub dcat_publisher_uri: String,
+    /// Anonymous error reports (`issue_create`) accepted per hour from one e-mail address,
+    /// and again from one client address; 0: anonymous reports are refused.
+    pub issue_reports_per_hour: u32,
     #[serde(skip)]
     pub profiles: Profiles,
     /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
@@ -133,6 +136,7 @@ impl Default for CatalogConfig {
             dcat_datasets_per_page: 100,
             dcat_publisher_name: String::new(),
             dcat_publisher_uri: String::new(),
+            issue_reports_per_hour: 5,
             profiles: Profiles::shipped(),
             licenses: kho_core::license::LicenseRegister::ckan_default(),
         }

@@ -50,6 +50,9 @@ pub struct Ctx {
     pub actor: Actor,
     pub locale: String,
     pub upload: Option<Arc<Upload>>,
+    /// The client's network address when the transport knows it (the rate limit of
+    /// anonymous error reports counts by it).
+    pub client: Option<String>,
 }
 
 impl Ctx {
@@ -58,7 +61,13 @@ impl Ctx {
             actor,
             locale: locale.into(),
             upload: None,
+            client: None,
         }
+    }
+
+    pub fn with_client(mut self, client: impl Into<String>) -> Self {
+        self.client = Some(client.into());
+        self
     }
 
     pub fn with_upload(mut self, upload: Upload) -> Self {

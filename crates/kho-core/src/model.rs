@@ -379,3 +379,41 @@ pub struct DataRequestComment {
     pub comment: String,
     pub time: NaiveDateTime,
 }
+
+/// An error report on a dataset (ckanext-issues' `issue`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    pub id: String,
+    pub dataset_id: String,
+    /// 1, 2, … within the dataset; the store assigns it on insert.
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    /// The logged-in reporter; `None` for an anonymous one.
+    pub user_id: Option<String>,
+    /// An anonymous reporter's address, lower-cased.
+    pub reporter_email: Option<String>,
+    /// The client address of an anonymous report (for the rate limit).
+    pub client_address: Option<String>,
+    /// SHA-256 (hex) of an anonymous reporter's follow token.
+    pub follow_token_hash: Option<String>,
+    /// `open` or `closed`.
+    pub status: String,
+    /// When it was closed.
+    pub resolved: Option<NaiveDateTime>,
+    pub created: NaiveDateTime,
+    pub modified: NaiveDateTime,
+    /// Number of comments (read from the store; ignored on write).
+    pub comment_count: i64,
+}
+
+/// One message in an issue's thread (ckanext-issues' `issue_comment`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueComment {
+    pub id: String,
+    pub issue_id: String,
+    pub comment: String,
+    /// The logged-in author; `None`: the anonymous reporter (with the follow token).
+    pub user_id: Option<String>,
+    pub created: NaiveDateTime,
+}

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
-    Dataset, Grantee, Group, HarvestJob, HarvestSource, HarvestedDataset, Member, Resource,
-    ResourceFile, Tag, Tombstone, User,
+    Dataset, Grantee, Group, HarvestJob, HarvestSource, HarvestedDataset, Issue, IssueComment,
+    Member, Resource, ResourceFile, Tag, Tombstone, User,
 };
 
 pub use error::StoreError;
@@ -483,6 +483,32 @@ pub trait Tx: Send {
         user_id: &str,
     ) -> StoreResult<bool>;
     async fn datarequest_follower_count(&mut self, datarequest_id: &str) -> StoreResult<i64>;
+
+    // ---- error reports (kho-catalog's issue actions, ckanext-issues' tables)
+    /// Insert an issue with the next `number` of its dataset (the given one is ignored);
+    /// returns it as stored.
+    async fn issue_insert(&mut self, issue: &Issue) -> StoreResult<Issue>;
+    /// The issue of this dataset (id) with this number, with its comment count.
+    async fn issue_get(&mut self, dataset_id: &str, number: i64) -> StoreResult<Option<Issue>>;
+    /// Replace the title, description, status, `resolved` and `modified` of the issue
+    /// with this id.
+    async fn issue_update(&mut self, issue: &Issue) -> StoreResult<()>;
+    /// Remove the issue with this id and its comments.
+    async fn issue_delete(&mut self, id: &str) -> StoreResult<()>;
+    /// `(count of all matching, the page)` of the issues `query` selects.
+    async fn issue_search(&mut self, query: &IssueQuery) -> StoreResult<(i64, Vec<Issue>)>;
+    /// `(reports with this e-mail, reports from this client address)` created at or after
+    /// `since` (the client count is 0 without an address).
+    async fn issue_reports_since(
+        &mut self,
+        email: &str,
+        client_address: Option<&str>,
+        since: NaiveDateTime,
+    ) -> StoreResult<(i64, i64)>;
+    /// Add a comment and touch the issue's `modified`.
+    async fn issue_comment_insert(&mut self, comment: &IssueComment) -> StoreResult<()>;
+    /// The comments of an issue, oldest first.
+    async fn issue_comments(&mut self, issue_id: &str) -> StoreResult<Vec<IssueComment>>;
 }
 
 /// Which data requests [`Tx::datarequest_list`] selects: those matching every condition given.
@@ -494,6 +520,34 @@ pub struct DataRequestFilter {
     /// Words that the title or description contains (case-insensitive for ASCII letters).
     pub q: Option<String>,
     pub desc: bool,
+}
+
+/// How [`Tx::issue_search`] orders issues (ckanext-issues' `sort` words).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IssueSort {
+    #[default]
+    Newest,
+    Oldest,
+    MostCommented,
+    LeastCommented,
+    RecentlyUpdated,
+    LeastRecentlyUpdated,
+}
+
+/// Which issues [`Tx::issue_search`] selects: those of the datasets `datasets` selects
+/// (over `packages p`) that match every other condition.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssueQuery {
+    pub datasets: DatasetFilter,
+    /// Only the issues of this dataset (id).
+    pub dataset_id: Option<String>,
+    /// `open` or `closed`.
+    pub status: Option<String>,
+    /// Words that must all occur in the title or description (case-insensitive).
+    pub q: Option<String>,
+    pub sort: IssueSort,
+    pub offset: i64,
+    pub limit: i64,
 }
 
 /// Open a store from a URL: `postgres://…` selects Postgres, `sqlite://…` SQLite.

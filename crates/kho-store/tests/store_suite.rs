@@ -13,12 +13,13 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Collaborator, DataRequest, DataRequestComment, Dataset,
-    DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Member,
-    Resource, Tag, User,
+    DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Issue,
+    IssueComment, Member, Resource, Tag, User,
 };
 use kho_core::visibility::{caller_labels, CallerFacts};
 use kho_store::{
-    ActivityQuery, ActivityScope, DataRequestFilter, DatasetFilter, Store, StoreError,
+    ActivityQuery, ActivityScope, DataRequestFilter, DatasetFilter, IssueQuery, IssueSort, Store,
+    StoreError,
 };
 
 // ---------------------------------------------------------------- fixtures
@@ -3226,6 +3227,168 @@ async fn datarequests_comments_and_followers(store: Arc<dyn Store>) {
     );
 }
 
+fn issue(dataset_id: &str, title: &str, created: &str, email: Option<&str>) -> Issue {
+    Issue {
+        id: new_id(),
+        dataset_id: dataset_id.to_owned(),
+        number: 0,
+        title: title.to_owned(),
+        description: format!("Mô tả {title}"),
+        user_id: email.is_none().then(|| "user-1".to_owned()),
+        reporter_email: email.map(str::to_owned),
+        client_address: email.map(|_| "10.0.0.1".to_owned()),
+        follow_token_hash: email.map(|_| "ab12".to_owned()),
+        status: "open".to_owned(),
+        resolved: None,
+        created: at(created),
+        modified: at(created),
+        comment_count: 0,
+    }
+}
+
+async fn issues_numbers_threads_and_search(store: Arc<dyn Store>) {
+    let d1 = dataset("issues-1", None);
+    let d2 = dataset("issues-2", None);
+    insert_datasets(&*store, &[&d1, &d2]).await;
+    let mut tx = store.begin().await.expect("begin");
+    let a = tx
+        .issue_insert(&issue(&d1.id, "Sai số liệu", "2026-05-01T00:00:00", None))
+        .await
+        .expect("insert a");
+    let b_in = issue(
+        &d1.id,
+        "Thiếu cột 100%",
+        "2026-05-02T00:00:00",
+        Some("x@example.org"),
+    );
+    let b = tx.issue_insert(&b_in).await.expect("insert b");
+    let c = tx
+        .issue_insert(&issue(
+            &d2.id,
+            "Other",
+            "2026-05-03T00:00:00",
+            Some("x@example.org"),
+        ))
+        .await
+        .expect("insert c");
+    // Numbers count per dataset.
+    assert_eq!((a.number, b.number, c.number), (1, 2, 1));
+    assert_eq!(
+        b,
+        Issue {
+            number: 2,
+            ..b_in.clone()
+        }
+    );
+    let comment = IssueComment {
+        id: new_id(),
+        issue_id: b.id.clone(),
+        comment: "Đã sửa".to_owned(),
+        user_id: None,
+        created: at("2026-05-04T00:00:00"),
+    };
+    tx.issue_comment_insert(&comment).await.expect("comment");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.begin().await.expect("begin");
+    let got = tx
+        .issue_get(&d1.id, 2)
+        .await
+        .expect("get")
+        .expect("issue 2");
+    assert_eq!(got.comment_count, 1);
+    assert_eq!(got.modified, at("2026-05-04T00:00:00"));
+    assert_eq!(tx.issue_get(&d1.id, 3).await.expect("get"), None);
+    assert_eq!(
+        tx.issue_comments(&b.id).await.expect("comments"),
+        vec![comment]
+    );
+    let all = IssueQuery {
+        datasets: DatasetFilter {
+            states: vec!["active".to_owned()],
+            ..DatasetFilter::default()
+        },
+        limit: 10,
+        ..IssueQuery::default()
+    };
+    let ids = |found: (i64, Vec<Issue>)| {
+        (
+            found.0,
+            found.1.into_iter().map(|i| i.title).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        ids(tx.issue_search(&all).await.expect("all")),
+        (
+            3,
+            vec![
+                "Other".into(),
+                "Thiếu cột 100%".into(),
+                "Sai số liệu".into()
+            ]
+        )
+    );
+    let of_d1 = IssueQuery {
+        dataset_id: Some(d1.id.clone()),
+        sort: IssueSort::Oldest,
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(tx.issue_search(&of_d1).await.expect("d1")),
+        (2, vec!["Sai số liệu".into(), "Thiếu cột 100%".into()])
+    );
+    let q = IssueQuery {
+        q: Some("100%".to_owned()),
+        ..all.clone()
+    };
+    assert_eq!(ids(tx.issue_search(&q).await.expect("q")).0, 1);
+    let most = IssueQuery {
+        sort: IssueSort::MostCommented,
+        limit: 1,
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(tx.issue_search(&most).await.expect("most")),
+        (3, vec!["Thiếu cột 100%".into()])
+    );
+    // Close a, then only b and c are open.
+    let closed = Issue {
+        status: "closed".to_owned(),
+        resolved: Some(at("2026-05-05T00:00:00")),
+        modified: at("2026-05-05T00:00:00"),
+        ..a.clone()
+    };
+    tx.issue_update(&closed).await.expect("update");
+    assert_eq!(tx.issue_get(&d1.id, 1).await.expect("get"), Some(closed));
+    let open = IssueQuery {
+        status: Some("open".to_owned()),
+        ..all.clone()
+    };
+    assert_eq!(ids(tx.issue_search(&open).await.expect("open")).0, 2);
+    // Rate-limit counts.
+    assert_eq!(
+        tx.issue_reports_since("x@example.org", Some("10.0.0.1"), at("2026-05-02T00:00:00"))
+            .await
+            .expect("since"),
+        (2, 2)
+    );
+    assert_eq!(
+        tx.issue_reports_since("x@example.org", None, at("2026-05-03T00:00:01"))
+            .await
+            .expect("since"),
+        (0, 0)
+    );
+    // Delete removes the thread; purging a dataset removes its issues.
+    tx.issue_delete(&b.id).await.expect("delete");
+    assert_eq!(tx.issue_comments(&b.id).await.expect("comments"), vec![]);
+    tx.package_purge(&d2.id).await.expect("purge");
+    assert_eq!(
+        ids(tx.issue_search(&all).await.expect("all")),
+        (1, vec!["Sai số liệu".into()])
+    );
+    tx.commit().await.expect("commit");
+}
+
 /// `store_suite!(every: [..], concurrent: [..], by_url: [..])`: every test runs on the
 /// SQLite file and Postgres; the `every` tests also on the in-memory SQLite. `every` and
 /// `concurrent` tests take a migrated store, `by_url` tests the database URL.
@@ -3337,6 +3500,7 @@ store_suite! {
         change_max_seq_is_the_last_committed,
         harvest_sources_and_jobs,
         harvested_datasets_by_source,
+        issues_numbers_threads_and_search,
     ],
     concurrent: [
         read_while_writing,

@@ -126,6 +126,9 @@ pub struct Config {
     pub dcat_publisher_name: String,
     /// The publisher's URI. Empty: none (a blank node).
     pub dcat_publisher_uri: String,
+    /// Anonymous error reports accepted per hour per e-mail and per client address; 0:
+    /// anonymous reports are refused. Default 5.
+    pub issue_reports_per_hour: u32,
     /// Catalogues `kho serve` harvests on a schedule (`[[harvest_sources]]` tables).
     pub harvest_sources: Vec<HarvestSourceConfig>,
     /// Default limit of one harvest run: seconds, or `"90s"`, `"30m"`, `"1h"`, `"1d"`.
@@ -261,6 +264,7 @@ impl Default for Config {
             dcat_publisher_name: String::new(),
             dcat_publisher_uri: String::new(),
             licenses_file: String::new(),
+            issue_reports_per_hour: 5,
             harvest_sources: Vec::new(),
             harvest_timeout: one_hour(),
             harvest_request_timeout: DurationValue::Seconds(60.0),
@@ -497,6 +501,7 @@ impl Config {
             dcat_datasets_per_page: self.dcat_datasets_per_page,
             dcat_publisher_name: self.dcat_publisher_name.clone(),
             dcat_publisher_uri: self.dcat_publisher_uri.clone(),
+            issue_reports_per_hour: self.issue_reports_per_hour,
             ..kho_catalog::CatalogConfig::default()
         })
     }
@@ -597,6 +602,17 @@ mod tests {
             redact_url("postgres://u:pw@h:5432/db"),
             "postgres://u:***@h:5432/db"
         );
+    }
+
+    #[test]
+    fn issue_rate_limit_reaches_the_catalogue() {
+        let default = Config::default().catalog().expect("catalog");
+        assert_eq!(default.issue_reports_per_hour, 5);
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("kho.toml");
+        std::fs::write(&file, "issue_reports_per_hour = 2\n").expect("write");
+        let cfg = Config::load(Some(&file), &Overrides::default()).expect("load");
+        assert_eq!(cfg.catalog().expect("catalog").issue_reports_per_hour, 2);
     }
 
     #[test]

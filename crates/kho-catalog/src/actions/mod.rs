@@ -9,6 +9,7 @@ mod grants;
 mod group_packages;
 mod groups;
 mod harvest;
+mod issues;
 mod members;
 mod misc;
 mod resources;
@@ -94,6 +95,7 @@ pub fn registry() -> Registry {
     scheming::register(&mut r);
     harvest::register(&mut r);
     datarequests::register(&mut r);
+    issues::register(&mut r);
     r
 }
 

@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
     Dataset, DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset,
-    Member, Resource, ResourceFile, Tag, Tombstone, User,
+    Issue, IssueComment, Member, Resource, ResourceFile, Tag, Tombstone, User,
 };
 use kho_core::time;
 use sqlx::any::AnyRow;
@@ -664,6 +664,42 @@ pub(super) fn all<T>(
     decode: fn(StoredRow<'_>) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
     rows.iter().map(|row| one(backend, row, decode)).collect()
+}
+
+/// The columns of `issue i`, with its comment count.
+pub(super) const ISSUE_COLUMNS: &str = "i.id, i.dataset_id, i.number, i.title, i.description, \
+     i.user_id, i.reporter_email, i.client_address, i.follow_token_hash, i.status, i.resolved, \
+     i.created, i.modified, \
+     (SELECT count(*) FROM issue_comment c WHERE c.issue_id = i.id) AS comment_count";
+pub(super) const ISSUE_COMMENT_COLUMNS: &str = "id, issue_id, comment, user_id, created";
+
+pub(super) fn issue(row: StoredRow<'_>) -> StoreResult<Issue> {
+    Ok(Issue {
+        id: text(row, "id")?,
+        dataset_id: text(row, "dataset_id")?,
+        number: int(row.row, "number")?,
+        title: text(row, "title")?,
+        description: text(row, "description")?,
+        user_id: text_opt(row, "user_id")?,
+        reporter_email: text_opt(row, "reporter_email")?,
+        client_address: text_opt(row, "client_address")?,
+        follow_token_hash: text_opt(row, "follow_token_hash")?,
+        status: text(row, "status")?,
+        resolved: timestamp_opt(row, "resolved")?,
+        created: timestamp(row, "created")?,
+        modified: timestamp(row, "modified")?,
+        comment_count: int(row.row, "comment_count")?,
+    })
+}
+
+pub(super) fn issue_comment(row: StoredRow<'_>) -> StoreResult<IssueComment> {
+    Ok(IssueComment {
+        id: text(row, "id")?,
+        issue_id: text(row, "issue_id")?,
+        comment: text(row, "comment")?,
+        user_id: text_opt(row, "user_id")?,
+        created: timestamp(row, "created")?,
+    })
 }
 
 #[cfg(test)]

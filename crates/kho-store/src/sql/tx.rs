@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
     Dataset, DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset,
-    Member, Resource, ResourceFile, Tag, Tombstone, User,
+    Issue, IssueComment, Member, Resource, ResourceFile, Tag, Tombstone, User,
 };
 use kho_core::time;
 use sqlx::any::{AnyArguments, AnyRow};
@@ -21,13 +21,14 @@ use super::rows::{
 };
 use crate::{
     ActivityQuery, ActivityScope, Backend, DataRequestFilter, DatasetBundle, DatasetFilter,
-    StoreError, StoreResult, Tx, CHANGES_CHANNEL,
+    IssueQuery, StoreError, StoreResult, Tx, CHANGES_CHANNEL,
 };
 
 mod access;
 mod datarequests;
 mod files;
 mod harvest;
+mod issues;
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -1148,6 +1149,9 @@ impl Tx for SqlTx {
             "DELETE FROM package_labels WHERE package_id = $1",
             "DELETE FROM package_collaborators WHERE package_id = $1",
             "DELETE FROM access_grants WHERE package_id = $1",
+            "DELETE FROM issue_comment WHERE issue_id IN \
+             (SELECT id FROM issue WHERE dataset_id = $1)",
+            "DELETE FROM issue WHERE dataset_id = $1",
             "DELETE FROM packages WHERE id = $1",
         ] {
             self.exec(sqlx::query(sql).bind(id.clone())).await?;
@@ -1768,6 +1772,44 @@ impl Tx for SqlTx {
     async fn datarequest_follower_count(&mut self, datarequest_id: &str) -> StoreResult<i64> {
         self.do_datarequest_count("datarequests_followers", datarequest_id)
             .await
+    }
+
+    async fn issue_insert(&mut self, issue: &Issue) -> StoreResult<Issue> {
+        self.do_issue_insert(issue).await
+    }
+
+    async fn issue_get(&mut self, dataset_id: &str, number: i64) -> StoreResult<Option<Issue>> {
+        self.do_issue_get(dataset_id, number).await
+    }
+
+    async fn issue_update(&mut self, issue: &Issue) -> StoreResult<()> {
+        self.do_issue_update(issue).await
+    }
+
+    async fn issue_delete(&mut self, id: &str) -> StoreResult<()> {
+        self.do_issue_delete(id).await
+    }
+
+    async fn issue_search(&mut self, query: &IssueQuery) -> StoreResult<(i64, Vec<Issue>)> {
+        self.do_issue_search(query).await
+    }
+
+    async fn issue_reports_since(
+        &mut self,
+        email: &str,
+        client_address: Option<&str>,
+        since: NaiveDateTime,
+    ) -> StoreResult<(i64, i64)> {
+        self.do_issue_reports_since(email, client_address, since)
+            .await
+    }
+
+    async fn issue_comment_insert(&mut self, comment: &IssueComment) -> StoreResult<()> {
+        self.do_issue_comment_insert(comment).await
+    }
+
+    async fn issue_comments(&mut self, issue_id: &str) -> StoreResult<Vec<IssueComment>> {
+        self.do_issue_comments(issue_id).await
     }
 
     async fn activity_query(&mut self, query: &ActivityQuery) -> StoreResult<Vec<Activity>> {
