@@ -99,6 +99,9 @@ pub struct CatalogConfig {
     /// Anonymous error reports (`issue_create`) accepted per hour from one e-mail address,
     /// and again from one client address; 0: anonymous reports are refused.
     pub issue_reports_per_hour: u32,
+    /// Screen uploaded files for personal data; a finding keeps the dataset from being
+    /// open until an organization admin records an override.
+    pub personal_data_screening: bool,
     #[serde(skip)]
     pub profiles: Profiles,
     /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
@@ -137,6 +140,7 @@ impl Default for CatalogConfig {
             dcat_publisher_name: String::new(),
             dcat_publisher_uri: String::new(),
             issue_reports_per_hour: 5,
+            personal_data_screening: true,
             profiles: Profiles::shipped(),
             licenses: kho_core::license::LicenseRegister::ckan_default(),
         }

@@ -13,6 +13,7 @@ pub mod dcat;
 mod dictize;
 pub mod download;
 mod registry;
+mod screening;
 mod search_follow;
 mod search_rebuild;
 mod search_sync;

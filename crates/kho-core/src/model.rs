@@ -159,6 +159,20 @@ pub struct ResourceFile {
     /// SHA-256 of the bytes, lowercase hex.
     pub sha256: String,
     pub created: NaiveDateTime,
+    /// What the personal-data screen found, as JSON text (an array of findings, `[]` for
+    /// none); `None`: never screened.
+    pub screening: Option<String>,
+}
+
+/// An organization admin's decision that a dataset may be open although files screened
+/// up to `created` hold personal data (append-only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalDataOverride {
+    pub id: String,
+    pub package_id: String,
+    pub user_id: String,
+    pub reason: String,
+    pub created: NaiveDateTime,
 }
 
 /// A dataset (CKAN's package). Profile fields (sharing level aside) live in `profile`, a

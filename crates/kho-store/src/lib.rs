@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
     Dataset, Grantee, Group, HarvestJob, HarvestSource, HarvestedDataset, Issue, IssueComment,
-    Member, Resource, ResourceFile, Tag, Tombstone, User,
+    Member, PersonalDataOverride, Resource, ResourceFile, Tag, Tombstone, User,
 };
 
 pub use error::StoreError;
@@ -348,6 +348,20 @@ pub trait Tx: Send {
         &mut self,
         package_id: &str,
     ) -> StoreResult<Vec<ResourceFile>>;
+    /// The screened files of a dataset's active resources that hold personal data and
+    /// that no override covers (an override covers files screened up to its time), in
+    /// resource order: while there are any, the dataset may not be open.
+    async fn personal_data_unresolved(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<ResourceFile>>;
+    /// Record an override (append-only: there is no update or delete).
+    async fn personal_data_override_insert(&mut self, o: &PersonalDataOverride) -> StoreResult<()>;
+    /// A dataset's overrides, oldest first.
+    async fn personal_data_overrides(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<PersonalDataOverride>>;
     /// Tombstones of these datasets, by id. The store writes a tombstone whenever a
     /// dataset's labels lose `public` (deleted, made non-open, purged) and removes it when
     /// they gain it again.

@@ -129,6 +129,8 @@ pub struct Config {
     /// Anonymous error reports accepted per hour per e-mail and per client address; 0:
     /// anonymous reports are refused. Default 5.
     pub issue_reports_per_hour: u32,
+    /// Screen uploaded files for personal data (default true).
+    pub personal_data_screening: bool,
     /// Catalogues `kho serve` harvests on a schedule (`[[harvest_sources]]` tables).
     pub harvest_sources: Vec<HarvestSourceConfig>,
     /// Default limit of one harvest run: seconds, or `"90s"`, `"30m"`, `"1h"`, `"1d"`.
@@ -265,6 +267,7 @@ impl Default for Config {
             dcat_publisher_uri: String::new(),
             licenses_file: String::new(),
             issue_reports_per_hour: 5,
+            personal_data_screening: true,
             harvest_sources: Vec::new(),
             harvest_timeout: one_hour(),
             harvest_request_timeout: DurationValue::Seconds(60.0),
@@ -502,6 +505,7 @@ impl Config {
             dcat_publisher_name: self.dcat_publisher_name.clone(),
             dcat_publisher_uri: self.dcat_publisher_uri.clone(),
             issue_reports_per_hour: self.issue_reports_per_hour,
+            personal_data_screening: self.personal_data_screening,
             ..kho_catalog::CatalogConfig::default()
         })
     }

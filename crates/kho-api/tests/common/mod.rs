@@ -543,3 +543,50 @@ pub fn body_03() -> Value {
         ]
     })
 }
+
+/// A multipart body as `requests` (ckanapi) writes it: the fields, then the file in
+/// `upload`, its name raw UTF-8 in the header (poem's test form cannot carry one).
+pub struct Form {
+    pub body: Vec<u8>,
+}
+
+pub const BOUNDARY: &str = "kho-test-boundary-3f1c";
+
+pub fn form(fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> Form {
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"upload\"; \
+                 filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    Form { body }
+}
+
+pub trait PostForm {
+    async fn send_form(&self, path: &str, form: Form, token: Option<&str>) -> Resp;
+}
+
+impl PostForm for TestApp {
+    async fn send_form(&self, path: &str, form: Form, token: Option<&str>) -> Resp {
+        self.post_raw(
+            path,
+            Some(&format!("multipart/form-data; boundary={BOUNDARY}")),
+            form.body,
+            token,
+        )
+        .await
+    }
+}

@@ -12,6 +12,7 @@ mod harvest;
 mod issues;
 mod members;
 mod misc;
+mod personal_data;
 mod resources;
 mod revise;
 mod scheming;
@@ -96,6 +97,7 @@ pub fn registry() -> Registry {
     harvest::register(&mut r);
     datarequests::register(&mut r);
     issues::register(&mut r);
+    personal_data::register(&mut r);
     r
 }
 
@@ -277,6 +279,9 @@ pub(crate) async fn record_package_activity<P: serde::Serialize + Sync>(
     activity_type: &str,
     d: &kho_core::model::Dataset,
 ) -> Result<()> {
+    // Every dataset write records its activity here, so this is the one place that sees
+    // every write which leaves a dataset open.
+    personal_data::ensure_may_be_open(tx, d).await?;
     let data = serde_json::to_string(&PackageActivityData {
         package,
         actor: ctx.actor.display(),

@@ -160,9 +160,23 @@ fn apply_upload(p: &mut Params, u: &Upload) {
     }
 }
 
-/// Record `u` as the file of resource `resource_id` in this transaction; the key of the
+/// An uploaded file and what the personal-data screen found in it.
+struct Screened {
+    file: Arc<Upload>,
+    screening: Option<String>,
+}
+
+/// Screen the call's upload, before any transaction starts (a scan can take a while).
+async fn screened(c: &Catalog, upload: Option<Arc<Upload>>) -> Option<Screened> {
+    let file = upload?;
+    let screening = crate::screening::screen_upload(c, &file).await;
+    Some(Screened { file, screening })
+}
+
+/// Record `s` as the file of resource `resource_id` in this transaction; the key of the
 /// file it replaces is returned, to remove after the commit.
-async fn record_file(tx: &mut dyn Tx, resource_id: &str, u: &Upload) -> Result<Option<String>> {
+async fn record_file(tx: &mut dyn Tx, resource_id: &str, s: &Screened) -> Result<Option<String>> {
+    let u = &s.file;
     let old = tx
         .resource_file_put(&ResourceFile {
             resource_id: resource_id.to_owned(),
@@ -171,6 +185,7 @@ async fn record_file(tx: &mut dyn Tx, resource_id: &str, u: &Upload) -> Result<O
             size: i64::try_from(u.stored.size).map_err(Error::internal)?,
             sha256: u.stored.sha256.clone(),
             created: kho_core::time::now_utc(),
+            screening: s.screening.clone(),
         })
         .await?;
     Ok(old.map(|f| f.file_key))
@@ -264,6 +279,7 @@ pub(crate) async fn resource_create(c: &Catalog, ctx: &Ctx, mut p: Params) -> Re
     if text_of(p.get("url")).is_none() {
         p.insert("url".into(), Value::String(String::new()));
     }
+    let upload = screened(c, upload).await;
     let mut tx = c.store().begin().await?;
     let d = tx
         .package_get(&package_id)
@@ -367,7 +383,7 @@ async fn update_resource(
     mut tx: Box<dyn Tx>,
     (r, d): (Resource, Dataset),
     mut p: Params,
-    upload: Option<Arc<Upload>>,
+    upload: Option<Screened>,
 ) -> Result<Value> {
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
         return Err(denied(
@@ -392,7 +408,7 @@ async fn update_resource(
     let mut replaced = None;
     if let Some(u) = &upload {
         require_files(c)?;
-        apply_upload(&mut p, u);
+        apply_upload(&mut p, &u.file);
         replaced = record_file(tx.as_mut(), &r.id, u).await?;
     }
     resources[index] = Value::Object(p);
@@ -408,7 +424,7 @@ async fn update_resource(
 
 pub(crate) async fn resource_update(c: &Catalog, ctx: &Ctx, mut p: Params) -> Result<Value> {
     req_str(&p, "id")?;
-    let upload = take_upload(ctx, &mut p)?;
+    let upload = screened(c, take_upload(ctx, &mut p)?).await;
     let mut tx = c.store().begin().await?;
     let loaded = load(tx.as_mut(), &p, resource_not_found).await?;
     update_resource(c, ctx, tx, loaded, p, upload).await
@@ -416,7 +432,7 @@ pub(crate) async fn resource_update(c: &Catalog, ctx: &Ctx, mut p: Params) -> Re
 
 pub(crate) async fn resource_patch(c: &Catalog, ctx: &Ctx, mut p: Params) -> Result<Value> {
     req_str(&p, "id")?;
-    let upload = take_upload(ctx, &mut p)?;
+    let upload = screened(c, take_upload(ctx, &mut p)?).await;
     let mut tx = c.store().begin().await?;
     let (r, d) = load(tx.as_mut(), &p, resource_not_found).await?;
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {

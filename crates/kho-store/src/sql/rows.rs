@@ -17,7 +17,8 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
     Dataset, DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset,
-    Issue, IssueComment, Member, Resource, ResourceFile, Tag, Tombstone, User,
+    Issue, IssueComment, Member, PersonalDataOverride, Resource, ResourceFile, Tag, Tombstone,
+    User,
 };
 use kho_core::time;
 use sqlx::any::AnyRow;
@@ -549,7 +550,7 @@ pub(super) fn grant(row: StoredRow<'_>) -> StoreResult<AccessGrant> {
 
 pub(super) const TOMBSTONE_COLUMNS: &str = "package_id, name, left_at";
 pub(super) const RESOURCE_FILE_COLUMNS: &str =
-    "resource_id, file_key, file_name, size, sha256, created";
+    "resource_id, file_key, file_name, size, sha256, created, screening";
 
 pub(super) fn tombstone(row: StoredRow<'_>) -> StoreResult<Tombstone> {
     Ok(Tombstone {
@@ -566,6 +567,19 @@ pub(super) fn resource_file(row: StoredRow<'_>) -> StoreResult<ResourceFile> {
         file_name: text(row, "file_name")?,
         size: int(row.row, "size")?,
         sha256: text(row, "sha256")?,
+        created: timestamp(row, "created")?,
+        screening: text_opt(row, "screening")?,
+    })
+}
+
+pub(super) const PERSONAL_DATA_OVERRIDE_COLUMNS: &str = "id, package_id, user_id, reason, created";
+
+pub(super) fn personal_data_override(row: StoredRow<'_>) -> StoreResult<PersonalDataOverride> {
+    Ok(PersonalDataOverride {
+        id: text(row, "id")?,
+        package_id: text(row, "package_id")?,
+        user_id: text(row, "user_id")?,
+        reason: text(row, "reason")?,
         created: timestamp(row, "created")?,
     })
 }

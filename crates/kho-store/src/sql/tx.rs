@@ -7,7 +7,8 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
     Dataset, DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset,
-    Issue, IssueComment, Member, Resource, ResourceFile, Tag, Tombstone, User,
+    Issue, IssueComment, Member, PersonalDataOverride, Resource, ResourceFile, Tag, Tombstone,
+    User,
 };
 use kho_core::time;
 use sqlx::any::{AnyArguments, AnyRow};
@@ -1152,6 +1153,7 @@ impl Tx for SqlTx {
             "DELETE FROM issue_comment WHERE issue_id IN \
              (SELECT id FROM issue WHERE dataset_id = $1)",
             "DELETE FROM issue WHERE dataset_id = $1",
+            "DELETE FROM personal_data_overrides WHERE package_id = $1",
             "DELETE FROM packages WHERE id = $1",
         ] {
             self.exec(sqlx::query(sql).bind(id.clone())).await?;
@@ -1485,6 +1487,24 @@ impl Tx for SqlTx {
         package_id: &str,
     ) -> StoreResult<Vec<ResourceFile>> {
         self.do_resource_files_of_package(package_id).await
+    }
+
+    async fn personal_data_unresolved(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<ResourceFile>> {
+        self.do_personal_data_unresolved(package_id).await
+    }
+
+    async fn personal_data_override_insert(&mut self, o: &PersonalDataOverride) -> StoreResult<()> {
+        self.do_personal_data_override_insert(o).await
+    }
+
+    async fn personal_data_overrides(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<PersonalDataOverride>> {
+        self.do_personal_data_overrides(package_id).await
     }
 
     async fn tombstones_of(&mut self, ids: &[String]) -> StoreResult<Vec<Tombstone>> {

@@ -1,11 +1,13 @@
 //! Uploaded files' rows and tombstones of datasets that stopped being open.
 
 use chrono::NaiveDateTime;
-use kho_core::model::{Dataset, ResourceFile, Tombstone};
+use kho_core::model::{Dataset, PersonalDataOverride, ResourceFile, Tombstone};
 use kho_core::time;
 use kho_core::visibility::PUBLIC_LABEL;
 
-use super::super::rows::{self, ts, RESOURCE_FILE_COLUMNS, TOMBSTONE_COLUMNS};
+use super::super::rows::{
+    self, ts, PERSONAL_DATA_OVERRIDE_COLUMNS, RESOURCE_FILE_COLUMNS, TOMBSTONE_COLUMNS,
+};
 use super::{bind_all, placeholders, SqlTx, IDS_PER_QUERY};
 use crate::StoreResult;
 
@@ -122,7 +124,7 @@ impl SqlTx {
         let old = self.do_resource_file_delete(&f.resource_id).await?;
         let sql = format!(
             "INSERT INTO resource_files ({RESOURCE_FILE_COLUMNS}) VALUES ({})",
-            placeholders(1, 6)
+            placeholders(1, 7)
         );
         self.exec(
             sqlx::query(&sql)
@@ -131,7 +133,8 @@ impl SqlTx {
                 .bind(self.backend.text(&f.file_name))
                 .bind(f.size)
                 .bind(self.backend.text(&f.sha256))
-                .bind(ts(&f.created)),
+                .bind(ts(&f.created))
+                .bind(self.backend.text_opt(f.screening.as_deref())),
         )
         .await?;
         Ok(old)
@@ -169,5 +172,64 @@ impl SqlTx {
             .all(sqlx::query(&sql).bind(self.backend.text(package_id)))
             .await?;
         rows::all(self.backend, &rows, rows::resource_file)
+    }
+
+    pub(super) async fn do_personal_data_unresolved(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<ResourceFile>> {
+        let columns = RESOURCE_FILE_COLUMNS
+            .split(", ")
+            .map(|c| format!("f.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // An override covers the files screened up to its time (timestamps are stored
+        // as ISO text, which orders as time on both backends).
+        let sql = format!(
+            "SELECT {columns} FROM resource_files f JOIN resources r ON r.id = f.resource_id \
+             WHERE r.package_id = $1 AND r.state = 'active' \
+             AND f.screening IS NOT NULL AND f.screening <> '[]' \
+             AND NOT EXISTS (SELECT 1 FROM personal_data_overrides o \
+                 WHERE o.package_id = $1 AND o.created >= f.created) \
+             ORDER BY r.position, f.resource_id"
+        );
+        let rows = self
+            .all(sqlx::query(&sql).bind(self.backend.text(package_id)))
+            .await?;
+        rows::all(self.backend, &rows, rows::resource_file)
+    }
+
+    pub(super) async fn do_personal_data_override_insert(
+        &mut self,
+        o: &PersonalDataOverride,
+    ) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO personal_data_overrides ({PERSONAL_DATA_OVERRIDE_COLUMNS}) VALUES ({})",
+            placeholders(1, 5)
+        );
+        self.exec(
+            sqlx::query(&sql)
+                .bind(self.backend.text(&o.id))
+                .bind(self.backend.text(&o.package_id))
+                .bind(self.backend.text(&o.user_id))
+                .bind(self.backend.text(&o.reason))
+                .bind(ts(&o.created)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn do_personal_data_overrides(
+        &mut self,
+        package_id: &str,
+    ) -> StoreResult<Vec<PersonalDataOverride>> {
+        let sql = format!(
+            "SELECT {PERSONAL_DATA_OVERRIDE_COLUMNS} FROM personal_data_overrides \
+             WHERE package_id = $1 ORDER BY created, id"
+        );
+        let rows = self
+            .all(sqlx::query(&sql).bind(self.backend.text(package_id)))
+            .await?;
+        rows::all(self.backend, &rows, rows::personal_data_override)
     }
 }
