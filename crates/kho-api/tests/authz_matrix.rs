@@ -452,6 +452,28 @@ async fn matrix(backend: Backend) {
                 "{cell} grants: {}",
                 r.text
             );
+            // What the personal-data screen found: for those who may edit the dataset.
+            let r = app
+                .action("package_personal_data_show", json!({"id": name}), tok)
+                .await;
+            assert_eq!(
+                r.status,
+                if writes { 200 } else { 403 },
+                "{cell} personal data: {}",
+                r.text
+            );
+            // Overrides: the organization's admins and sysadmins only (the allowed
+            // calls, which write, are in tests/personal_data.rs).
+            if !who.manages() {
+                let r = app
+                    .action(
+                        "package_personal_data_override",
+                        json!({"id": name, "reason": "x"}),
+                        tok,
+                    )
+                    .await;
+                assert_eq!(r.status, 403, "{cell} personal data override: {}", r.text);
+            }
         }
         // Nothing was deleted or changed state by the denied writes.
         for name in DATASETS {

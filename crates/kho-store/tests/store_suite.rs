@@ -14,7 +14,7 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Collaborator, DataRequest, DataRequestComment, Dataset,
     DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Issue,
-    IssueComment, Member, Resource, Tag, User,
+    IssueComment, Member, PersonalDataOverride, Resource, ResourceFile, Tag, User,
 };
 use kho_core::visibility::{caller_labels, CallerFacts};
 use kho_store::{
@@ -3389,6 +3389,92 @@ async fn issues_numbers_threads_and_search(store: Arc<dyn Store>) {
     tx.commit().await.expect("commit");
 }
 
+/// Screened files with findings block until an override recorded at or after their
+/// screening; clean, unscreened and deleted resources' files never block; purge removes
+/// the overrides.
+async fn personal_data_findings_and_overrides(store: Arc<dyn Store>) {
+    let mut d = dataset("ca-nhan", None);
+    let (r1, r2, r3, r4) = (
+        resource(&d.id, 0),
+        resource(&d.id, 1),
+        resource(&d.id, 2),
+        resource(&d.id, 3),
+    );
+    let mut gone = r4.clone();
+    gone.state = "deleted".to_owned();
+    d.resources = vec![r1.clone(), r2.clone(), r3.clone(), gone];
+    insert_datasets(&*store, &[&d]).await;
+    let file = |r: &Resource, created: &str, screening: Option<&str>| ResourceFile {
+        resource_id: r.id.clone(),
+        file_key: format!("resources/{}", r.id),
+        file_name: format!("{}.csv", r.id),
+        size: 10,
+        sha256: "0".repeat(64),
+        created: at(created),
+        screening: screening.map(str::to_owned),
+    };
+    let found = r#"[{"column":"so_cccd","kind":"citizen_id","count":3,"values":3,"examples":["001*******45"]}]"#;
+    let mut tx = store.begin().await.expect("begin");
+    for f in [
+        file(&r1, "2026-03-01T00:00:00", Some(found)),
+        file(&r2, "2026-03-02T00:00:00", Some("[]")),
+        file(&r3, "2026-03-03T00:00:00", None),
+        file(&r4, "2026-03-04T00:00:00", Some(found)),
+    ] {
+        tx.resource_file_put(&f).await.expect("put");
+    }
+    let blocking = tx
+        .personal_data_unresolved(&d.id)
+        .await
+        .expect("unresolved");
+    assert_eq!(blocking.len(), 1);
+    assert_eq!(blocking[0].resource_id, r1.id);
+    assert_eq!(blocking[0].screening.as_deref(), Some(found));
+    let o = PersonalDataOverride {
+        id: new_id(),
+        package_id: d.id.clone(),
+        user_id: new_id(),
+        reason: "Số điện thoại công vụ".to_owned(),
+        created: at("2026-03-01T00:00:00"),
+    };
+    tx.personal_data_override_insert(&o)
+        .await
+        .expect("override");
+    assert!(tx
+        .personal_data_unresolved(&d.id)
+        .await
+        .expect("unresolved")
+        .is_empty());
+    // A file screened after the override blocks again.
+    tx.resource_file_put(&file(&r2, "2026-03-05T00:00:00", Some(found)))
+        .await
+        .expect("replace");
+    let blocking = tx
+        .personal_data_unresolved(&d.id)
+        .await
+        .expect("unresolved");
+    assert_eq!(
+        blocking
+            .iter()
+            .map(|f| f.resource_id.as_str())
+            .collect::<Vec<_>>(),
+        vec![r2.id.as_str()]
+    );
+    assert_eq!(
+        tx.personal_data_overrides(&d.id).await.expect("list"),
+        vec![o]
+    );
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_purge(&d.id).await.expect("purge");
+    assert!(tx
+        .personal_data_overrides(&d.id)
+        .await
+        .expect("list")
+        .is_empty());
+    tx.commit().await.expect("commit");
+}
+
 /// `store_suite!(every: [..], concurrent: [..], by_url: [..])`: every test runs on the
 /// SQLite file and Postgres; the `every` tests also on the in-memory SQLite. `every` and
 /// `concurrent` tests take a migrated store, `by_url` tests the database URL.
@@ -3501,6 +3587,7 @@ store_suite! {
         harvest_sources_and_jobs,
         harvested_datasets_by_source,
         issues_numbers_threads_and_search,
+        personal_data_findings_and_overrides,
     ],
     concurrent: [
         read_while_writing,

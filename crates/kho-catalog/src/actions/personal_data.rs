@@ -123,14 +123,10 @@ fn findings(f: &ResourceFile) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// The active dataset `id` names, for a caller who may edit it (`package_show`'s answers
-/// when they may not read it).
-async fn editable(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, id: &str) -> Result<Dataset> {
-    let d = tx
-        .package_get(id)
-        .await?
-        .filter(|d| d.state != kho_core::model::STATE_DELETED)
-        .ok_or(Error::NotFound(None))?;
+/// The dataset `id` names, if the caller may read it (`package_show`'s answers
+/// otherwise).
+async fn readable(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, id: &str) -> Result<Dataset> {
+    let d = tx.package_get(id).await?.ok_or(Error::NotFound(None))?;
     if !can_read(c, tx, ctx, &d).await? {
         return Err(read_denied(ctx, id));
     }
@@ -140,7 +136,7 @@ async fn editable(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, id: &str) -> Result<D
 async fn package_personal_data_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let id = req_str(&p, "id")?;
     let mut tx = c.store().read().await?;
-    let d = editable(c, tx.as_mut(), ctx, &id).await?;
+    let d = readable(c, tx.as_mut(), ctx, &id).await?;
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
         return Err(denied(
             ctx,
@@ -220,7 +216,7 @@ async fn package_personal_data_override(c: &Catalog, ctx: &Ctx, p: Params) -> Re
         ));
     };
     let mut tx = c.store().begin().await?;
-    let d = editable(c, tx.as_mut(), ctx, &id).await?;
+    let d = readable(c, tx.as_mut(), ctx, &id).await?;
     // The organization's admins decide, not its editors or the dataset's collaborators.
     if !owner_perm(tx.as_mut(), ctx, &d, Permission::Admin).await? {
         return Err(denied(
