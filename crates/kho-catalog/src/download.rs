@@ -58,10 +58,7 @@ impl Catalog {
             .await?
             .filter(|r| r.state == STATE_ACTIVE)
             .ok_or_else(not_found)?;
-        let d = tx
-            .package_get(&r.package_id)
-            .await?
-            .ok_or_else(not_found)?;
+        let d = tx.package_get(&r.package_id).await?.ok_or_else(not_found)?;
         // The dataset in the address may be a former name of the resource's dataset.
         if d.id != dataset && d.name != dataset {
             let alias = tx.alias_get(ALIAS_PACKAGE, dataset).await?;

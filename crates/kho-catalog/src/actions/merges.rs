@@ -35,8 +35,18 @@ pub fn register(r: &mut crate::registry::Registry) {
          name of `into`, so old links, `*_show` calls and `fq=organization:<old name>` \
          keep working.",
         &[
-            pd("id", "string", true, "the id or name of the organization that goes"),
-            pd("into", "string", true, "the id or name of the organization that takes it in"),
+            pd(
+                "id",
+                "string",
+                true,
+                "the id or name of the organization that goes"
+            ),
+            pd(
+                "into",
+                "string",
+                true,
+                "the id or name of the organization that takes it in"
+            ),
         ],
         "`{id, name, merged_id, merged_name, datasets, members, grants}`: the organization \
          that took the other in and how many datasets, members and grants moved"
@@ -81,7 +91,10 @@ fn name_terms(fq: &str) -> Vec<(usize, usize, String)> {
             let at = from + pos;
             from = at + pattern.len();
             let starts_term = at == 0
-                || matches!(bytes[at - 1], b' ' | b'\t' | b'\n' | b'+' | b'-' | b'(' | b'!');
+                || matches!(
+                    bytes[at - 1],
+                    b' ' | b'\t' | b'\n' | b'+' | b'-' | b'(' | b'!'
+                );
             if !starts_term {
                 continue;
             }
