@@ -329,3 +329,28 @@ pub(crate) async fn organization_merge(c: &Catalog, ctx: &Ctx, p: Params) -> Res
 fn group_brief(c: &Catalog, g: &Group) -> Value {
     Value::Object(crate::dictize::group_base(c.config(), g, None))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::name_terms;
+
+    fn values(fq: &str) -> Vec<String> {
+        name_terms(fq).into_iter().map(|(_, _, v)| v).collect()
+    }
+
+    #[test]
+    fn finds_name_terms_only() {
+        assert_eq!(values("organization:so-a"), ["so-a"]);
+        assert_eq!(
+            values("+organization:\"so-a\" -groups:nhom_1 (organization:b OR tags:x)"),
+            ["so-a", "nhom_1", "b"]
+        );
+        // Another field ending in the same word, a grouped value, an unclosed quote.
+        assert!(values("suborganization:so-a").is_empty());
+        assert!(values("organization:(a OR b)").is_empty());
+        assert!(values("organization:\"so-a").is_empty());
+        let fq = "x organization:so-a";
+        let (start, end, _) = name_terms(fq)[0].clone();
+        assert_eq!(&fq[start..end], "so-a");
+    }
+}
