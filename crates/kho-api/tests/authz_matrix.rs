@@ -640,6 +640,53 @@ async fn matrix(backend: Backend) {
     }
     datarequest_cells(&w).await;
     issue_cells(&w).await;
+    merge_cells(&w).await;
+}
+
+/// `organization_merge`: sysadmins only. After `so-b` (admin `khac`) merges into `so-a`,
+/// searching by the old name `so-b` shows each caller only what they may read.
+async fn merge_cells(w: &World) {
+    let app = &w.app;
+    let merge = json!({"id": "so-b", "into": "so-a"});
+    for who in EVERYONE {
+        if who == Who::Sysadmin {
+            continue;
+        }
+        let r = app
+            .action("organization_merge", merge.clone(), w.token(who))
+            .await;
+        assert_eq!(r.status, 403, "{who:?} organization_merge: {}", r.text);
+    }
+    let r = app
+        .action("organization_merge", merge, w.token(Who::Sysadmin))
+        .await;
+    assert_eq!(r.status, 200, "Sysadmin organization_merge: {}", r.text);
+    for who in EVERYONE {
+        let found = app
+            .ok(
+                "package_search",
+                json!({"fq": "organization:so-b", "include_private": true}),
+                w.token(who),
+            )
+            .await;
+        // Active datasets only; `khac` now administers the datasets' organization.
+        let reads = if who == Who::OtherAdmin {
+            [true; 5]
+        } else {
+            who.reads()
+        };
+        let expected: BTreeSet<&str> = DATASETS
+            .iter()
+            .zip(reads)
+            .filter(|(n, r)| *r && !matches!(**n, "da-xoa" | "nhap"))
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(
+            names(&found["results"], "name"),
+            set(&expected),
+            "{who:?} fq=organization:so-b"
+        );
+    }
 }
 
 impl Who {

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 use kho_core::dataset::resource_url;
-use kho_core::model::{Dataset, Resource, ResourceFile, STATE_ACTIVE};
+use kho_core::model::{Dataset, Resource, ResourceFile, ALIAS_PACKAGE, STATE_ACTIVE};
 use kho_core::visibility::{dataset_labels, PUBLIC_LABEL};
 use kho_core::{Error, Msg, Result};
 
@@ -58,11 +58,14 @@ impl Catalog {
             .await?
             .filter(|r| r.state == STATE_ACTIVE)
             .ok_or_else(not_found)?;
-        let d = tx
-            .package_get(&r.package_id)
-            .await?
-            .filter(|d| d.id == dataset || d.name == dataset)
-            .ok_or_else(not_found)?;
+        let d = tx.package_get(&r.package_id).await?.ok_or_else(not_found)?;
+        // The dataset in the address may be a former name of the resource's dataset.
+        if d.id != dataset && d.name != dataset {
+            let alias = tx.alias_get(ALIAS_PACKAGE, dataset).await?;
+            if alias.is_none_or(|a| a.target_id != d.id) {
+                return Err(not_found());
+            }
+        }
         if !can_read(self, tx.as_mut(), ctx, &d).await? {
             return Err(not_found());
         }

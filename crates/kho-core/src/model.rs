@@ -146,6 +146,24 @@ pub struct Tombstone {
     pub left_at: NaiveDateTime,
 }
 
+/// A former name of a dataset (`kind` [`ALIAS_PACKAGE`]) or of an organization or group
+/// ([`ALIAS_GROUP`]): the object that now answers for it, and when and by whom the name was
+/// left (a rename, or a merge into `target_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NameAlias {
+    pub kind: String,
+    pub name: String,
+    pub target_id: String,
+    pub created: NaiveDateTime,
+    /// The user id; empty when the system did it.
+    pub created_by: String,
+}
+
+/// [`NameAlias::kind`] of a dataset name.
+pub const ALIAS_PACKAGE: &str = "package";
+/// [`NameAlias::kind`] of an organization or group name (one name space, as in CKAN).
+pub const ALIAS_GROUP: &str = "group";
+
 /// What kho stores about an uploaded file of a resource: where its bytes are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceFile {

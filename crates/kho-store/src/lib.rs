@@ -12,7 +12,7 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
     Dataset, Grantee, Group, HarvestJob, HarvestSource, HarvestedDataset, Issue, IssueComment,
-    Member, PersonalDataOverride, Resource, ResourceFile, Tag, Tombstone, User,
+    Member, NameAlias, PersonalDataOverride, Resource, ResourceFile, Tag, Tombstone, User,
 };
 
 pub use error::StoreError;
@@ -134,7 +134,8 @@ pub trait Tx: Send {
     async fn token_touch(&mut self, id: &str, at: NaiveDateTime) -> StoreResult<()>;
 
     // ---- organizations and groups
-    /// By id, else by name, any state, with its active extras sorted by key.
+    /// By id, else by name, else by former name ([`Tx::alias_put`]), any state, with its
+    /// active extras sorted by key.
     async fn group_get(&mut self, id_or_name: &str) -> StoreResult<Option<Group>>;
     /// Every group (`is_organization` false) or organization, any state, ordered by name,
     /// each with its active extras sorted by key.
@@ -177,7 +178,8 @@ pub trait Tx: Send {
     async fn member_delete_all_of(&mut self, table_id: &str, table_name: &str) -> StoreResult<()>;
 
     // ---- datasets (CKAN packages)
-    /// By id, else by name, any state, with its extras (in the order given), tags (sorted by
+    /// By id, else by name, else by former name ([`Tx::alias_put`]), any state, with its
+    /// extras (in the order given), tags (sorted by
     /// name, then vocabulary) and active resources (sorted by position). Four queries,
     /// however many resources, tags and extras the dataset has.
     async fn package_get(&mut self, id_or_name: &str) -> StoreResult<Option<Dataset>>;
@@ -376,6 +378,32 @@ pub trait Tx: Send {
         oldest_first: bool,
         limit: i64,
     ) -> StoreResult<Vec<Tombstone>>;
+
+    // ---- former names (renames and merges)
+    /// Record a former name (kind `kho_core::model::ALIAS_PACKAGE` or `ALIAS_GROUP`),
+    /// replacing any alias of the same kind and name. [`Tx::package_get`] and
+    /// [`Tx::group_get`] resolve it when no object has the name or id asked for, so a name
+    /// with an alias stays taken until the target is purged (which drops its aliases).
+    async fn alias_put(&mut self, alias: &NameAlias) -> StoreResult<()>;
+    /// The alias of this kind and name.
+    async fn alias_get(&mut self, kind: &str, name: &str) -> StoreResult<Option<NameAlias>>;
+    /// The aliases pointing at an object, oldest first, then by name.
+    async fn aliases_of(&mut self, kind: &str, target_id: &str) -> StoreResult<Vec<NameAlias>>;
+    /// Remove an alias (its object took the name back); false if there was none.
+    async fn alias_delete(&mut self, kind: &str, name: &str) -> StoreResult<bool>;
+    /// Point every alias of `from_id` at `to_id` (a merge); the number moved.
+    async fn aliases_retarget(
+        &mut self,
+        kind: &str,
+        from_id: &str,
+        to_id: &str,
+    ) -> StoreResult<u64>;
+    /// Grants to a grantee (expired ones included), oldest first, then by id.
+    async fn grants_to(
+        &mut self,
+        grantee_type: Grantee,
+        grantee_id: &str,
+    ) -> StoreResult<Vec<AccessGrant>>;
 
     // ---- change log
     /// Append a change (stamped with the current UTC time) and return its sequence number.

@@ -14,7 +14,8 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Collaborator, DataRequest, DataRequestComment, Dataset,
     DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset, Issue,
-    IssueComment, Member, PersonalDataOverride, Resource, ResourceFile, Tag, User,
+    IssueComment, Member, NameAlias, PersonalDataOverride, Resource, ResourceFile, Tag, User,
+    ALIAS_GROUP, ALIAS_PACKAGE,
 };
 use kho_core::visibility::{caller_labels, CallerFacts};
 use kho_store::{
@@ -3475,6 +3476,225 @@ async fn personal_data_findings_and_overrides(store: Arc<dyn Store>) {
     tx.commit().await.expect("commit");
 }
 
+// ---------------------------------------------------------------- former names
+
+fn alias(kind: &str, name: &str, target_id: &str) -> NameAlias {
+    NameAlias {
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        target_id: target_id.to_owned(),
+        created: at("2026-07-01T00:00:00.5"),
+        created_by: "admin-id".to_owned(),
+    }
+}
+
+async fn former_names_resolve_until_purged(store: Arc<dyn Store>) {
+    let mut org = group("so-tn-mt-long-an", true);
+    let other = group("so-y-te", true);
+    insert_groups(&*store, &[&org, &other]).await;
+    let d = dataset("du-lieu-cu", Some(&org.id));
+    insert_datasets(&*store, &[&d]).await;
+
+    // Rename both, leaving the old names behind.
+    let mut tx = store.begin().await.expect("begin");
+    org.name = "so-nn-mt-tay-ninh".to_owned();
+    tx.group_update(&org).await.expect("rename org");
+    tx.alias_put(&alias(ALIAS_GROUP, "so-tn-mt-long-an", &org.id))
+        .await
+        .expect("org alias");
+    tx.package_rename(&d.id, "du-lieu-moi")
+        .await
+        .expect("rename");
+    tx.alias_put(&alias(ALIAS_PACKAGE, "du-lieu-cu", &d.id))
+        .await
+        .expect("dataset alias");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    let found = tx
+        .group_get("so-tn-mt-long-an")
+        .await
+        .expect("get")
+        .expect("by alias");
+    assert_eq!(
+        (found.id.as_str(), found.name.as_str()),
+        (org.id.as_str(), "so-nn-mt-tay-ninh")
+    );
+    let found = tx
+        .package_get("du-lieu-cu")
+        .await
+        .expect("get")
+        .expect("by alias");
+    assert_eq!(
+        (found.id.as_str(), found.name.as_str()),
+        (d.id.as_str(), "du-lieu-moi")
+    );
+    // Kinds do not mix: a dataset's former name is no group's.
+    assert!(tx.group_get("du-lieu-cu").await.expect("get").is_none());
+    assert!(tx
+        .package_get("so-tn-mt-long-an")
+        .await
+        .expect("get")
+        .is_none());
+    assert_eq!(
+        tx.alias_get(ALIAS_GROUP, "so-tn-mt-long-an")
+            .await
+            .expect("alias"),
+        Some(alias(ALIAS_GROUP, "so-tn-mt-long-an", &org.id))
+    );
+    assert_eq!(
+        tx.aliases_of(ALIAS_PACKAGE, &d.id).await.expect("aliases"),
+        vec![alias(ALIAS_PACKAGE, "du-lieu-cu", &d.id)]
+    );
+    drop(tx);
+
+    // A live name wins over an alias of the same text (the store does not reserve names;
+    // the actions do).
+    let squatter = group("so-tn-mt-long-an", true);
+    insert_groups(&*store, &[&squatter]).await;
+    let mut tx = store.begin().await.expect("begin");
+    let found = tx
+        .group_get("so-tn-mt-long-an")
+        .await
+        .expect("get")
+        .expect("live");
+    assert_eq!(found.id, squatter.id);
+    tx.group_purge(&squatter.id).await.expect("purge");
+
+    // A merge points the aliases at the new holder.
+    assert_eq!(
+        tx.aliases_retarget(ALIAS_GROUP, &org.id, &other.id)
+            .await
+            .expect("retarget"),
+        1
+    );
+    let found = tx
+        .group_get("so-tn-mt-long-an")
+        .await
+        .expect("get")
+        .expect("alias");
+    assert_eq!(found.id, other.id);
+    assert!(tx
+        .alias_delete(ALIAS_GROUP, "so-tn-mt-long-an")
+        .await
+        .expect("delete"));
+    assert!(!tx
+        .alias_delete(ALIAS_GROUP, "so-tn-mt-long-an")
+        .await
+        .expect("again"));
+    assert!(tx
+        .group_get("so-tn-mt-long-an")
+        .await
+        .expect("get")
+        .is_none());
+
+    // Purging the dataset frees its former names.
+    tx.package_purge(&d.id).await.expect("purge");
+    assert!(tx
+        .alias_get(ALIAS_PACKAGE, "du-lieu-cu")
+        .await
+        .expect("alias")
+        .is_none());
+    tx.alias_put(&alias(ALIAS_GROUP, "x", &other.id))
+        .await
+        .expect("alias");
+    // Replacing an alias of the same name keeps one row.
+    tx.alias_put(&alias(ALIAS_GROUP, "x", &org.id))
+        .await
+        .expect("replace");
+    assert_eq!(
+        tx.aliases_of(ALIAS_GROUP, &other.id).await.expect("of"),
+        vec![]
+    );
+    tx.group_purge(&org.id).await.expect("purge org");
+    assert!(tx
+        .alias_get(ALIAS_GROUP, "x")
+        .await
+        .expect("alias")
+        .is_none());
+    tx.commit().await.expect("commit");
+}
+
+async fn merge_steps_roll_back_together(store: Arc<dyn Store>) {
+    let from = group("so-a", true);
+    let into = group("so-b", true);
+    insert_groups(&*store, &[&from, &into]).await;
+    let d = dataset("bang-a", Some(&from.id));
+    let taken = dataset("bang-b", Some(&into.id));
+    insert_datasets(&*store, &[&d, &taken]).await;
+    let grant = AccessGrant {
+        id: new_id(),
+        package_id: taken.id.clone(),
+        grantee_type: Grantee::Organization,
+        grantee_id: from.id.clone(),
+        reason: "Công văn".to_owned(),
+        expires: None,
+        created: at("2026-05-01T00:00:00"),
+        created_by: "admin-id".to_owned(),
+    };
+    let mut tx = store.begin().await.expect("begin");
+    tx.grant_upsert(&grant).await.expect("grant");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.grants_to(Grantee::Organization, &from.id)
+            .await
+            .expect("grants"),
+        vec![grant.clone()]
+    );
+    assert_eq!(
+        tx.grants_to(Grantee::Organization, &into.id)
+            .await
+            .expect("grants"),
+        vec![]
+    );
+    let mut moved = d.clone();
+    moved.owner_org = Some(into.id.clone());
+    tx.package_update(&moved).await.expect("move");
+    tx.alias_put(&alias(ALIAS_GROUP, "so-a", &into.id))
+        .await
+        .expect("alias");
+    let mut gone = from.clone();
+    gone.state = "deleted".to_owned();
+    gone.name = "so-a-merged".to_owned();
+    tx.group_update(&gone).await.expect("delete");
+    // A step fails (a name taken): the whole merge goes.
+    let mut clash = taken.clone();
+    clash.id = new_id();
+    assert!(matches!(
+        tx.package_insert(&clash).await,
+        Err(StoreError::Conflict(_))
+    ));
+    drop(tx);
+
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.package_get(&d.id)
+            .await
+            .expect("get")
+            .expect("d")
+            .owner_org,
+        Some(from.id.clone())
+    );
+    let still = tx.group_get("so-a").await.expect("get").expect("org");
+    assert_eq!(
+        (still.id.as_str(), still.state.as_str()),
+        (from.id.as_str(), "active")
+    );
+    assert!(tx
+        .alias_get(ALIAS_GROUP, "so-a")
+        .await
+        .expect("alias")
+        .is_none());
+    assert_eq!(
+        tx.grants_to(Grantee::Organization, &from.id)
+            .await
+            .expect("grants"),
+        vec![grant]
+    );
+}
+
 /// `store_suite!(every: [..], concurrent: [..], by_url: [..])`: every test runs on the
 /// SQLite file and Postgres; the `every` tests also on the in-memory SQLite. `every` and
 /// `concurrent` tests take a migrated store, `by_url` tests the database URL.
@@ -3588,6 +3808,8 @@ store_suite! {
         harvested_datasets_by_source,
         issues_numbers_threads_and_search,
         personal_data_findings_and_overrides,
+        former_names_resolve_until_purged,
+        merge_steps_roll_back_together,
     ],
     concurrent: [
         read_while_writing,

@@ -14,7 +14,7 @@ use kho_core::dataset::{
 };
 use kho_core::error::{ErrorDict, Errors, FieldErrors};
 use kho_core::model::{
-    Dataset, Group, Member, Resource, Tag, STATE_ACTIVE, STATE_DELETED, STATE_DRAFT,
+    Dataset, Group, Member, Resource, Tag, ALIAS_PACKAGE, STATE_ACTIVE, STATE_DELETED, STATE_DRAFT,
 };
 use kho_core::params::{asbool, opt_natural, opt_str, req_str, Params};
 use kho_core::visibility::{dataset_labels, may_read, PUBLIC_LABEL};
@@ -462,6 +462,12 @@ async fn check_name(
                 Ok(None)
             }
         }
+        // A former name of another dataset stays reserved, so that old links never lead
+        // to a different dataset (purging that dataset frees it).
+        Some(old) if old.name != name && old.id != name && Some(old.id.as_str()) != own_id => {
+            errors.add("name", "That URL is already in use.");
+            Ok(None)
+        }
         _ => Ok(None),
     }
 }
@@ -877,6 +883,17 @@ pub(crate) async fn update_with(
     tx.package_update_from(&existing, &d)
         .await
         .map_err(conflict_as_name)?;
+    if existing.name != d.name {
+        super::merges::record_rename(
+            tx.as_mut(),
+            ALIAS_PACKAGE,
+            &existing.name,
+            &d.name,
+            &d.id,
+            ctx.actor.user_id().unwrap_or_default(),
+        )
+        .await?;
+    }
     for g in &current_groups {
         if !wanted.iter().any(|x| x.id == g.id) {
             tx.member_delete(&g.id, &d.id, "package").await?;

@@ -3,7 +3,9 @@
 
 use kho_core::authz::{has_permission, Capacity, Permission};
 use kho_core::error::{ErrorDict, Errors, FieldErrors};
-use kho_core::model::{Group, GroupExtra, Member, STATE_ACTIVE, STATE_DELETED, STATE_PENDING};
+use kho_core::model::{
+    Group, GroupExtra, Member, ALIAS_GROUP, STATE_ACTIVE, STATE_DELETED, STATE_PENDING,
+};
 use kho_core::params::{asbool, opt_list, opt_natural, opt_str, Params};
 use kho_core::profile::OrganizationSchema;
 use kho_core::{validate, Error, Msg, Result};
@@ -1182,6 +1184,17 @@ async fn update(c: &Catalog, ctx: &Ctx, p: Params, kind: Kind) -> Result<Value> 
         }
         other => other.into(),
     })?;
+    if group.name != existing.name {
+        super::merges::record_rename(
+            tx.as_mut(),
+            ALIAS_GROUP,
+            &existing.name,
+            &group.name,
+            &group.id,
+            ctx.actor.user_id().unwrap_or_default(),
+        )
+        .await?;
+    }
     if let Some(users) = &lists.users {
         replace_members(tx.as_mut(), &group.id, "user", users).await?;
     }

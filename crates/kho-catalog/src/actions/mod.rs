@@ -11,6 +11,7 @@ mod groups;
 mod harvest;
 mod issues;
 mod members;
+mod merges;
 mod misc;
 mod personal_data;
 mod resources;
@@ -85,6 +86,7 @@ pub fn registry() -> Registry {
     tokens::register(&mut r);
     groups::register(&mut r);
     members::register(&mut r);
+    merges::register(&mut r);
     datasets::register(&mut r);
     resources::register(&mut r);
     revise::register(&mut r);

@@ -328,6 +328,8 @@ async fn search_page(c: &Catalog, ctx: &Ctx, p: Params) -> Result<SearchPage> {
     }
     let sort_keys = parse_sort(&sort, &c.config().default_package_sort).map_err(search_error)?;
     let fq = filters(&p, fq)?;
+    // Former organization and group names filter as the current ones.
+    let fq = c.resolve_name_aliases(fq).await?;
 
     // No store transaction for anonymous callers: the public portal's busiest path.
     let mut labels = match super::labels_without_store(ctx) {

@@ -17,8 +17,8 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
     Dataset, DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset,
-    Issue, IssueComment, Member, PersonalDataOverride, Resource, ResourceFile, Tag, Tombstone,
-    User,
+    Issue, IssueComment, Member, NameAlias, PersonalDataOverride, Resource, ResourceFile, Tag,
+    Tombstone, User,
 };
 use kho_core::time;
 use sqlx::any::AnyRow;
@@ -557,6 +557,18 @@ pub(super) fn tombstone(row: StoredRow<'_>) -> StoreResult<Tombstone> {
         package_id: text(row, "package_id")?,
         name: text(row, "name")?,
         left_at: timestamp(row, "left_at")?,
+    })
+}
+
+pub(super) const ALIAS_COLUMNS: &str = "kind, name, target_id, created, created_by";
+
+pub(super) fn alias(row: StoredRow<'_>) -> StoreResult<NameAlias> {
+    Ok(NameAlias {
+        kind: text(row, "kind")?,
+        name: text(row, "name")?,
+        target_id: text(row, "target_id")?,
+        created: timestamp(row, "created")?,
+        created_by: text(row, "created_by")?,
     })
 }
 

@@ -7,9 +7,10 @@ use chrono::NaiveDateTime;
 use kho_core::model::{
     AccessGrant, Activity, ApiToken, Change, Collaborator, DataRequest, DataRequestComment,
     Dataset, DatasetExtra, Grantee, Group, GroupExtra, HarvestJob, HarvestSource, HarvestedDataset,
-    Issue, IssueComment, Member, PersonalDataOverride, Resource, ResourceFile, Tag, Tombstone,
-    User,
+    Issue, IssueComment, Member, NameAlias, PersonalDataOverride, Resource, ResourceFile, Tag,
+    Tombstone, User,
 };
+use kho_core::model::{ALIAS_GROUP, ALIAS_PACKAGE};
 use kho_core::time;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
@@ -26,6 +27,7 @@ use crate::{
 };
 
 mod access;
+mod aliases;
 mod datarequests;
 mod files;
 mod harvest;
@@ -675,10 +677,19 @@ impl Tx for SqlTx {
             "SELECT {GROUP_COLUMNS} FROM groups WHERE id = $1 OR name = $1 \
              ORDER BY CASE WHEN id = $1 THEN 0 ELSE 1 END LIMIT 1"
         );
-        let Some(row) = self
+        let mut found = self
             .optional(sqlx::query(&sql).bind(self.backend.text(id_or_name)))
-            .await?
-        else {
+            .await?;
+        if found.is_none() {
+            // A former name answers with the group that now holds it (a rename or merge).
+            if let Some(target) = self.alias_target(ALIAS_GROUP, id_or_name).await? {
+                let by_id = format!("SELECT {GROUP_COLUMNS} FROM groups WHERE id = $1");
+                found = self
+                    .optional(sqlx::query(&by_id).bind(self.backend.text(&target)))
+                    .await?;
+            }
+        }
+        let Some(row) = found else {
             return Ok(None);
         };
         let mut group = rows::one(self.backend, &row, rows::group)?;
@@ -783,7 +794,7 @@ impl Tx for SqlTx {
         .await?;
         self.exec(sqlx::query("DELETE FROM groups WHERE id = $1").bind(self.backend.text(id)))
             .await?;
-        Ok(())
+        self.aliases_drop(ALIAS_GROUP, id).await
     }
 
     // ---- memberships
@@ -924,10 +935,19 @@ impl Tx for SqlTx {
             agg("t.id, t.name, t.vocabulary_id"),
             agg(RESOURCE_COLUMNS),
         );
-        let Some(row) = self
+        let mut found = self
             .optional(sqlx::query(&sql).bind(self.backend.text(id_or_name)))
-            .await?
-        else {
+            .await?;
+        if found.is_none() {
+            // A former name answers with the dataset that now holds it (a rename). Only
+            // on a miss, so the common lookup stays one statement.
+            if let Some(target) = self.alias_target(ALIAS_PACKAGE, id_or_name).await? {
+                found = self
+                    .optional(sqlx::query(&sql).bind(self.backend.text(&target)))
+                    .await?;
+            }
+        }
+        let Some(row) = found else {
             return Ok(None);
         };
         rows::one(self.backend, &row, rows::package_with_children).map(Some)
@@ -1155,6 +1175,7 @@ impl Tx for SqlTx {
             "DELETE FROM issue WHERE dataset_id = $1",
             "DELETE FROM personal_data_overrides WHERE package_id = $1",
             "DELETE FROM packages WHERE id = $1",
+            "DELETE FROM name_aliases WHERE kind = 'package' AND target_id = $1",
         ] {
             self.exec(sqlx::query(sql).bind(id.clone())).await?;
         }
@@ -1522,6 +1543,41 @@ impl Tx for SqlTx {
         limit: i64,
     ) -> StoreResult<Vec<Tombstone>> {
         self.do_tombstones_since(since, oldest_first, limit).await
+    }
+
+    // ---- former names
+
+    async fn alias_put(&mut self, alias: &NameAlias) -> StoreResult<()> {
+        self.do_alias_put(alias).await
+    }
+
+    async fn alias_get(&mut self, kind: &str, name: &str) -> StoreResult<Option<NameAlias>> {
+        self.do_alias_get(kind, name).await
+    }
+
+    async fn aliases_of(&mut self, kind: &str, target_id: &str) -> StoreResult<Vec<NameAlias>> {
+        self.do_aliases_of(kind, target_id).await
+    }
+
+    async fn alias_delete(&mut self, kind: &str, name: &str) -> StoreResult<bool> {
+        self.do_alias_delete(kind, name).await
+    }
+
+    async fn aliases_retarget(
+        &mut self,
+        kind: &str,
+        from_id: &str,
+        to_id: &str,
+    ) -> StoreResult<u64> {
+        self.do_aliases_retarget(kind, from_id, to_id).await
+    }
+
+    async fn grants_to(
+        &mut self,
+        grantee_type: Grantee,
+        grantee_id: &str,
+    ) -> StoreResult<Vec<AccessGrant>> {
+        self.do_grants_to(grantee_type, grantee_id).await
     }
 
     // ---- change log
