@@ -560,6 +560,7 @@ async fn custom_schema_file_adds_a_field(backend: Backend) {
         Profiles {
             dataset: Some(Arc::new(schema)),
             organization: None,
+            service: None,
         },
     )
     .await;

@@ -15,6 +15,7 @@ mod misc;
 mod resources;
 mod revise;
 mod scheming;
+pub mod services;
 pub(crate) mod search;
 mod tags;
 mod tokens;
@@ -96,6 +97,7 @@ pub fn registry() -> Registry {
     harvest::register(&mut r);
     datarequests::register(&mut r);
     issues::register(&mut r);
+    services::register(&mut r);
     r
 }
 
