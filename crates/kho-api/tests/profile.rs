@@ -782,7 +782,7 @@ async fn scheming_schema_actions(backend: Backend) {
         app.get("/api/3/action/scheming_dataset_schema_list")
             .await
             .result(),
-        &json!(["dataset"])
+        &json!(["dataset", "service"])
     );
     let s = app
         .get("/api/3/action/scheming_dataset_schema_show?type=dataset")
