@@ -58,10 +58,10 @@ pub async fn run(file: Option<&std::path::Path>, args: ServicesArgs) -> anyhow::
         }
     }
     let ctx = crate::operator();
-    let filter = ServiceFilter::from_params(&p).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let filter = ServiceFilter::from_params(&p).map_err(readable)?;
     let rows = service_rows(&catalog, &ctx, &filter)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(readable)?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
@@ -81,6 +81,27 @@ pub async fn run(file: Option<&std::path::Path>, args: ServicesArgs) -> anyhow::
         Format::Csv => write_csv(&mut out, &rows).context("writing the report")?,
     }
     Ok(())
+}
+
+/// An action error as one line of English per field (`--quarter: ...`).
+fn readable(e: kho_core::Error) -> anyhow::Error {
+    match e {
+        kho_core::Error::Validation(dict) => {
+            let lines: Vec<String> = dict
+                .iter()
+                .map(|(field, errs)| match errs {
+                    kho_core::FieldErrors::Messages(ms) => {
+                        let texts: Vec<String> = ms.iter().map(|m| m.english()).collect();
+                        format!("--{field}: {}", texts.join("; "))
+                    }
+                    kho_core::FieldErrors::Items(_) => format!("--{field}: invalid"),
+                })
+                .collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        }
+        kho_core::Error::NotFound(_) => anyhow::anyhow!("--organization: not found"),
+        other => anyhow::anyhow!("{other}"),
+    }
 }
 
 /// The CSV header.
