@@ -908,7 +908,11 @@ async fn issue_cells(w: &World) {
 async fn service_cells(w: &World) {
     let app = &w.app;
     let admin = w.token(Who::Sysadmin);
-    let services = [("dv-mo", "open"), ("dv-chia-se", "shared"), ("dv-han-che", "restricted")];
+    let services = [
+        ("dv-mo", "open"),
+        ("dv-chia-se", "shared"),
+        ("dv-han-che", "restricted"),
+    ];
     for (name, level) in services {
         app.ok(
             "package_create",
@@ -962,11 +966,7 @@ async fn service_cells(w: &World) {
                 tok,
             )
             .await;
-        assert_eq!(
-            names(&found["results"], "name"),
-            expected,
-            "{who:?} search"
-        );
+        assert_eq!(names(&found["results"], "name"), expected, "{who:?} search");
         assert_eq!(
             found["facets"]["dataset_type"]["service"],
             expected.len(),

@@ -108,16 +108,24 @@ async fn a_service_with_every_field(backend: Backend) {
     let published = shown["published_at"].as_str().expect("published_at");
     let at = chrono::NaiveDateTime::parse_from_str(published, "%Y-%m-%dT%H:%M:%S")
         .expect("a datetime without fraction");
-    assert!((vietnam_now() - at).num_seconds().abs() < 120, "{published}");
+    assert!(
+        (vietnam_now() - at).num_seconds().abs() < 120,
+        "{published}"
+    );
     // Dataset-only profile fields are not service fields.
     assert!(shown.get("update_frequency").is_none());
     // scheming lists both types and shows the service schema.
     assert_eq!(
-        app.ok("scheming_dataset_schema_list", json!({}), None).await,
+        app.ok("scheming_dataset_schema_list", json!({}), None)
+            .await,
         json!(["dataset", "service"])
     );
     let schema = app
-        .ok("scheming_dataset_schema_show", json!({"type": "service"}), None)
+        .ok(
+            "scheming_dataset_schema_show",
+            json!({"type": "service"}),
+            None,
+        )
         .await;
     assert_eq!(schema["dataset_type"], "service");
     // The service status defaults to active.
@@ -168,7 +176,10 @@ async fn bad_services_are_refused_field_by_field(backend: Backend) {
         json!(["Value must be one of ['none', 'api-key', 'oauth2', 'mtls', 'basic', 'other']"])
     );
     assert_eq!(err["endpoint_url"], json!(["Please provide a valid URL"]));
-    assert_eq!(err["structure_document"], json!(["Please provide a valid URL"]));
+    assert_eq!(
+        err["structure_document"],
+        json!(["Please provide a valid URL"])
+    );
     assert_eq!(
         err["service_status"],
         json!(["Value must be one of ['active', 'suspended', 'retired']"])
@@ -202,7 +213,11 @@ async fn bad_services_are_refused_field_by_field(backend: Backend) {
     );
     // Nothing was created.
     let found = app
-        .ok("package_search", json!({"fq": "dataset_type:service"}), None)
+        .ok(
+            "package_search",
+            json!({"fq": "dataset_type:service"}),
+            None,
+        )
         .await;
     assert_eq!(found["count"], 0);
 }
@@ -235,7 +250,10 @@ async fn search_lists_services_by_type(backend: Backend) {
     assert_eq!(names(&anon), ["mo"]);
     assert_eq!(anon["count"], 1);
     assert_eq!(anon["facets"]["dataset_type"], json!({"service": 1}));
-    assert_eq!(anon["results"][0]["endpoint_url"], "https://api.so-a.gov.vn/v1");
+    assert_eq!(
+        anon["results"][0]["endpoint_url"],
+        "https://api.so-a.gov.vn/v1"
+    );
     // The owning organization's editor also sees the restricted one.
     let own = app
         .ok(
@@ -401,24 +419,28 @@ async fn the_report_counts_working_days(backend: Backend) {
             &tre["deadline"],
             &tre["published"]
         ),
-        (
-            &json!(2),
-            &json!(true),
-            &json!("2026-08-31"),
-            &json!(true)
-        )
+        (&json!(2), &json!(true), &json!("2026-08-31"), &json!(true))
     );
     assert_eq!(tre["organization"], "so-a");
     assert_eq!(tre["ready_at"], "2026-08-28T16:00:00");
     assert_eq!(tre["published_at"], "2026-09-01T08:00:00");
     assert_eq!(tre["allowed_working_days"], 1);
     let dung = by_name(&report, "dung-han");
-    assert_eq!((&dung["working_days"], &dung["late"]), (&json!(1), &json!(false)));
+    assert_eq!(
+        (&dung["working_days"], &dung["late"]),
+        (&json!(1), &json!(false))
+    );
     assert_eq!(dung["deadline"], "2026-09-03");
     let cuoi = by_name(&report, "cuoi-tuan");
-    assert_eq!((&cuoi["working_days"], &cuoi["late"]), (&json!(1), &json!(false)));
+    assert_eq!(
+        (&cuoi["working_days"], &cuoi["late"]),
+        (&json!(1), &json!(false))
+    );
     let kin = by_name(&report, "kin");
-    assert_eq!((&kin["published"], &kin["late"]), (&json!(false), &json!(true)));
+    assert_eq!(
+        (&kin["published"], &kin["late"]),
+        (&json!(false), &json!(true))
+    );
     assert_eq!(kin["published_at"], Value::Null);
     assert_eq!(
         report["organizations"],
@@ -446,7 +468,11 @@ async fn the_report_counts_working_days(backend: Backend) {
 
     // Filters: an organization, a period with nothing in it, since/until.
     let b = app
-        .ok("service_report", json!({"organization": "so-b"}), Some(&admin))
+        .ok(
+            "service_report",
+            json!({"organization": "so-b"}),
+            Some(&admin),
+        )
         .await;
     assert_eq!(b["count"], 1);
     assert_eq!(b["services"][0]["name"], "cuoi-tuan");

@@ -171,19 +171,43 @@ mod tests {
     fn weekends_and_holidays() {
         let cal = Calendar::new([day("2026-09-02")]);
         // Friday 2026-08-28 → Monday 2026-08-31: one working day.
-        assert_eq!(cal.working_days_between(day("2026-08-28"), day("2026-08-31")), 1);
+        assert_eq!(
+            cal.working_days_between(day("2026-08-28"), day("2026-08-31")),
+            1
+        );
         // Same day: zero; backwards: zero.
-        assert_eq!(cal.working_days_between(day("2026-08-31"), day("2026-08-31")), 0);
-        assert_eq!(cal.working_days_between(day("2026-09-03"), day("2026-08-31")), 0);
+        assert_eq!(
+            cal.working_days_between(day("2026-08-31"), day("2026-08-31")),
+            0
+        );
+        assert_eq!(
+            cal.working_days_between(day("2026-09-03"), day("2026-08-31")),
+            0
+        );
         // Tuesday 09-01 → Thursday 09-03 skips the National Day holiday on 09-02.
-        assert_eq!(cal.working_days_between(day("2026-09-01"), day("2026-09-03")), 1);
-        assert_eq!(cal.add_working_days(day("2026-09-01"), 1), day("2026-09-03"));
+        assert_eq!(
+            cal.working_days_between(day("2026-09-01"), day("2026-09-03")),
+            1
+        );
+        assert_eq!(
+            cal.add_working_days(day("2026-09-01"), 1),
+            day("2026-09-03")
+        );
         // Friday + 1 working day → Monday.
-        assert_eq!(cal.add_working_days(day("2026-08-28"), 1), day("2026-08-31"));
-        assert_eq!(cal.add_working_days(day("2026-08-28"), 0), day("2026-08-28"));
+        assert_eq!(
+            cal.add_working_days(day("2026-08-28"), 1),
+            day("2026-08-31")
+        );
+        assert_eq!(
+            cal.add_working_days(day("2026-08-28"), 0),
+            day("2026-08-28")
+        );
         // A holiday on a Sunday changes nothing.
         let sunday = Calendar::new([day("2026-08-30")]);
-        assert_eq!(sunday.working_days_between(day("2026-08-28"), day("2026-08-31")), 1);
+        assert_eq!(
+            sunday.working_days_between(day("2026-08-28"), day("2026-08-31")),
+            1
+        );
     }
 
     #[test]

@@ -244,7 +244,10 @@ fn service_structure_and_status() {
     // Without a profile the shipped values map by the built-in table; the shipped
     // service profile gives the same URIs.
     let schema = DatasetSchema::shipped_service();
-    for p in [DcatAp3::new(None), DcatAp3::new(None).with_service(Some(&schema))] {
+    for p in [
+        DcatAp3::new(None),
+        DcatAp3::new(None).with_service(Some(&schema)),
+    ] {
         let got = lines(&dataset_graph(&p, &site(), &d));
         for e in &expect {
             assert!(got.contains(e), "{e} not in {got:#?}");

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use kho_core::model::{Dataset, STATE_ACTIVE};
 use kho_core::params::{opt_str, Params};
-use kho_core::workdays::{parse_quarter, publication_lateness, vietnam_date, vietnam_time, Calendar};
+use kho_core::workdays::{
+    parse_quarter, publication_lateness, vietnam_date, vietnam_time, Calendar,
+};
 use kho_core::{Error, Msg, Result};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -220,11 +222,13 @@ pub fn count_by_organization(rows: &[ServiceRow]) -> Vec<OrganizationCounts> {
     let mut by: BTreeMap<String, OrganizationCounts> = BTreeMap::new();
     for r in rows {
         let name = r.organization.clone().unwrap_or_default();
-        let e = by.entry(name.clone()).or_insert_with(|| OrganizationCounts {
-            name,
-            title: r.organization_title.clone().unwrap_or_default(),
-            ..OrganizationCounts::default()
-        });
+        let e = by
+            .entry(name.clone())
+            .or_insert_with(|| OrganizationCounts {
+                name,
+                title: r.organization_title.clone().unwrap_or_default(),
+                ..OrganizationCounts::default()
+            });
         e.count += 1;
         match r.late {
             Some(true) => e.late += 1,
@@ -323,7 +327,10 @@ mod tests {
             json!({"quarter": "2026Q3", "until": "2026-08-01"}),
         ] {
             assert!(
-                matches!(ServiceFilter::from_params(&params(bad.clone())), Err(Error::Validation(_))),
+                matches!(
+                    ServiceFilter::from_params(&params(bad.clone())),
+                    Err(Error::Validation(_))
+                ),
                 "{bad}"
             );
         }
@@ -347,11 +354,19 @@ mod tests {
         assert_eq!((r2.working_days, r2.late), (Some(1), Some(false)));
         let waiting = json!({"id": "c", "name": "c", "ready_at": "2026-09-09T00:00:00"});
         let r3 = row_of(&waiting, &cal, 1, today, &f).expect("row");
-        assert_eq!((r3.working_days, r3.late, r3.published), (Some(1), Some(false), false));
+        assert_eq!(
+            (r3.working_days, r3.late, r3.published),
+            (Some(1), Some(false), false)
+        );
         let counts = count_by_organization(&[r, r2, r3]);
         assert_eq!(counts.len(), 2);
         assert_eq!(
-            (counts[1].name.as_str(), counts[1].count, counts[1].late, counts[1].on_time),
+            (
+                counts[1].name.as_str(),
+                counts[1].count,
+                counts[1].late,
+                counts[1].on_time
+            ),
             ("so-a", 2, 1, 1)
         );
         assert_eq!((counts[0].name.as_str(), counts[0].unpublished), ("", 1));

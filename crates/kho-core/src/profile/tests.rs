@@ -469,7 +469,14 @@ fn shipped_service_profile() {
     };
     assert_eq!(
         values("protocol"),
-        ["rest", "soap", "graphql", "file-transfer", "message-queue", "other"]
+        [
+            "rest",
+            "soap",
+            "graphql",
+            "file-transfer",
+            "message-queue",
+            "other"
+        ]
     );
     assert_eq!(
         values("authentication"),
@@ -477,7 +484,9 @@ fn shipped_service_profile() {
     );
     assert_eq!(values("service_status"), ["active", "suspended", "retired"]);
     assert_eq!(
-        field(&s, "protocol").choice("file-transfer").map(|c| c.label.text("vi")),
+        field(&s, "protocol")
+            .choice("file-transfer")
+            .map(|c| c.label.text("vi")),
         Some("Truyền tệp (SFTP/FTP)")
     );
     // The endpoint is required and must be a URL; the status defaults to active.
