@@ -640,6 +640,8 @@ async fn matrix(backend: Backend) {
     }
     datarequest_cells(&w).await;
     issue_cells(&w).await;
+    service_cells(&w).await;
+    // Last: the merge changes the world.
     merge_cells(&w).await;
 }
 
@@ -967,5 +969,78 @@ async fn issue_cells(w: &World) {
                 r.text
             );
         }
+    }
+}
+
+/// Services (datasets of type `service`) as open, shared and restricted as the first
+/// three datasets, with the same collaborator and grant: `service_report` and the
+/// `dataset_type:service` search list exactly those each caller may read.
+async fn service_cells(w: &World) {
+    let app = &w.app;
+    let admin = w.token(Who::Sysadmin);
+    let services = [
+        ("dv-mo", "open"),
+        ("dv-chia-se", "shared"),
+        ("dv-han-che", "restricted"),
+    ];
+    for (name, level) in services {
+        app.ok(
+            "package_create",
+            json!({"name": name, "type": "service", "owner_org": "so-a",
+                   "sharing_level": level, "endpoint_url": format!("https://{name}.example.vn/"),
+                   "protocol": "rest", "authentication": "none",
+                   "ready_at": "2026-09-04T08:00:00"}),
+            admin,
+        )
+        .await;
+        app.ok(
+            "package_collaborator_create",
+            json!({"id": name, "user_id": "cong-tac", "capacity": "editor"}),
+            admin,
+        )
+        .await;
+        if level != "open" {
+            app.ok(
+                "dataset_access_grant_create",
+                json!({"id": name, "user": "duoc-cap", "reason": "đề nghị số 8"}),
+                admin,
+            )
+            .await;
+        }
+    }
+    for who in EVERYONE {
+        let tok = w.token(who);
+        let expected: BTreeSet<String> = services
+            .iter()
+            .zip(who.reads())
+            .filter(|(_, r)| *r)
+            .map(|((n, _), _)| n.to_string())
+            .collect();
+        let report = app.ok("service_report", json!({}), tok).await;
+        assert_eq!(
+            names(&report["services"], "name"),
+            expected,
+            "{who:?} service_report"
+        );
+        assert_eq!(report["count"], expected.len(), "{who:?} count");
+        assert_eq!(
+            report["organizations"][0]["count"],
+            expected.len(),
+            "{who:?} organization count"
+        );
+        let found = app
+            .ok(
+                "package_search",
+                json!({"fq": "dataset_type:service", "include_private": true,
+                       "facet.field": ["dataset_type"]}),
+                tok,
+            )
+            .await;
+        assert_eq!(names(&found["results"], "name"), expected, "{who:?} search");
+        assert_eq!(
+            found["facets"]["dataset_type"]["service"],
+            expected.len(),
+            "{who:?} facet"
+        );
     }
 }

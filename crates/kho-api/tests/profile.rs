@@ -560,6 +560,7 @@ async fn custom_schema_file_adds_a_field(backend: Backend) {
         Profiles {
             dataset: Some(Arc::new(schema)),
             organization: None,
+            service: None,
         },
     )
     .await;
@@ -781,7 +782,7 @@ async fn scheming_schema_actions(backend: Backend) {
         app.get("/api/3/action/scheming_dataset_schema_list")
             .await
             .result(),
-        &json!(["dataset"])
+        &json!(["dataset", "service"])
     );
     let s = app
         .get("/api/3/action/scheming_dataset_schema_show?type=dataset")

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 pub struct Profiles {
     pub dataset: Option<Arc<DatasetSchema>>,
     pub organization: Option<Arc<OrganizationSchema>>,
+    /// The data-sharing service profile (datasets of type `service`), beside `dataset`
+    /// as scheming serves several dataset types.
+    pub service: Option<Arc<DatasetSchema>>,
 }
 
 impl Profiles {
@@ -19,10 +22,22 @@ impl Profiles {
         Profiles {
             dataset: None,
             organization: None,
+            service: None,
         }
     }
 
-    /// The shipped profiles (`profiles/dataset.yaml`, `profiles/organization.yaml`).
+    /// The dataset profiles in force, the main one first.
+    pub fn dataset_schemas(&self) -> impl Iterator<Item = &DatasetSchema> {
+        self.dataset.iter().chain(self.service.iter()).map(|s| &**s)
+    }
+
+    /// The dataset profile of datasets of `dataset_type` (`""` is `dataset`).
+    pub fn dataset_for(&self, dataset_type: &str) -> Option<&DatasetSchema> {
+        self.dataset_schemas().find(|s| s.applies_to(dataset_type))
+    }
+
+    /// The shipped profiles (`profiles/dataset.yaml`, `profiles/organization.yaml`,
+    /// `profiles/service.yaml`).
     pub fn shipped() -> Self {
         // Parsed once per process: every default configuration shares them.
         static SHIPPED: OnceLock<Profiles> = OnceLock::new();
@@ -30,6 +45,7 @@ impl Profiles {
             .get_or_init(|| Profiles {
                 dataset: Some(Arc::new(DatasetSchema::shipped())),
                 organization: Some(Arc::new(OrganizationSchema::shipped())),
+                service: Some(Arc::new(DatasetSchema::shipped_service())),
             })
             .clone()
     }
@@ -102,6 +118,12 @@ pub struct CatalogConfig {
     /// Screen uploaded files for personal data; a finding keeps the dataset from being
     /// open until an organization admin records an override.
     pub personal_data_screening: bool,
+    /// A data-sharing service must be published within this many working days of its
+    /// `ready_at` (requirement 10: one working day); `service_report` flags the others.
+    pub service_publication_working_days: u32,
+    /// Public holidays (`2026-09-02`), not working days beside Saturdays and Sundays.
+    /// Empty by default: Tết and the swapped days change every year.
+    pub public_holidays: Vec<chrono::NaiveDate>,
     #[serde(skip)]
     pub profiles: Profiles,
     /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
@@ -141,6 +163,8 @@ impl Default for CatalogConfig {
             dcat_publisher_uri: String::new(),
             issue_reports_per_hour: 5,
             personal_data_screening: true,
+            service_publication_working_days: 1,
+            public_holidays: Vec::new(),
             profiles: Profiles::shipped(),
             licenses: kho_core::license::LicenseRegister::ckan_default(),
         }

@@ -193,8 +193,9 @@ impl Catalog {
             params,
         };
         let schema = self.config().profiles.dataset.clone();
+        let service = self.config().profiles.service.clone();
         tokio::task::spawn_blocking(move || {
-            let profile = DcatAp3::new(schema.as_deref());
+            let profile = DcatAp3::new(schema.as_deref()).with_service(service.as_deref());
             let g = kho_dcat::catalog_graph(
                 &profile,
                 &site,
@@ -235,8 +236,9 @@ impl Catalog {
     pub async fn dcat_dataset(&self, id: &str, format: Format) -> Result<Vec<u8>> {
         let d = self.open_dataset(id).await?;
         let site = self.dcat_site();
-        let schema = self.config().profiles.dataset.clone();
-        let profile = DcatAp3::new(schema.as_deref());
+        let profiles = &self.config().profiles;
+        let profile =
+            DcatAp3::new(profiles.dataset.as_deref()).with_service(profiles.service.as_deref());
         kho_dcat::dataset_graph(&profile, &site, &d)
             .serialize(format)
             .map_err(|e| Error::Internal(e.to_string()))

@@ -7,6 +7,9 @@
 
 mod actions;
 pub use actions::search::SearchPage;
+pub use actions::services::{
+    count_by_organization, service_rows, OrganizationCounts, ServiceFilter, ServiceRow,
+};
 pub mod auth;
 pub mod config;
 pub mod dcat;

@@ -19,6 +19,7 @@ pub mod revise;
 pub mod time;
 pub mod validate;
 pub mod visibility;
+pub mod workdays;
 
 pub use authz::{Actor, Capacity};
 pub use error::{Error, ErrorDict, FieldErrors, Msg, Result};

@@ -11,7 +11,7 @@ use oxrdf::{Literal, NamedNode, NamedOrBlankNode, Term};
 use serde_json::Value;
 
 use crate::graph::{date, iri, lang_text, text, typed, Graph};
-use crate::vocab::{dcat, dct, foaf, rdfs, skos, spdx, vcard};
+use crate::vocab::{adms, dcat, dct, foaf, rdfs, skos, spdx, vcard};
 use crate::{Described, Profile, Site};
 
 const FREQUENCY: &str = "http://publications.europa.eu/resource/authority/frequency/";
@@ -20,6 +20,8 @@ const DATA_THEME: &str = "http://publications.europa.eu/resource/authority/data-
 const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
 const LANGUAGE: &str = "http://publications.europa.eu/resource/authority/language/";
 const IANA: &str = "https://www.iana.org/assignments/media-types/";
+const DISTRIBUTION_STATUS: &str =
+    "http://publications.europa.eu/resource/authority/distribution-status/";
 
 /// DCAT-AP 3. The dataset profile (when one is in force) gives the vocabulary IRIs of
 /// choice fields (`choices[].uri`: update frequency, theme, sharing level); without one,
@@ -27,11 +29,46 @@ const IANA: &str = "https://www.iana.org/assignments/media-types/";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DcatAp3<'a> {
     pub schema: Option<&'a DatasetSchema>,
+    /// The profile of datasets of type `service` (its `service_status` choice URIs).
+    pub service: Option<&'a DatasetSchema>,
 }
 
 impl<'a> DcatAp3<'a> {
     pub fn new(schema: Option<&'a DatasetSchema>) -> Self {
-        DcatAp3 { schema }
+        DcatAp3 {
+            schema,
+            service: None,
+        }
+    }
+
+    /// With the service profile as well.
+    pub fn with_service(mut self, service: Option<&'a DatasetSchema>) -> Self {
+        self.service = service;
+        self
+    }
+
+    /// The IRI of a service's `service_status`: the service profile's choice `uri`, else
+    /// the EU distribution-status term kho's shipped values map to.
+    fn service_status_iri(&self, value: &str) -> Option<NamedNode> {
+        let from_schema = self
+            .service
+            .and_then(|s| s.dataset_field("service_status"))
+            .and_then(|f| f.choice(value))
+            .and_then(|c| c.uri.clone());
+        let builtin = || {
+            let code = match value {
+                "active" => "COMPLETED",
+                "suspended" => "WITHDRAWN",
+                "retired" => "DEPRECATED",
+                _ => return None,
+            };
+            Some(format!("{DISTRIBUTION_STATUS}{code}"))
+        };
+        from_schema
+            .or_else(builtin)
+            .as_deref()
+            .and_then(iri)
+            .or_else(|| iri(value))
     }
 
     /// The IRI of a choice value: the profile's `uri`, else a built-in table, else the
@@ -602,6 +639,13 @@ impl Profile for DcatAp3<'_> {
             }
             if let Some(desc) = s(d, "endpoint_description").and_then(iri) {
                 Self::add_typed_iri(g, &node, dcat::ENDPOINT_DESCRIPTION, desc, rdfs::RESOURCE);
+            }
+            // The document describing the data structure the service exchanges.
+            if let Some(doc) = s(d, "structure_document").and_then(iri) {
+                Self::add_typed_iri(g, &node, dct::CONFORMS_TO, doc, dct::STANDARD);
+            }
+            if let Some(status) = s(d, "service_status").and_then(|v| self.service_status_iri(v)) {
+                Self::add_typed_iri(g, &node, adms::STATUS, status, skos::CONCEPT);
             }
         } else {
             g.typed(node.clone(), dcat::DATASET);

@@ -227,6 +227,39 @@ fn service() {
 }
 
 #[test]
+fn service_structure_and_status() {
+    let d = json!({"id": "svc", "type": "service", "title": "x",
+        "endpoint_url": "https://e.example.vn/v1",
+        "structure_document": "https://e.example.vn/openapi.json",
+        "service_status": "suspended", "protocol": "rest"});
+    let s = "<https://data.example.vn/dataset/svc>";
+    let ty = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>";
+    let status = "<http://publications.europa.eu/resource/authority/distribution-status/WITHDRAWN>";
+    let expect = [
+        format!("{s} <http://purl.org/dc/terms/conformsTo> <https://e.example.vn/openapi.json> ."),
+        format!("<https://e.example.vn/openapi.json> {ty} <http://purl.org/dc/terms/Standard> ."),
+        format!("{s} <http://www.w3.org/ns/adms#status> {status} ."),
+        format!("{status} {ty} <http://www.w3.org/2004/02/skos/core#Concept> ."),
+    ];
+    // Without a profile the shipped values map by the built-in table; the shipped
+    // service profile gives the same URIs.
+    let schema = DatasetSchema::shipped_service();
+    for p in [
+        DcatAp3::new(None),
+        DcatAp3::new(None).with_service(Some(&schema)),
+    ] {
+        let got = lines(&dataset_graph(&p, &site(), &d));
+        for e in &expect {
+            assert!(got.contains(e), "{e} not in {got:#?}");
+        }
+    }
+    // A status outside the vocabulary that is not an IRI is left out.
+    let d = json!({"id": "svc", "type": "service", "title": "x", "service_status": "paused"});
+    let got = lines(&dataset_graph(&DcatAp3::new(None), &site(), &d));
+    assert!(!got.iter().any(|l| l.contains("adms#status")));
+}
+
+#[test]
 fn vietnamese_text_is_nfc_in_every_format() {
     // "Hải Châu" typed decomposed (base letters and combining marks, as some keyboards
     // and PDF copies give it) comes out precomposed.

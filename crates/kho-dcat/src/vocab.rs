@@ -28,7 +28,12 @@ pub mod dct {
         LANGUAGE = "language", PERIOD_OF_TIME = "PeriodOfTime", LOCATION = "Location",
         LICENSE_DOCUMENT = "LicenseDocument", RIGHTS_STATEMENT = "RightsStatement",
         FREQUENCY = "Frequency", MEDIA_TYPE = "MediaType",
-        MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent", LINGUISTIC_SYSTEM = "LinguisticSystem");
+        MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent", LINGUISTIC_SYSTEM = "LinguisticSystem",
+        CONFORMS_TO = "conformsTo", STANDARD = "Standard");
+}
+
+pub mod adms {
+    terms!("http://www.w3.org/ns/adms#"; STATUS = "status");
 }
 
 pub mod foaf {

@@ -115,6 +115,14 @@ pub struct Config {
     /// The organization profile: a ckanext-scheming organization schema file. Empty: the
     /// shipped one (focal point, agency code); `none`: no profile.
     pub organization_schema: String,
+    /// The data-sharing service profile (datasets of type `service`). Empty: the shipped
+    /// one; `none`: no profile for services.
+    pub service_schema: String,
+    /// Working days allowed between a service's `ready_at` and its publication. Default 1.
+    pub service_publication_working_days: u32,
+    /// Public holidays as `YYYY-MM-DD` dates, not counted as working days (nor are
+    /// Saturdays and Sundays). Default none.
+    pub public_holidays: Vec<String>,
     /// A licenses file in CKAN's format (a JSON list of license objects, or an object of
     /// them: what `licenses_group_url` points to). Empty: CKAN's default list.
     pub licenses_file: String,
@@ -261,6 +269,9 @@ impl Default for Config {
             bootstrap_admin: true,
             dataset_schema: String::new(),
             organization_schema: String::new(),
+            service_schema: String::new(),
+            service_publication_working_days: 1,
+            public_holidays: Vec::new(),
             dcat_base_uri: String::new(),
             dcat_datasets_per_page: 100,
             dcat_publisher_name: String::new(),
@@ -461,10 +472,31 @@ impl Config {
                 path,
             )?)),
         };
+        let service = match self.service_schema.trim() {
+            "" => shipped.service,
+            PROFILE_OFF => None,
+            path => Some(std::sync::Arc::new(DatasetSchema::parse(
+                &read("service_schema", path)?,
+                path,
+            )?)),
+        };
         Ok(kho_catalog::Profiles {
             dataset,
             organization,
+            service,
         })
+    }
+
+    /// `public_holidays` as dates; a value that is not `YYYY-MM-DD` stops the server.
+    pub fn public_holidays(&self) -> anyhow::Result<Vec<chrono::NaiveDate>> {
+        self.public_holidays
+            .iter()
+            .map(|s| {
+                chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+                    anyhow::anyhow!("public_holidays: {s:?} is not a date (YYYY-MM-DD)")
+                })
+            })
+            .collect()
     }
 
     /// The license register: CKAN's default list, or the one in `licenses_file`.
@@ -506,6 +538,8 @@ impl Config {
             dcat_publisher_uri: self.dcat_publisher_uri.clone(),
             issue_reports_per_hour: self.issue_reports_per_hour,
             personal_data_screening: self.personal_data_screening,
+            service_publication_working_days: self.service_publication_working_days,
+            public_holidays: self.public_holidays()?,
             ..kho_catalog::CatalogConfig::default()
         })
     }
@@ -617,6 +651,43 @@ mod tests {
         std::fs::write(&file, "issue_reports_per_hour = 2\n").expect("write");
         let cfg = Config::load(Some(&file), &Overrides::default()).expect("load");
         assert_eq!(cfg.catalog().expect("catalog").issue_reports_per_hour, 2);
+    }
+
+    #[test]
+    fn service_settings_reach_the_catalogue() {
+        let default = Config::default().catalog().expect("catalog");
+        assert_eq!(default.service_publication_working_days, 1);
+        assert!(default.public_holidays.is_empty());
+        assert_eq!(
+            default
+                .profiles
+                .service
+                .as_ref()
+                .map(|s| s.dataset_type.as_str()),
+            Some("service")
+        );
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("kho.toml");
+        std::fs::write(
+            &file,
+            "service_publication_working_days = 2\npublic_holidays = [\"2026-09-02\", \"2026-09-01\"]\nservice_schema = \"none\"\n",
+        )
+        .expect("write");
+        let cfg = Config::load(Some(&file), &Overrides::default())
+            .expect("load")
+            .catalog()
+            .expect("catalog");
+        assert_eq!(cfg.service_publication_working_days, 2);
+        let days: Vec<String> = cfg.public_holidays.iter().map(|d| d.to_string()).collect();
+        assert_eq!(days, ["2026-09-02", "2026-09-01"]);
+        assert!(cfg.profiles.service.is_none());
+        let err = Config {
+            public_holidays: vec!["02/09/2026".into()],
+            ..Config::default()
+        }
+        .catalog()
+        .expect_err("bad date");
+        assert!(err.to_string().contains("public_holidays"), "{err}");
     }
 
     #[test]

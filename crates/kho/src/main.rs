@@ -1,6 +1,7 @@
 //! The `kho` binary: configuration, CLI, tracing, serving with graceful shutdown.
 
 mod config;
+mod report_services;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -101,6 +102,17 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Print reports for the operator.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Data-sharing services: ready and published dates, working days taken, late or not.
+    Services(report_services::ServicesArgs),
 }
 
 #[derive(Subcommand)]
@@ -776,6 +788,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User { command } => user_cmd(file, command).await,
         Command::Token { command } => token_cmd(file, command).await,
+        Command::Report { command } => match command {
+            ReportCommand::Services(args) => report_services::run(file, args).await,
+        },
     }
 }
 

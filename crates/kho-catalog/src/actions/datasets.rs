@@ -297,7 +297,7 @@ pub(crate) fn dict_of<'a>(
     groups: &[Group],
     mut opts: PackageDictOptions<'a>,
 ) -> Map<String, Value> {
-    opts.profile = c.config().profiles.dataset.as_deref();
+    opts.profile = c.config().profiles.dataset_for(&d.dataset_type);
     let org = org.filter(|g| g.state == STATE_ACTIVE);
     package_dict_with(d, org, groups, c.licenses(), &c.config().site_url, opts)
 }
@@ -310,7 +310,7 @@ async fn dataset_dict_owned(
     d: Dataset,
     mut opts: PackageDictOptions<'_>,
 ) -> Result<PackageDict> {
-    opts.profile = c.config().profiles.dataset.as_deref();
+    opts.profile = c.config().profiles.dataset_for(&d.dataset_type);
     let (org, groups) = shown_relations(tx, &d).await?;
     Ok(package_dict_owned(
         d,
@@ -330,7 +330,7 @@ pub(crate) async fn dataset_dict_ser<'a>(
     d: &'a Dataset,
 ) -> Result<PackageDictSer<'a, &'a Resource>> {
     let opts = PackageDictOptions {
-        profile: c.config().profiles.dataset.as_deref(),
+        profile: c.config().profiles.dataset_for(&d.dataset_type),
         ..PackageDictOptions::default()
     };
     let (org, groups) = shown_relations(tx, d).await?;
@@ -620,13 +620,16 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
         can_change_state: false,
         existing: None,
         create_unowned_dataset: false,
-        profile: c.config().profiles.dataset.as_deref(),
+        profile: c
+            .config()
+            .profiles
+            .dataset_for(text_of(p.get("type")).as_deref().unwrap_or("")),
         org_extras: org.as_ref().map(|o| o.extras.as_slice()),
     };
     let v = validated(&p, Mode::Create, &dctx, errors)?;
     let now = kho_core::time::now_utc();
     let id = v.id.clone().unwrap_or_else(new_id);
-    let d = Dataset {
+    let mut d = Dataset {
         name: v.name.clone().unwrap_or_default(),
         title: v.title,
         author: v.author,
@@ -655,6 +658,7 @@ pub(crate) async fn package_create(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
             .collect(),
         id,
     };
+    super::services::stamp_publication(&mut d, None);
     if let Some(old) = rename {
         tx.package_rename(&old, &old).await?;
     }
@@ -795,7 +799,7 @@ pub(crate) async fn update_with(
         can_change_state: true,
         existing: Some(&existing),
         create_unowned_dataset: false,
-        profile: c.config().profiles.dataset.as_deref(),
+        profile: c.config().profiles.dataset_for(&existing.dataset_type),
         org_extras: owner.as_ref().map(|o| o.extras.as_slice()),
     };
     let v = validated(&input, Mode::Update, &dctx, errors)?;
@@ -824,6 +828,7 @@ pub(crate) async fn update_with(
     d.sharing_level = v.sharing_level;
     // A full replace: profile fields not given are cleared.
     d.profile = Value::Object(v.profile).to_string();
+    super::services::stamp_publication(&mut d, Some(&existing));
     if let Some(pd) = v.plugin_data {
         d.plugin_data = Some(Value::Object(pd).to_string());
     }

@@ -18,6 +18,7 @@ mod resources;
 mod revise;
 mod scheming;
 pub(crate) mod search;
+pub mod services;
 mod tags;
 mod tokens;
 mod users;
@@ -100,6 +101,7 @@ pub fn registry() -> Registry {
     datarequests::register(&mut r);
     issues::register(&mut r);
     personal_data::register(&mut r);
+    services::register(&mut r);
     r
 }
 

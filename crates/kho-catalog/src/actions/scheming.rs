@@ -11,7 +11,7 @@ use crate::{Catalog, Ctx};
 
 pub fn register(r: &mut Registry) {
     action!(r, "scheming_dataset_schema_list", true, scheming_dataset_schema_list,
-        "Return a list of dataset types customized with the scheming extension\n\n(kho: the type of the configured dataset profile; empty when the profile is off)",
+        "Return a list of dataset types customized with the scheming extension\n\n(kho: the types of the configured dataset profiles, `dataset` and `service` by default; empty when the profiles are off)",
         &[], "array");
     action!(r, "scheming_dataset_schema_show", true, scheming_dataset_schema_show,
         "Return the scheming schema for a given dataset type\n\n:param type: the dataset type\n:param expanded: True to expand presets (default)",
@@ -34,8 +34,7 @@ pub(crate) async fn scheming_dataset_schema_list(
     Ok(json!(c
         .config()
         .profiles
-        .dataset
-        .iter()
+        .dataset_schemas()
         .map(|s| s.dataset_type.clone())
         .collect::<Vec<_>>()))
 }
@@ -62,7 +61,8 @@ pub(crate) async fn scheming_dataset_schema_show(
     _ctx: &Ctx,
     p: Params,
 ) -> Result<Value> {
-    let s = c.config().profiles.dataset.as_deref();
+    let t = req_str(&p, "type")?;
+    let s = c.config().profiles.dataset_for(&t);
     pick(
         &p,
         s.map(|s| (s.dataset_type.as_str(), &s.raw, &s.expanded)),

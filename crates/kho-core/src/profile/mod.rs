@@ -24,6 +24,9 @@ pub use check::{
 
 /// The shipped dataset profile (`profiles/dataset.yaml`): the provincial fields.
 pub const DEFAULT_DATASET_SCHEMA: &str = include_str!("../../../../profiles/dataset.yaml");
+/// The shipped data-sharing service profile (`profiles/service.yaml`): datasets of type
+/// `service`.
+pub const DEFAULT_SERVICE_SCHEMA: &str = include_str!("../../../../profiles/service.yaml");
 /// The shipped organization profile (`profiles/organization.yaml`): focal point and agency
 /// code.
 pub const DEFAULT_ORGANIZATION_SCHEMA: &str =
@@ -392,6 +395,22 @@ impl DatasetSchema {
                 raw: Map::new(),
                 expanded: Map::new(),
             })
+        })
+    }
+
+    /// The shipped service profile (`dataset_type: service`).
+    pub fn shipped_service() -> Self {
+        // Checked by the tests, as `shipped`.
+        Self::parse(DEFAULT_SERVICE_SCHEMA, "profiles/service.yaml").unwrap_or_else(|_| {
+            DatasetSchema {
+                scheming_version: None,
+                dataset_type: "service".into(),
+                about: None,
+                dataset_fields: vec![],
+                resource_fields: vec![],
+                raw: Map::new(),
+                expanded: Map::new(),
+            }
         })
     }
 

@@ -436,3 +436,79 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn shipped_service_profile() {
+    let s = DatasetSchema::parse(DEFAULT_SERVICE_SCHEMA, "profiles/service.yaml")
+        .expect("shipped service profile");
+    assert_eq!(s, DatasetSchema::shipped_service());
+    assert_eq!(s.dataset_type, "service");
+    assert!(s.applies_to("service") && !s.applies_to("dataset") && !s.applies_to(""));
+    let names: Vec<&str> = s.profile_fields().map(|f| f.field_name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "endpoint_url",
+            "protocol",
+            "structure_document",
+            "authentication",
+            "service_status",
+            "ready_at",
+            "published_at",
+            "contact_name",
+            "contact_email"
+        ]
+    );
+    let values = |name: &str| -> Vec<String> {
+        field(&s, name)
+            .choices
+            .iter()
+            .flatten()
+            .map(|c| c.value.clone())
+            .collect()
+    };
+    assert_eq!(
+        values("protocol"),
+        [
+            "rest",
+            "soap",
+            "graphql",
+            "file-transfer",
+            "message-queue",
+            "other"
+        ]
+    );
+    assert_eq!(
+        values("authentication"),
+        ["none", "api-key", "oauth2", "mtls", "basic", "other"]
+    );
+    assert_eq!(values("service_status"), ["active", "suspended", "retired"]);
+    assert_eq!(
+        field(&s, "protocol")
+            .choice("file-transfer")
+            .map(|c| c.label.text("vi")),
+        Some("Truyền tệp (SFTP/FTP)")
+    );
+    // The endpoint is required and must be a URL; the status defaults to active.
+    assert_eq!(
+        msgs(field(&s, "endpoint_url").check(None)),
+        ["Missing value"]
+    );
+    assert_eq!(
+        msgs(field(&s, "endpoint_url").check(Some(&json!("not a url")))),
+        ["Please provide a valid URL"]
+    );
+    assert_eq!(
+        field(&s, "service_status").check(None),
+        FieldOutcome::Stored("active".into())
+    );
+    assert_eq!(
+        msgs(field(&s, "service_status").check(Some(&json!("paused")))),
+        ["Value must be one of ['active', 'suspended', 'retired']"]
+    );
+    assert_eq!(
+        field(&s, "ready_at").check(Some(&json!("2026-08-28T09:30:00+07:00"))),
+        FieldOutcome::Stored("2026-08-28T09:30:00".into())
+    );
+    assert_eq!(msgs(field(&s, "ready_at").check(None)), ["Missing value"]);
+}
