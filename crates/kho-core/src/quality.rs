@@ -85,19 +85,84 @@ pub const INDICATORS: &[Indicator] = &[
 /// Formats a program can read the data of (MQA's machine-readable vocabulary, on CKAN's
 /// canonical format names).
 const MACHINE_READABLE: &[&str] = &[
-    "CSV", "TSV", "JSON", "JSON-LD", "GeoJSON", "XML", "RDF", "TTL", "N3", "OWL", "XLS",
-    "XLSX", "XLSB", "XLSM", "ODS", "KML", "KMZ", "GML", "SHP", "GPKG", "NetCDF", "Parquet",
-    "GTFS", "ICS", "Atom Feed", "RSS", "API", "SPARQL", "WMS", "WFS", "WCS", "WMTS",
-    "Esri REST", "dBase",
+    "CSV",
+    "TSV",
+    "JSON",
+    "JSON-LD",
+    "GeoJSON",
+    "XML",
+    "RDF",
+    "TTL",
+    "N3",
+    "OWL",
+    "XLS",
+    "XLSX",
+    "XLSB",
+    "XLSM",
+    "ODS",
+    "KML",
+    "KMZ",
+    "GML",
+    "SHP",
+    "GPKG",
+    "NetCDF",
+    "Parquet",
+    "GTFS",
+    "ICS",
+    "Atom Feed",
+    "RSS",
+    "API",
+    "SPARQL",
+    "WMS",
+    "WFS",
+    "WCS",
+    "WMTS",
+    "Esri REST",
+    "dBase",
 ];
 
 /// Open, non-proprietary formats (MQA's non-proprietary vocabulary; Vietnamese "định dạng
 /// mở", 002 Art. 3.7).
 const NON_PROPRIETARY: &[&str] = &[
-    "CSV", "TSV", "TXT", "JSON", "JSON-LD", "GeoJSON", "XML", "RDF", "TTL", "N3", "OWL",
-    "HTML", "ODS", "ODT", "ODP", "ODG", "ODF", "KML", "GML", "GPKG", "NetCDF", "Parquet",
-    "GTFS", "ICS", "Atom Feed", "RSS", "PDF", "PNG", "SVG", "TIFF", "JPEG", "GIF",
-    "SPARQL", "WMS", "WFS", "WCS", "WMTS", "XSLT", "API",
+    "CSV",
+    "TSV",
+    "TXT",
+    "JSON",
+    "JSON-LD",
+    "GeoJSON",
+    "XML",
+    "RDF",
+    "TTL",
+    "N3",
+    "OWL",
+    "HTML",
+    "ODS",
+    "ODT",
+    "ODP",
+    "ODG",
+    "ODF",
+    "KML",
+    "GML",
+    "GPKG",
+    "NetCDF",
+    "Parquet",
+    "GTFS",
+    "ICS",
+    "Atom Feed",
+    "RSS",
+    "PDF",
+    "PNG",
+    "SVG",
+    "TIFF",
+    "JPEG",
+    "GIF",
+    "SPARQL",
+    "WMS",
+    "WFS",
+    "WCS",
+    "WMTS",
+    "XSLT",
+    "API",
 ];
 
 /// Fields the provincial profile asks every dataset to fill (beyond what it marks
@@ -269,7 +334,10 @@ pub fn assess(
         miss("theme", Msg::new("The dataset has no theme"));
     }
     if !has("spatial") {
-        miss("spatial", Msg::new("The dataset does not state its spatial coverage"));
+        miss(
+            "spatial",
+            Msg::new("The dataset does not state its spatial coverage"),
+        );
     }
     if !has("temporal_start") && !has("temporal_end") {
         miss(
@@ -286,9 +354,7 @@ pub fn assess(
         let broken = resources
             .iter()
             .any(|r| !r.is_upload() && r.link == Some(LinkState::Broken));
-        let unchecked = resources
-            .iter()
-            .any(|r| !r.is_upload() && r.link.is_none());
+        let unchecked = resources.iter().any(|r| !r.is_upload() && r.link.is_none());
         if broken {
             miss(
                 "access_url",

@@ -179,7 +179,10 @@ fn links_not_checked_yet_earn_nothing() {
         .map(|r| r.remove("link_status"));
     let q = assess_dict(&d, &licenses());
     assert_eq!(missing_keys(&q), ["access_url"]);
-    assert_eq!(q.missing[0].reason, "A resource link has not been checked yet");
+    assert_eq!(
+        q.missing[0].reason,
+        "A resource link has not been checked yet"
+    );
     assert_eq!(q.score, 85);
     assert_eq!(q.rating, "good");
 }
@@ -228,11 +231,17 @@ fn formats_machine_readable_and_open() {
     let mut d = full();
     // Only a Word document and a PDF: open but not machine-readable.
     res(&mut d)[0]["format"] = json!("DOCX");
-    assert_eq!(missing_keys(&assess_dict(&d, &licenses())), ["machine_readable"]);
+    assert_eq!(
+        missing_keys(&assess_dict(&d, &licenses())),
+        ["machine_readable"]
+    );
     // Only Excel: machine-readable, proprietary.
     res(&mut d).remove(1);
     res(&mut d)[0]["format"] = json!("xlsx");
-    assert_eq!(missing_keys(&assess_dict(&d, &licenses())), ["non_proprietary"]);
+    assert_eq!(
+        missing_keys(&assess_dict(&d, &licenses())),
+        ["non_proprietary"]
+    );
     // No format at all, but a MIME type still tells what it is.
     res(&mut d)[0]["format"] = json!("");
     res(&mut d)[0]["mimetype"] = json!("text/csv");
@@ -243,9 +252,7 @@ fn formats_machine_readable_and_open() {
 fn missing_url_and_size() {
     let mut d = full();
     res(&mut d)[0]["url"] = json!("");
-    res(&mut d)[1]
-        .as_object_mut()
-        .map(|r| r.remove("size"));
+    res(&mut d)[1].as_object_mut().map(|r| r.remove("size"));
     assert_eq!(
         missing_keys(&assess_dict(&d, &licenses())),
         ["download_url", "byte_size"]
