@@ -99,6 +99,8 @@ pub struct CatalogConfig {
     /// Anonymous error reports (`issue_create`) accepted per hour from one e-mail address,
     /// and again from one client address; 0: anonymous reports are refused.
     pub issue_reports_per_hour: u32,
+    /// The background link checker (`[linkcheck]`), whose results feed the quality score.
+    pub linkcheck: crate::linkcheck::LinkCheckConfig,
     #[serde(skip)]
     pub profiles: Profiles,
     /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
@@ -137,6 +139,7 @@ impl Default for CatalogConfig {
             dcat_publisher_name: String::new(),
             dcat_publisher_uri: String::new(),
             issue_reports_per_hour: 5,
+            linkcheck: crate::linkcheck::LinkCheckConfig::default(),
             profiles: Profiles::shipped(),
             licenses: kho_core::license::LicenseRegister::ckan_default(),
         }

@@ -12,6 +12,7 @@ mod harvest;
 mod issues;
 mod members;
 mod misc;
+mod quality;
 mod resources;
 mod revise;
 mod scheming;
@@ -96,6 +97,7 @@ pub fn registry() -> Registry {
     harvest::register(&mut r);
     datarequests::register(&mut r);
     issues::register(&mut r);
+    quality::register(&mut r);
     r
 }
 

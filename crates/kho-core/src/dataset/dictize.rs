@@ -423,12 +423,8 @@ fn package_map<'a>(
             .collect(),
     ));
     let res = shown_resources(&d.resources);
-    if opts.quality && profile.is_some() {
-        let facts: Vec<ResourceFacts> = res.iter().map(|r| resource_facts(r)).collect();
-        let head: Map<String, Value> = e.iter().cloned().collect();
-        let q = crate::quality::assess(&head, &facts, licenses);
-        e.push(("quality".into(), q.to_value()));
-    }
+    let facts: Option<Vec<ResourceFacts>> = (opts.quality && profile.is_some())
+        .then(|| res.iter().map(|r| resource_facts(r)).collect());
     e.push(("resources".into(), Value::Array(resources(res))));
     let mut tags = d.tags.clone();
     tags.sort_by(|a, b| a.name.cmp(&b.name));
@@ -456,6 +452,16 @@ fn package_map<'a>(
     ));
     e.push(("relationships_as_subject".into(), Value::Array(vec![])));
     e.push(("relationships_as_object".into(), Value::Array(vec![])));
+    if let Some(facts) = facts {
+        // Scored on everything above but the resources, which `facts` stand for.
+        let head: Map<String, Value> = e
+            .iter()
+            .filter(|(k, _)| k != "resources")
+            .cloned()
+            .collect();
+        let q = crate::quality::assess(&head, &facts, licenses);
+        e.push(("quality".into(), q.to_value()));
+    }
     navl_order(e, &flat)
 }
 
