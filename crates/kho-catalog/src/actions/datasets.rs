@@ -285,8 +285,17 @@ pub(crate) async fn dataset_dict(
     opts: PackageDictOptions<'_>,
 ) -> Result<Value> {
     let (org, groups) = shown_relations(tx, d).await?;
+    // A copy only when there are link-check results to show on it.
+    let checks = if d.resources.is_empty() {
+        Vec::new()
+    } else {
+        tx.link_checks_of(std::slice::from_ref(&d.id)).await?
+    };
+    if checks.is_empty() {
+        return Ok(Value::Object(dict_of(c, d, org.as_ref(), &groups, opts)));
+    }
     let mut shown = d.clone();
-    crate::linkcheck::attach_all(tx, [&mut shown]).await?;
+    crate::linkcheck::attach(&mut shown, &checks);
     Ok(Value::Object(dict_of(
         c,
         &shown,

@@ -36,8 +36,20 @@ struct Tally {
     max: u64,
     dims: BTreeMap<&'static str, (u64, u64)>,
     ratings: HashMap<String, u64>,
-    /// indicator → (dimension, datasets missing it, points lost, reason key).
-    missing: BTreeMap<String, (String, u64, u64, String)>,
+    /// By indicator key.
+    missing: BTreeMap<String, MissingTally>,
+}
+
+/// One indicator over many datasets.
+#[derive(Clone)]
+struct MissingTally {
+    dimension: String,
+    /// Datasets missing it.
+    datasets: u64,
+    /// Points they lost.
+    points: u64,
+    /// The message key.
+    reason: String,
 }
 
 impl Tally {
@@ -65,9 +77,14 @@ impl Tally {
             let e = self
                 .missing
                 .entry(s("indicator").to_owned())
-                .or_insert_with(|| (s("dimension").to_owned(), 0, 0, s("reason").to_owned()));
-            e.1 += 1;
-            e.2 += n(m.get("points"));
+                .or_insert_with(|| MissingTally {
+                    dimension: s("dimension").to_owned(),
+                    datasets: 0,
+                    points: 0,
+                    reason: s("reason").to_owned(),
+                });
+            e.datasets += 1;
+            e.points += n(m.get("points"));
         }
     }
 
@@ -83,13 +100,17 @@ impl Tally {
         for (k, v) in &o.ratings {
             *self.ratings.entry(k.clone()).or_default() += v;
         }
-        for (k, (dim, count, points, reason)) in &o.missing {
+        for (k, m) in &o.missing {
             let e = self
                 .missing
                 .entry(k.clone())
-                .or_insert_with(|| (dim.clone(), 0, 0, reason.clone()));
-            e.1 += count;
-            e.2 += points;
+                .or_insert_with(|| MissingTally {
+                    datasets: 0,
+                    points: 0,
+                    ..m.clone()
+                });
+            e.datasets += m.datasets;
+            e.points += m.points;
         }
     }
 
@@ -111,16 +132,19 @@ impl Tally {
                 json!(self.ratings.get(*r).copied().unwrap_or(0)),
             );
         }
-        let mut missing: Vec<(&String, &(String, u64, u64, String))> =
-            self.missing.iter().collect();
+        let mut missing: Vec<(&String, &MissingTally)> = self.missing.iter().collect();
         // Most datasets missing it first, then most points lost, then by key.
-        missing.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then(b.1 .2.cmp(&a.1 .2)));
+        missing.sort_by(|a, b| {
+            b.1.datasets
+                .cmp(&a.1.datasets)
+                .then(b.1.points.cmp(&a.1.points))
+        });
         let missing: Vec<Value> = missing
             .into_iter()
             .take(TOP_MISSING)
-            .map(|(k, (dim, count, points, reason))| {
-                json!({"dimension": dim, "indicator": k, "datasets": count,
-                       "points": points, "reason": c.tr(ctx, reason)})
+            .map(|(k, m)| {
+                json!({"dimension": m.dimension, "indicator": k, "datasets": m.datasets,
+                       "points": m.points, "reason": c.tr(ctx, &m.reason)})
             })
             .collect();
         let mut m = Map::new();
