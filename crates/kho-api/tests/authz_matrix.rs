@@ -641,6 +641,7 @@ async fn matrix(backend: Backend) {
     datarequest_cells(&w).await;
     issue_cells(&w).await;
     service_cells(&w).await;
+    quality_cells(&w).await;
     // Last: the merge changes the world.
     merge_cells(&w).await;
 }
@@ -841,6 +842,26 @@ async fn datarequest_cells(w: &World) {
 /// Error reports (`issue_*`): one report by the sysadmin on every dataset that takes
 /// them (active ones), and an anonymous one on `mo`. Reads first, then writes, so that
 /// every caller reads the same reports.
+/// `quality_report` counts the active datasets each caller may read, and nothing else.
+async fn quality_cells(w: &World) {
+    let app = &w.app;
+    for who in EVERYONE {
+        let tok = w.token(who);
+        // mo, chia-se and han-che are the active ones.
+        let expected = who.reads()[..3].iter().filter(|r| **r).count();
+        let r = app
+            .ok("quality_report", json!({"organization": "so-a"}), tok)
+            .await;
+        assert_eq!(r["total"]["datasets"], expected, "{who:?} quality_report");
+        let orgs = r["organizations"].as_array().map(Vec::len).unwrap_or(0);
+        assert_eq!(
+            orgs,
+            usize::from(expected > 0),
+            "{who:?} quality_report orgs"
+        );
+    }
+}
+
 async fn issue_cells(w: &World) {
     let app = &w.app;
     let admin = w.token(Who::Sysadmin);

@@ -124,6 +124,8 @@ pub struct CatalogConfig {
     /// Public holidays (`2026-09-02`), not working days beside Saturdays and Sundays.
     /// Empty by default: Tết and the swapped days change every year.
     pub public_holidays: Vec<chrono::NaiveDate>,
+    /// The background link checker (`[linkcheck]`), whose results feed the quality score.
+    pub linkcheck: crate::linkcheck::LinkCheckConfig,
     #[serde(skip)]
     pub profiles: Profiles,
     /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
@@ -165,6 +167,7 @@ impl Default for CatalogConfig {
             personal_data_screening: true,
             service_publication_working_days: 1,
             public_holidays: Vec::new(),
+            linkcheck: crate::linkcheck::LinkCheckConfig::default(),
             profiles: Profiles::shipped(),
             licenses: kho_core::license::LicenseRegister::ckan_default(),
         }

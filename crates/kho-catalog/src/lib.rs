@@ -15,6 +15,7 @@ pub mod config;
 pub mod dcat;
 mod dictize;
 pub mod download;
+pub mod linkcheck;
 mod registry;
 mod screening;
 mod search_follow;
@@ -34,6 +35,7 @@ pub use kho_core::params::Params;
 pub use kho_dcat;
 /// Where an on-disk search index lives (for [`Catalog::open_index`], [`Catalog::rebuild_index`]).
 pub use kho_search::IndexHome;
+pub use linkcheck::{LinkCheckConfig, LinkChecker, PassSummary};
 pub use registry::{ActionDef, ParamDoc, Registry};
 pub use search_follow::FollowOptions;
 pub use search_rebuild::{Progress, Rebuilt};

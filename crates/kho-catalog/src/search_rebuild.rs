@@ -122,8 +122,15 @@ impl Catalog {
             loop {
                 let page = {
                     let mut tx = self.store().read().await?;
-                    tx.package_bundles_after(after.as_deref(), REBUILD_PAGE)
-                        .await?
+                    let mut page = tx
+                        .package_bundles_after(after.as_deref(), REBUILD_PAGE)
+                        .await?;
+                    crate::linkcheck::attach_all(
+                        tx.as_mut(),
+                        page.iter_mut().map(|b| &mut b.dataset),
+                    )
+                    .await?;
+                    page
                 };
                 let Some(last) = page.last() else {
                     break;

@@ -172,7 +172,8 @@ impl Catalog {
         ids: BTreeSet<String>,
     ) -> Result<Vec<IndexOp>> {
         let ids: Vec<String> = ids.into_iter().collect();
-        let bundles = tx.package_bundles(&ids).await?;
+        let mut bundles = tx.package_bundles(&ids).await?;
+        crate::linkcheck::attach_all(tx, bundles.iter_mut().map(|b| &mut b.dataset)).await?;
         let found: HashSet<&str> = bundles.iter().map(|b| b.dataset.id.as_str()).collect();
         let mut ops: Vec<IndexOp> = ids
             .iter()

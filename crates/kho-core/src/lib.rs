@@ -15,6 +15,7 @@ pub mod license;
 pub mod model;
 pub mod params;
 pub mod profile;
+pub mod quality;
 pub mod revise;
 pub mod time;
 pub mod validate;

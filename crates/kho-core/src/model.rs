@@ -449,3 +449,27 @@ pub struct IssueComment {
     pub user_id: Option<String>,
     pub created: NaiveDateTime,
 }
+
+/// The link checker's last result for a resource URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCheck {
+    pub resource_id: String,
+    pub dataset_id: String,
+    /// The URL checked (a result for another URL than the resource's is not shown).
+    pub url: String,
+    pub checked_at: NaiveDateTime,
+    /// The final HTTP status after redirects; `None` when no answer came.
+    pub status_code: Option<i64>,
+    /// Reachable: a 2xx answer.
+    pub ok: bool,
+    pub error: Option<String>,
+    pub content_type: Option<String>,
+}
+
+/// A resource URL due for a link check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkTarget {
+    pub dataset_id: String,
+    pub resource_id: String,
+    pub url: String,
+}

@@ -22,6 +22,7 @@ const SKIP: &[&str] = &[
     "relationships_as_subject",
     "relationships_as_object",
     "tracking_summary",
+    "quality",
 ];
 
 /// Core text fields CKAN copies into `text` (schema.xml copyField), beside which profile
@@ -420,6 +421,15 @@ fn build_with(
     b.string(AC_KEY, format!("{name}{SEP}{title}"));
     doc.add_u64(fields.zero, 0);
     doc.add_text(fields.owner, str_of("id").unwrap_or_default());
+    // The quality score: a number to sort on, its rating a facetable string.
+    if let Some(q) = dict.get("quality").and_then(Value::as_object) {
+        if let Some(score) = q.get("score").and_then(Value::as_u64) {
+            doc.add_u64(fields.quality, score);
+        }
+        if let Some(rating) = q.get("rating").and_then(Value::as_str) {
+            b.string("quality_rating", rating.to_owned());
+        }
+    }
 
     doc.add_field_value(fields.strings, &owned_strings(b.strings));
     doc.add_text(

@@ -784,6 +784,8 @@ impl SearchIndex {
                 };
                 let by = if k.field == "score" {
                     SortByErasedType::for_score()
+                } else if k.field == schema::QUALITY {
+                    SortByErasedType::for_field(schema::QUALITY)
                 } else if self.fields.date(&k.field).is_some() {
                     SortByErasedType::for_field(&k.field)
                 } else if self.fields.sort(&k.field).is_some() {

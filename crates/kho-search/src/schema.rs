@@ -13,7 +13,7 @@ use crate::analysis::{VI, VI_BIGRAM, VI_FOLD};
 
 /// Bumped whenever the fields or their analysis change: an index written under another
 /// version is rebuilt from the store at start.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The Solr text fields (`text_general`/`text` in CKAN's schema.xml) kho analyses as
 /// Vietnamese. `text` is the catch-all that `q` searches by default.
@@ -40,6 +40,10 @@ pub const DATE_FIELDS: &[&str] = &["metadata_created", "metadata_modified"];
 /// whole strings across segments (everything else sorts as "no value": Solr's `*` field).
 pub const SORT_FIELDS: &[&str] = &["id", "name", "title_string"];
 
+/// The dataset's quality score (`quality.score` of its dict), a fast number so that
+/// `sort=quality desc` compares numbers; `quality_rating` is an exact string beside it.
+pub const QUALITY: &str = "quality";
+
 /// A constant fast field: the "no value" sort key that pads a sort to three criteria.
 pub const ZERO: &str = "_zero";
 
@@ -64,6 +68,8 @@ pub struct Fields {
     pub extras_folded: Field,
     /// Always 0: see [`ZERO`].
     pub zero: Field,
+    /// See [`QUALITY`].
+    pub quality: Field,
     /// The dataset a document belongs to (its own id for a dataset, the dataset's for a
     /// resource): replacing or removing a dataset deletes by this term.
     pub owner: Field,
@@ -167,9 +173,11 @@ pub fn build() -> (Schema, Fields) {
         })
         .collect();
     let zero = b.add_u64_field(ZERO, FAST);
+    let quality = b.add_u64_field(QUALITY, FAST | tantivy::schema::INDEXED);
     let owner = b.add_text_field("_owner", STRING);
     let fields = Fields {
         zero,
+        quality,
         owner,
         dict,
         strings,

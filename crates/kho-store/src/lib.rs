@@ -526,6 +526,24 @@ pub trait Tx: Send {
     ) -> StoreResult<bool>;
     async fn datarequest_follower_count(&mut self, datarequest_id: &str) -> StoreResult<i64>;
 
+    // ---- link checks (kho-catalog's link checker)
+    /// Store a resource's link-check result, replacing the one before.
+    async fn link_check_put(&mut self, check: &kho_core::model::LinkCheck) -> StoreResult<()>;
+    /// The stored results of the resources of these datasets (ids).
+    async fn link_checks_of(
+        &mut self,
+        dataset_ids: &[String],
+    ) -> StoreResult<Vec<kho_core::model::LinkCheck>>;
+    /// Up to `limit` http(s) resources (not uploads) of active datasets (of `dataset_id`
+    /// only, when given) never checked, checked at another URL, or checked before
+    /// `checked_before`: never checked first, then the oldest results.
+    async fn link_targets(
+        &mut self,
+        dataset_id: Option<&str>,
+        checked_before: &NaiveDateTime,
+        limit: i64,
+    ) -> StoreResult<Vec<kho_core::model::LinkTarget>>;
+
     // ---- error reports (kho-catalog's issue actions, ckanext-issues' tables)
     /// Insert an issue with the next `number` of its dataset (the given one is ignored);
     /// returns it as stored.

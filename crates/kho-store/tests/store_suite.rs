@@ -257,6 +257,89 @@ fn as_stored(d: &Dataset) -> Dataset {
 
 // ---------------------------------------------------------------- tests
 
+async fn link_checks_and_targets(store: Arc<dyn Store>) {
+    use kho_core::model::LinkCheck;
+    let mut d = dataset("link-checks", None);
+    let mut web = resource(&d.id, 0);
+    web.url_type = None;
+    web.url = "https://example.org/a.csv".into();
+    let upload = resource(&d.id, 1);
+    let mut ftp = resource(&d.id, 2);
+    ftp.url_type = None;
+    ftp.url = "ftp://example.org/b.csv".into();
+    let mut other = resource(&d.id, 3);
+    other.url_type = Some(String::new());
+    other.url = "HTTP://example.org/c.csv".into();
+    d.resources = vec![web.clone(), upload, ftp, other.clone()];
+    let mut deleted = dataset("link-checks-deleted", None);
+    deleted.state = "deleted".into();
+    let mut gone = resource(&deleted.id, 0);
+    gone.url_type = None;
+    deleted.resources = vec![gone];
+    insert_datasets(store.as_ref(), &[&d, &deleted]).await;
+
+    let now = at("2026-05-01T00:00:00");
+    let mut tx = store.begin().await.expect("begin");
+    let due = tx.link_targets(None, &now, 10).await.expect("targets");
+    let ids: Vec<&str> = due.iter().map(|t| t.resource_id.as_str()).collect();
+    // http(s) only (any case), no uploads, no deleted datasets; by position.
+    assert_eq!(ids, [web.id.as_str(), other.id.as_str()]);
+    assert_eq!(due[0].url, "https://example.org/a.csv");
+    assert_eq!(due[0].dataset_id, d.id);
+    assert_eq!(tx.link_targets(None, &now, 1).await.expect("t").len(), 1);
+    assert_eq!(
+        tx.link_targets(Some("no-such-dataset"), &now, 10)
+            .await
+            .expect("t"),
+        vec![]
+    );
+
+    let check = LinkCheck {
+        resource_id: web.id.clone(),
+        dataset_id: d.id.clone(),
+        url: web.url.clone(),
+        checked_at: at("2026-04-01T00:00:00"),
+        status_code: Some(404),
+        ok: false,
+        error: Some("Không tìm thấy".into()),
+        content_type: Some("text/html".into()),
+    };
+    tx.link_check_put(&check).await.expect("put");
+    // Replacing keeps one row per resource.
+    let newer = LinkCheck {
+        checked_at: at("2026-04-20T00:00:00"),
+        status_code: Some(200),
+        ok: true,
+        error: None,
+        ..check.clone()
+    };
+    tx.link_check_put(&newer).await.expect("put again");
+    assert_eq!(
+        tx.link_checks_of(std::slice::from_ref(&d.id))
+            .await
+            .expect("of"),
+        vec![newer.clone()]
+    );
+    // Checked after the cut-off: no longer due; before it: due after the unchecked.
+    let due = tx.link_targets(Some(&d.id), &now, 10).await.expect("t");
+    let ids: Vec<&str> = due.iter().map(|t| t.resource_id.as_str()).collect();
+    assert_eq!(ids, [other.id.as_str(), web.id.as_str()]);
+    let due = tx
+        .link_targets(Some(&d.id), &at("2026-04-10T00:00:00"), 10)
+        .await
+        .expect("t");
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].resource_id, other.id);
+    tx.package_purge(&d.id).await.expect("purge");
+    assert_eq!(
+        tx.link_checks_of(std::slice::from_ref(&d.id))
+            .await
+            .expect("of"),
+        vec![]
+    );
+    tx.commit().await.expect("commit");
+}
+
 async fn migrations_are_idempotent(store: Arc<dyn Store>) {
     store.migrate().await.expect("second migrate");
     store.migrate().await.expect("third migrate");
@@ -3762,6 +3845,7 @@ macro_rules! store_suite {
 
 store_suite! {
     every: [
+        link_checks_and_targets,
         datarequests_comments_and_followers,
         package_update_from_matches_package_update,
         package_append_resource_matches_update_from,

@@ -146,6 +146,26 @@ pub struct Config {
     pub harvest_timeout: DurationValue,
     /// Limit of each HTTP request of a harvest. Default 60 s.
     pub harvest_request_timeout: DurationValue,
+    /// Run the background link checker in `kho serve`. Default true.
+    pub linkcheck_enabled: bool,
+    /// Seconds between two passes of the link checker. Default 300.
+    pub linkcheck_interval_seconds: u64,
+    /// A link checked longer ago than this many hours is checked again. Default 168.
+    pub linkcheck_recheck_hours: u64,
+    /// Links checked per pass at most. Default 200.
+    pub linkcheck_batch: usize,
+    /// Links checked at once. Default 4.
+    pub linkcheck_concurrency: usize,
+    /// Checks per host and minute at most. Default 30.
+    pub linkcheck_per_host_per_minute: u32,
+    /// Seconds one check may take. Default 15.
+    pub linkcheck_timeout_seconds: u64,
+    /// Redirects followed at most. Default 5.
+    pub linkcheck_max_redirects: usize,
+    /// `User-Agent` of the checks. Empty: `kho-linkcheck/<version>`.
+    pub linkcheck_user_agent: String,
+    /// Also check links to private, loopback and link-local addresses. Default false.
+    pub linkcheck_allow_private: bool,
 }
 
 /// One `[[harvest_sources]]` entry.
@@ -282,6 +302,16 @@ impl Default for Config {
             harvest_sources: Vec::new(),
             harvest_timeout: one_hour(),
             harvest_request_timeout: DurationValue::Seconds(60.0),
+            linkcheck_enabled: true,
+            linkcheck_interval_seconds: 300,
+            linkcheck_recheck_hours: 24 * 7,
+            linkcheck_batch: 200,
+            linkcheck_concurrency: 4,
+            linkcheck_per_host_per_minute: 30,
+            linkcheck_timeout_seconds: 15,
+            linkcheck_max_redirects: 5,
+            linkcheck_user_agent: String::new(),
+            linkcheck_allow_private: false,
         }
     }
 }
@@ -540,8 +570,25 @@ impl Config {
             personal_data_screening: self.personal_data_screening,
             service_publication_working_days: self.service_publication_working_days,
             public_holidays: self.public_holidays()?,
+            linkcheck: self.linkcheck(),
             ..kho_catalog::CatalogConfig::default()
         })
+    }
+
+    /// The link checker's settings.
+    pub fn linkcheck(&self) -> kho_catalog::LinkCheckConfig {
+        kho_catalog::LinkCheckConfig {
+            enabled: self.linkcheck_enabled,
+            interval_seconds: self.linkcheck_interval_seconds,
+            recheck_hours: self.linkcheck_recheck_hours,
+            batch: self.linkcheck_batch,
+            concurrency: self.linkcheck_concurrency,
+            per_host_per_minute: self.linkcheck_per_host_per_minute,
+            timeout_seconds: self.linkcheck_timeout_seconds,
+            max_redirects: self.linkcheck_max_redirects,
+            user_agent: self.linkcheck_user_agent.clone(),
+            allow_private: self.linkcheck_allow_private,
+        }
     }
 
     pub fn api(&self) -> kho_api::ApiConfig {
@@ -640,6 +687,26 @@ mod tests {
             redact_url("postgres://u:pw@h:5432/db"),
             "postgres://u:***@h:5432/db"
         );
+    }
+
+    #[test]
+    fn linkcheck_settings_reach_the_catalogue() {
+        assert_eq!(
+            Config::default().catalog().expect("catalog").linkcheck,
+            kho_catalog::LinkCheckConfig::default()
+        );
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("kho.toml");
+        std::fs::write(
+            &file,
+            "linkcheck_enabled = false\nlinkcheck_concurrency = 2\nlinkcheck_per_host_per_minute = 6\nlinkcheck_allow_private = true\n",
+        )
+        .expect("write");
+        let cfg = Config::load(Some(&file), &Overrides::default()).expect("load");
+        let l = cfg.catalog().expect("catalog").linkcheck;
+        assert!(!l.enabled);
+        assert!(l.allow_private);
+        assert_eq!((l.concurrency, l.per_host_per_minute, l.batch), (2, 6, 200));
     }
 
     #[test]

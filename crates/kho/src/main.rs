@@ -1,6 +1,7 @@
 //! The `kho` binary: configuration, CLI, tracing, serving with graceful shutdown.
 
 mod config;
+mod linkcheck;
 mod report_services;
 
 use std::path::PathBuf;
@@ -48,6 +49,15 @@ enum Command {
         /// Address to listen on (default 127.0.0.1:5000). Also KHO_LISTEN.
         #[arg(long)]
         listen: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Check the links of resources once (those never checked or not checked for
+    /// `linkcheck_recheck_hours`), store the results and reindex their datasets.
+    Linkcheck {
+        /// Only this dataset (id or name).
+        #[arg(long)]
+        dataset: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -339,6 +349,19 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         }
     });
     let harvests = spawn_harvests(&catalog, &cfg, &stopped_harvests)?;
+    // The link checker runs beside the server and stops with it.
+    let link_checker = cfg.linkcheck_enabled.then(|| {
+        let catalog = catalog.clone();
+        let mut stopped = stopped_harvests.clone();
+        let settings = cfg.linkcheck();
+        tokio::spawn(async move {
+            catalog
+                .run_link_checker(settings, async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await;
+        })
+    });
     let app = kho_api::routes(catalog.clone(), cfg.api());
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
@@ -360,6 +383,9 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         .context("server error")?;
     let _ = stop.send(true);
     let _ = follower.await;
+    if let Some(task) = link_checker {
+        let _ = task.await;
+    }
     // A run under way is not waited for: its job stays `Running`.
     for task in harvests {
         task.abort();
@@ -758,6 +784,11 @@ async fn main() -> anyhow::Result<()> {
             serve(Config::load(file, &overrides(&store, listen))?).await
         }
         Command::Reindex { store } => reindex(Config::load(file, &overrides(&store, None))?).await,
+        Command::Linkcheck { dataset, store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            let catalog = open(&cfg).await?;
+            linkcheck::run(&catalog, cfg.linkcheck(), dataset.as_deref()).await
+        }
         Command::Import {
             file: input,
             user,

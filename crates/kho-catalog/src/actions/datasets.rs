@@ -285,7 +285,24 @@ pub(crate) async fn dataset_dict(
     opts: PackageDictOptions<'_>,
 ) -> Result<Value> {
     let (org, groups) = shown_relations(tx, d).await?;
-    Ok(Value::Object(dict_of(c, d, org.as_ref(), &groups, opts)))
+    // A copy only when there are link-check results to show on it.
+    let checks = if d.resources.is_empty() {
+        Vec::new()
+    } else {
+        tx.link_checks_of(std::slice::from_ref(&d.id)).await?
+    };
+    if checks.is_empty() {
+        return Ok(Value::Object(dict_of(c, d, org.as_ref(), &groups, opts)));
+    }
+    let mut shown = d.clone();
+    crate::linkcheck::attach(&mut shown, &checks);
+    Ok(Value::Object(dict_of(
+        c,
+        &shown,
+        org.as_ref(),
+        &groups,
+        opts,
+    )))
 }
 
 /// The `package_show` dict of a dataset, given its owner organization (shown only while
@@ -298,6 +315,8 @@ pub(crate) fn dict_of<'a>(
     mut opts: PackageDictOptions<'a>,
 ) -> Map<String, Value> {
     opts.profile = c.config().profiles.dataset_for(&d.dataset_type);
+    // The score the index holds is the one package_show shows: both come from here.
+    opts.quality = true;
     let org = org.filter(|g| g.state == STATE_ACTIVE);
     package_dict_with(d, org, groups, c.licenses(), &c.config().site_url, opts)
 }
@@ -307,11 +326,13 @@ pub(crate) fn dict_of<'a>(
 async fn dataset_dict_owned(
     c: &Catalog,
     tx: &mut dyn Tx,
-    d: Dataset,
+    mut d: Dataset,
     mut opts: PackageDictOptions<'_>,
 ) -> Result<PackageDict> {
     opts.profile = c.config().profiles.dataset_for(&d.dataset_type);
+    opts.quality = true;
     let (org, groups) = shown_relations(tx, &d).await?;
+    crate::linkcheck::attach_all(tx, [&mut d]).await?;
     Ok(package_dict_owned(
         d,
         org.as_ref(),

@@ -14,6 +14,7 @@ mod members;
 mod merges;
 mod misc;
 mod personal_data;
+mod quality;
 mod resources;
 mod revise;
 mod scheming;
@@ -102,6 +103,7 @@ pub fn registry() -> Registry {
     issues::register(&mut r);
     personal_data::register(&mut r);
     services::register(&mut r);
+    quality::register(&mut r);
     r
 }
 

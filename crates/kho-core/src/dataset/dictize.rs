@@ -16,6 +16,7 @@ use crate::format::has_scheme;
 use crate::license::LicenseRegister;
 use crate::model::{Dataset, Group, Resource};
 use crate::profile::{DatasetSchema, Field, ValueCtx};
+use crate::quality::{link_state, ResourceFacts, LINK_STATUS};
 use crate::time::isoformat;
 
 fn opt(v: &Option<String>) -> Value {
@@ -86,6 +87,8 @@ pub struct PackageDictOptions<'a> {
     pub include_plugin_data: bool,
     /// The configured dataset profile (it applies to datasets of its `dataset_type`).
     pub profile: Option<&'a DatasetSchema>,
+    /// Add the `quality` score (when the profile applies: the score reads its fields).
+    pub quality: bool,
 }
 
 /// CKAN 2.12's `package_show` result for a dataset. `org` is the active owner
@@ -420,6 +423,8 @@ fn package_map<'a>(
             .collect(),
     ));
     let res = shown_resources(&d.resources);
+    let facts: Option<Vec<ResourceFacts>> = (opts.quality && profile.is_some())
+        .then(|| res.iter().map(|r| resource_facts(r)).collect());
     e.push(("resources".into(), Value::Array(resources(res))));
     let mut tags = d.tags.clone();
     tags.sort_by(|a, b| a.name.cmp(&b.name));
@@ -447,7 +452,31 @@ fn package_map<'a>(
     ));
     e.push(("relationships_as_subject".into(), Value::Array(vec![])));
     e.push(("relationships_as_object".into(), Value::Array(vec![])));
+    if let Some(facts) = facts {
+        // Scored on everything above but the resources, which `facts` stand for.
+        let head: Map<String, Value> = e
+            .iter()
+            .filter(|(k, _)| k != "resources")
+            .cloned()
+            .collect();
+        let q = crate::quality::assess(&head, &facts, licenses);
+        e.push(("quality".into(), q.to_value()));
+    }
     navl_order(e, &flat)
+}
+
+/// What the quality score reads of a stored resource (link-check keys are among the
+/// extras the catalogue attached when it loaded the dataset).
+fn resource_facts(r: &Resource) -> ResourceFacts {
+    let extras = json_object(&r.extras);
+    ResourceFacts {
+        url: r.url.clone(),
+        url_type: r.url_type.clone().filter(|t| !t.is_empty()),
+        format: r.format.clone(),
+        mimetype: r.mimetype.clone().filter(|t| !t.is_empty()),
+        size: r.size,
+        link: link_state(extras.get(LINK_STATUS).and_then(Value::as_str)),
+    }
 }
 
 /// The `organization` object inside `package_show`: the group row's columns in table

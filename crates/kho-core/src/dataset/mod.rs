@@ -901,7 +901,11 @@ pub fn validate_resource(r: &Map<String, Value>, position: i64) -> (ResourceInpu
     let cache_last_updated = date("cache_last_updated");
     let extras = r
         .iter()
-        .filter(|(k, _)| !RESOURCE_KEYS.contains(&k.as_str()))
+        // Link-check keys are shown, never stored: a client sending back what
+        // `package_show` answered must not freeze them into extras.
+        .filter(|(k, _)| {
+            !RESOURCE_KEYS.contains(&k.as_str()) && !crate::quality::LINK_KEYS.contains(&k.as_str())
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let res = ResourceInput {

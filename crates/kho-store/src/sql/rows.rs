@@ -728,6 +728,30 @@ pub(super) fn issue_comment(row: StoredRow<'_>) -> StoreResult<IssueComment> {
     })
 }
 
+pub(super) fn link_check(row: StoredRow<'_>) -> StoreResult<kho_core::model::LinkCheck> {
+    Ok(kho_core::model::LinkCheck {
+        resource_id: text(row, "resource_id")?,
+        dataset_id: text(row, "dataset_id")?,
+        url: text(row, "url")?,
+        checked_at: timestamp(row, "checked_at")?,
+        status_code: row
+            .row
+            .try_get::<Option<i64>, _>("status_code")
+            .map_err(|e| corrupt("status_code", e))?,
+        ok: boolean(row, "ok")?,
+        error: text_opt(row, "error")?,
+        content_type: text_opt(row, "content_type")?,
+    })
+}
+
+pub(super) fn link_target(row: StoredRow<'_>) -> StoreResult<kho_core::model::LinkTarget> {
+    Ok(kho_core::model::LinkTarget {
+        dataset_id: text(row, "dataset_id")?,
+        resource_id: text(row, "resource_id")?,
+        url: text(row, "url")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,7 @@ mod datarequests;
 mod files;
 mod harvest;
 mod issues;
+mod links;
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -1174,6 +1175,7 @@ impl Tx for SqlTx {
              (SELECT id FROM issue WHERE dataset_id = $1)",
             "DELETE FROM issue WHERE dataset_id = $1",
             "DELETE FROM personal_data_overrides WHERE package_id = $1",
+            "DELETE FROM resource_link_check WHERE dataset_id = $1",
             "DELETE FROM packages WHERE id = $1",
             "DELETE FROM name_aliases WHERE kind = 'package' AND target_id = $1",
         ] {
@@ -1847,6 +1849,27 @@ impl Tx for SqlTx {
     }
     async fn datarequest_follower_count(&mut self, datarequest_id: &str) -> StoreResult<i64> {
         self.do_datarequest_count("datarequests_followers", datarequest_id)
+            .await
+    }
+
+    async fn link_check_put(&mut self, check: &kho_core::model::LinkCheck) -> StoreResult<()> {
+        self.do_link_check_put(check).await
+    }
+
+    async fn link_checks_of(
+        &mut self,
+        dataset_ids: &[String],
+    ) -> StoreResult<Vec<kho_core::model::LinkCheck>> {
+        self.do_link_checks_of(dataset_ids).await
+    }
+
+    async fn link_targets(
+        &mut self,
+        dataset_id: Option<&str>,
+        checked_before: &NaiveDateTime,
+        limit: i64,
+    ) -> StoreResult<Vec<kho_core::model::LinkTarget>> {
+        self.do_link_targets(dataset_id, checked_before, limit)
             .await
     }
 
