@@ -509,6 +509,22 @@ pub trait Tx: Send {
     async fn issue_comment_insert(&mut self, comment: &IssueComment) -> StoreResult<()>;
     /// The comments of an issue, oldest first.
     async fn issue_comments(&mut self, issue_id: &str) -> StoreResult<Vec<IssueComment>>;
+
+    // ---- update deadlines
+    /// Record that a dataset's data was updated at `at` (declared by `by`, at
+    /// `recorded_at`), replacing an earlier declaration.
+    async fn data_updated_set(
+        &mut self,
+        package_id: &str,
+        at: NaiveDateTime,
+        by: Option<&str>,
+        recorded_at: NaiveDateTime,
+    ) -> StoreResult<()>;
+    /// The declared data update times of those of `ids` that have one.
+    async fn data_updated_of(
+        &mut self,
+        ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, NaiveDateTime>>;
 }
 
 /// Which data requests [`Tx::datarequest_list`] selects: those matching every condition given.

@@ -757,3 +757,8 @@ mod tests {
         }
     }
 }
+
+/// `(package_id, data_updated)` of `package_data_updated`.
+pub(super) fn data_updated(row: StoredRow<'_>) -> StoreResult<(String, NaiveDateTime)> {
+    Ok((text(row, "package_id")?, timestamp(row, "data_updated")?))
+}

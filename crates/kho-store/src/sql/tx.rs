@@ -25,6 +25,7 @@ use crate::{
 };
 
 mod access;
+mod data_updated;
 mod datarequests;
 mod files;
 mod harvest;
@@ -1152,6 +1153,7 @@ impl Tx for SqlTx {
             "DELETE FROM issue_comment WHERE issue_id IN \
              (SELECT id FROM issue WHERE dataset_id = $1)",
             "DELETE FROM issue WHERE dataset_id = $1",
+            "DELETE FROM package_data_updated WHERE package_id = $1",
             "DELETE FROM packages WHERE id = $1",
         ] {
             self.exec(sqlx::query(sql).bind(id.clone())).await?;
@@ -1810,6 +1812,24 @@ impl Tx for SqlTx {
 
     async fn issue_comments(&mut self, issue_id: &str) -> StoreResult<Vec<IssueComment>> {
         self.do_issue_comments(issue_id).await
+    }
+
+    async fn data_updated_set(
+        &mut self,
+        package_id: &str,
+        at: NaiveDateTime,
+        by: Option<&str>,
+        recorded_at: NaiveDateTime,
+    ) -> StoreResult<()> {
+        self.do_data_updated_set(package_id, at, by, recorded_at)
+            .await
+    }
+
+    async fn data_updated_of(
+        &mut self,
+        ids: &[String],
+    ) -> StoreResult<HashMap<String, NaiveDateTime>> {
+        self.do_data_updated_of(ids).await
     }
 
     async fn activity_query(&mut self, query: &ActivityQuery) -> StoreResult<Vec<Activity>> {
