@@ -287,6 +287,62 @@ impl Deadline {
     }
 }
 
+/// The update frequency a stored dataset declares: its profile field, or an extra of
+/// that name (the profile turned off).
+pub fn frequency_of(d: &crate::model::Dataset) -> Option<String> {
+    const KEY: &str = "update_frequency";
+    let from_profile = serde_json::from_str::<Map<String, Value>>(&d.profile)
+        .ok()
+        .and_then(|m| m.get(KEY).and_then(Value::as_str).map(str::to_owned));
+    from_profile.or_else(|| {
+        d.extras
+            .iter()
+            .find(|e| e.key == KEY)
+            .map(|e| e.value.clone())
+    })
+}
+
+/// When a stored dataset's data was last updated: the later of the declared time
+/// (`dataset_data_updated`) and its newest resource `last_modified`.
+pub fn data_updated_of(
+    d: &crate::model::Dataset,
+    declared: Option<NaiveDateTime>,
+) -> Option<NaiveDateTime> {
+    d.resources
+        .iter()
+        .filter(|r| r.state != "deleted")
+        .filter_map(|r| r.last_modified)
+        .chain(declared)
+        .max()
+}
+
+/// [`deadline`] of a stored dataset.
+pub fn of_dataset(
+    d: &crate::model::Dataset,
+    declared: Option<NaiveDateTime>,
+    rules: &DeadlineRules,
+) -> Option<Deadline> {
+    deadline(
+        frequency_of(d).as_deref(),
+        data_updated_of(d, declared),
+        d.metadata_created,
+        rules,
+    )
+}
+
+/// The keys `package_show` adds: `update_deadline` (the deadline object, or null) and
+/// `update_status` on the Vietnamese day `today`.
+pub fn dict_keys(deadline: Option<&Deadline>, today: NaiveDate) -> [(&'static str, Value); 2] {
+    let status = deadline.map_or(Status::NotApplicable, |d| d.status_on(today));
+    [
+        (
+            "update_deadline",
+            deadline.map_or(Value::Null, Deadline::to_json),
+        ),
+        ("update_status", status.key().into()),
+    ]
+}
+
 /// `YYYY-MM-DD`.
 pub fn date_str(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()

@@ -13,7 +13,7 @@ use crate::analysis::{VI, VI_BIGRAM, VI_FOLD};
 
 /// Bumped whenever the fields or their analysis change: an index written under another
 /// version is rebuilt from the store at start.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The Solr text fields (`text_general`/`text` in CKAN's schema.xml) kho analyses as
 /// Vietnamese. `text` is the catch-all that `q` searches by default.

@@ -52,6 +52,9 @@ pub struct DatasetBundle {
     pub organization: Option<Group>,
     /// The dataset's groups, as [`Tx::groups_of_package`] returns them.
     pub groups: Vec<Group>,
+    /// When its data was last updated, as declared by `dataset_data_updated`
+    /// ([`Tx::data_updated_of`]).
+    pub data_updated: Option<NaiveDateTime>,
 }
 
 /// The store. Cheap to share (`Arc<dyn Store>`).

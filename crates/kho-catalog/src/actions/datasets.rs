@@ -285,7 +285,23 @@ pub(crate) async fn dataset_dict(
     opts: PackageDictOptions<'_>,
 ) -> Result<Value> {
     let (org, groups) = shown_relations(tx, d).await?;
-    Ok(Value::Object(dict_of(c, d, org.as_ref(), &groups, opts)))
+    let declared = declared_update(tx, &d.id).await?;
+    Ok(Value::Object(dict_of(
+        c,
+        d,
+        org.as_ref(),
+        &groups,
+        declared,
+        opts,
+    )))
+}
+
+/// When the dataset's data was last updated, as `dataset_data_updated` declared it.
+pub(crate) async fn declared_update(
+    tx: &mut dyn Tx,
+    id: &str,
+) -> Result<Option<chrono::NaiveDateTime>> {
+    Ok(tx.data_updated_of(&[id.to_owned()]).await?.remove(id))
 }
 
 /// The `package_show` dict of a dataset, given its owner organization (shown only while
@@ -295,11 +311,17 @@ pub(crate) fn dict_of<'a>(
     d: &Dataset,
     org: Option<&Group>,
     groups: &[Group],
+    declared: Option<chrono::NaiveDateTime>,
     mut opts: PackageDictOptions<'a>,
 ) -> Map<String, Value> {
     opts.profile = c.config().profiles.dataset.as_deref();
     let org = org.filter(|g| g.state == STATE_ACTIVE);
-    package_dict_with(d, org, groups, c.licenses(), &c.config().site_url, opts)
+    let mut m = package_dict_with(d, org, groups, c.licenses(), &c.config().site_url, opts);
+    let deadline = kho_core::deadline::of_dataset(d, declared, c.deadline_rules());
+    for (k, v) in kho_core::deadline::dict_keys(deadline.as_ref(), c.today()) {
+        m.insert(k.to_owned(), v);
+    }
+    m
 }
 
 /// [`dataset_dict`] as an owned dict that serializes its resources straight from `d`
@@ -312,14 +334,20 @@ async fn dataset_dict_owned(
 ) -> Result<PackageDict> {
     opts.profile = c.config().profiles.dataset.as_deref();
     let (org, groups) = shown_relations(tx, &d).await?;
-    Ok(package_dict_owned(
+    let declared = declared_update(tx, &d.id).await?;
+    let deadline = kho_core::deadline::of_dataset(&d, declared, c.deadline_rules());
+    let mut dict = package_dict_owned(
         d,
         org.as_ref(),
         &groups,
         c.licenses(),
         &c.config().site_url,
         opts,
-    ))
+    );
+    for (k, v) in kho_core::deadline::dict_keys(deadline.as_ref(), c.today()) {
+        dict.insert(k, v);
+    }
+    Ok(dict)
 }
 
 /// [`dataset_dict`] (default options) for serializing only, as the activity of a write
@@ -924,6 +952,9 @@ pub(crate) async fn package_patch(c: &Catalog, ctx: &Ctx, p: Params) -> Result<V
         };
     // The shown timestamp is not an input: only a caller's own value is.
     patched.remove("metadata_modified");
+    // Computed from the deadline rules, never stored.
+    patched.remove("update_status");
+    patched.remove("update_deadline");
     for (k, v) in p {
         patched.insert(k, v);
     }

@@ -5,6 +5,7 @@ mod collaborators;
 mod datarequests;
 mod dataset_lists;
 pub(crate) mod datasets;
+mod deadlines;
 mod grants;
 mod group_packages;
 mod groups;
@@ -18,6 +19,7 @@ mod scheming;
 pub(crate) mod search;
 mod tags;
 mod tokens;
+mod update_status;
 mod users;
 
 use kho_core::authz::{ActorUser, Capacity};
@@ -96,6 +98,7 @@ pub fn registry() -> Registry {
     harvest::register(&mut r);
     datarequests::register(&mut r);
     issues::register(&mut r);
+    deadlines::register(&mut r);
     r
 }
 

@@ -368,9 +368,12 @@ impl SqlTx {
                 of_package.entry(package_id).or_default().push(g.clone());
             }
         }
+        let plain_ids: Vec<String> = datasets.iter().map(|d| d.id.clone()).collect();
+        let mut data_updated = self.do_data_updated_of(&plain_ids).await?;
         Ok(datasets
             .into_iter()
             .map(|dataset| DatasetBundle {
+                data_updated: data_updated.remove(&dataset.id),
                 organization: dataset
                     .owner_org
                     .as_ref()
