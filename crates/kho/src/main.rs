@@ -1,6 +1,7 @@
 //! The `kho` binary: configuration, CLI, tracing, serving with graceful shutdown.
 
 mod config;
+mod report;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -100,6 +101,16 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Reports as files (CSV, JSON, XLSX).
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
+    },
+    /// Catalogue lists as files (CSV, JSON, XLSX).
+    Export {
+        #[command(subcommand)]
+        command: report::ExportCommand,
     },
 }
 
@@ -776,6 +787,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User { command } => user_cmd(file, command).await,
         Command::Token { command } => token_cmd(file, command).await,
+        Command::Report { command } => report::report_cmd(file, command).await,
+        Command::Export { command } => report::export_cmd(file, command).await,
     }
 }
 
