@@ -484,7 +484,7 @@ pub fn transcript_text(name: &str) -> String {
 }
 
 /// The keys the shipped profiles add to CKAN's dicts (dataset and organization profile
-/// fields, and `sharing_level`).
+/// fields, `sharing_level`, and the update deadline keys).
 pub fn profile_keys() -> Vec<String> {
     let p = kho_catalog::Profiles::shipped();
     let mut keys: Vec<String> = Vec::new();
@@ -499,6 +499,8 @@ pub fn profile_keys() -> Vec<String> {
     if let Some(o) = &p.organization {
         keys.extend(o.profile_fields().map(|f| f.field_name.clone()));
     }
+    // Computed from the profile's `update_frequency` (README, "Update deadlines").
+    keys.extend(["update_deadline".to_owned(), "update_status".to_owned()]);
     keys
 }
 

@@ -317,11 +317,26 @@ pub(crate) fn dict_of<'a>(
     opts.profile = c.config().profiles.dataset.as_deref();
     let org = org.filter(|g| g.state == STATE_ACTIVE);
     let mut m = package_dict_with(d, org, groups, c.licenses(), &c.config().site_url, opts);
-    let deadline = kho_core::deadline::of_dataset(d, declared, c.deadline_rules());
-    for (k, v) in kho_core::deadline::dict_keys(deadline.as_ref(), c.today()) {
+    for (k, v) in deadline_keys(c, d, declared).into_iter().flatten() {
         m.insert(k.to_owned(), v);
     }
     m
+}
+
+/// `update_deadline` and `update_status` of a dataset's dict, judged today. Only under
+/// the dataset profile (whose `update_frequency` they follow): without it, dicts stay
+/// CKAN's own.
+fn deadline_keys(
+    c: &Catalog,
+    d: &Dataset,
+    declared: Option<chrono::NaiveDateTime>,
+) -> Option<[(&'static str, Value); 2]> {
+    let profile = c.config().profiles.dataset.as_deref()?;
+    if !profile.applies_to(&d.dataset_type) {
+        return None;
+    }
+    let deadline = kho_core::deadline::of_dataset(d, declared, c.deadline_rules());
+    Some(kho_core::deadline::dict_keys(deadline.as_ref(), c.today()))
 }
 
 /// [`dataset_dict`] as an owned dict that serializes its resources straight from `d`
@@ -335,7 +350,7 @@ async fn dataset_dict_owned(
     opts.profile = c.config().profiles.dataset.as_deref();
     let (org, groups) = shown_relations(tx, &d).await?;
     let declared = declared_update(tx, &d.id).await?;
-    let deadline = kho_core::deadline::of_dataset(&d, declared, c.deadline_rules());
+    let keys = deadline_keys(c, &d, declared);
     let mut dict = package_dict_owned(
         d,
         org.as_ref(),
@@ -344,7 +359,7 @@ async fn dataset_dict_owned(
         &c.config().site_url,
         opts,
     );
-    for (k, v) in kho_core::deadline::dict_keys(deadline.as_ref(), c.today()) {
+    for (k, v) in keys.into_iter().flatten() {
         dict.insert(k, v);
     }
     Ok(dict)

@@ -512,7 +512,7 @@ impl SearchPage {
             i += 1;
             match &self.fl {
                 None => match update_status::restamped_bytes(dict, self.today) {
-                    Some(bytes) => out.extend_from_slice(bytes.as_bytes()),
+                    Some(restamped) => kho_core::json::compact_to_ckan(&restamped, out),
                     None => kho_core::json::compact_to_ckan(dict, out),
                 },
                 Some(fields) => {

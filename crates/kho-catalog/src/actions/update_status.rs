@@ -75,15 +75,25 @@ pub fn restamp(dict: &mut Map<String, Value>, today: NaiveDate) {
     }
 }
 
-/// A stored dict with its status as of `today`, in CKAN's bytes; `None` when it has no
-/// deadline keys (then it is written as stored).
+/// A stored dict (compact JSON, as the index keeps it) with its status as of `today`;
+/// `None` when it needs no change (no deadline, or the same status). Only the deadline
+/// object is parsed and only the status's bytes replaced: this runs for every result of
+/// every search. Both keys are found from the end, where `dict_of` put them, so a
+/// resource field of the same name is never taken for them.
 pub fn restamped_bytes(stored: &str, today: NaiveDate) -> Option<String> {
-    if !stored.contains("\"update_deadline\"") {
+    let open = "\"update_deadline\":{";
+    let start = stored.rfind(open)? + open.len() - 1;
+    // The deadline object is flat: its first `}` closes it.
+    let end = start + stored[start..].find('}')? + 1;
+    let deadline: Value = serde_json::from_str(&stored[start..end]).ok()?;
+    let status = kho_core::deadline::status_of(Some(&deadline), today).key();
+    let key = "\"update_status\":\"";
+    let from = stored.rfind(key)? + key.len();
+    let to = from + stored[from..].find('"')?;
+    if &stored[from..to] == status {
         return None;
     }
-    let mut dict: Map<String, Value> = serde_json::from_str(stored).ok()?;
-    restamp(&mut dict, today);
-    Some(kho_core::json::to_string(&Value::Object(dict)))
+    Some(format!("{}{status}{}", &stored[..from], &stored[to..]))
 }
 
 #[cfg(test)]
@@ -113,5 +123,28 @@ mod tests {
             "x_update_status:late"
         );
         assert_eq!(rewrite("title:abc", day()), "title:abc");
+    }
+
+    #[test]
+    fn restamps_only_the_top_level_status() {
+        let stored = r#"{"resources":[{"update_status":"x"}],"update_deadline":{"frequency":"monthly","period_start":"2030-01-01","period_end":"2030-01-31","due_date":"2030-02-15","due_soon_from":"2030-02-08","data_updated":null,"last_update_late":false},"update_status":"on_time"}"#;
+        let later = NaiveDate::from_ymd_opt(2030, 2, 16).unwrap();
+        let out = restamped_bytes(stored, later).expect("changed");
+        assert_eq!(
+            out,
+            stored.replace(
+                r#""update_status":"on_time""#,
+                r#""update_status":"overdue""#
+            )
+        );
+        let early = NaiveDate::from_ymd_opt(2030, 1, 16).unwrap();
+        assert_eq!(restamped_bytes(stored, early), None);
+        assert_eq!(
+            restamped_bytes(
+                r#"{"update_deadline":null,"update_status":"not_applicable"}"#,
+                later
+            ),
+            None
+        );
     }
 }
