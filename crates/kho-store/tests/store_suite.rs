@@ -3287,7 +3287,7 @@ async fn data_updated_upserts_and_survives_updates(store: Arc<dyn Store>) {
     tx.commit().await.expect("commit");
     let mut tx = store.read().await.expect("read");
     assert!(tx
-        .data_updated_of(&[d1.id.clone()])
+        .data_updated_of(std::slice::from_ref(&d1.id))
         .await
         .expect("of")
         .is_empty());

@@ -702,6 +702,11 @@ pub(super) fn issue_comment(row: StoredRow<'_>) -> StoreResult<IssueComment> {
     })
 }
 
+/// `(package_id, data_updated)` of `package_data_updated`.
+pub(super) fn data_updated(row: StoredRow<'_>) -> StoreResult<(String, NaiveDateTime)> {
+    Ok((text(row, "package_id")?, timestamp(row, "data_updated")?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,9 +761,4 @@ mod tests {
             }
         }
     }
-}
-
-/// `(package_id, data_updated)` of `package_data_updated`.
-pub(super) fn data_updated(row: StoredRow<'_>) -> StoreResult<(String, NaiveDateTime)> {
-    Ok((text(row, "package_id")?, timestamp(row, "data_updated")?))
 }
