@@ -50,6 +50,10 @@ IGNORED = {
         # The loading user (the target's own `admin`, another account with
         # another id): package_create sets it from the caller, whatever the input says.
         "creator_user_id",
+        # Computed: a dataset never updated owes the period of its `metadata_created`,
+        # the target's own, and the declared update time is not part of the dict.
+        "update_deadline",
+        "update_status",
     },
     # Each dataset's `organization` is its owner's group dict: its `created`
     # is the organization's, below.

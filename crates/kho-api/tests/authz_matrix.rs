@@ -642,8 +642,77 @@ async fn matrix(backend: Backend) {
     issue_cells(&w).await;
     service_cells(&w).await;
     quality_cells(&w).await;
+    deadline_cells(&w).await;
     // Last: the merge changes the world.
     merge_cells(&w).await;
+}
+
+/// Update deadlines (requirements 7–9): the reports and the `update_status` facet count
+/// what the caller may read; `dataset_data_updated` is a dataset write.
+async fn deadline_cells(w: &World) {
+    let app = &w.app;
+    let admin = w.token(Who::Sysadmin);
+    for name in ["mo", "chia-se", "han-che"] {
+        app.ok(
+            "package_patch",
+            json!({"id": name, "update_frequency": "monthly"}),
+            admin,
+        )
+        .await;
+    }
+    for who in EVERYONE {
+        let tok = w.token(who);
+        let readable = who.readable(&["active"]);
+        let report = app.ok("compliance_report", json!({}), tok).await;
+        let listed: BTreeSet<String> = report["organizations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|o| o["datasets"].as_array().cloned().unwrap_or_default())
+            .filter_map(|d| d["name"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(listed, set(&readable), "{who:?} compliance_report");
+        assert_eq!(report["totals"]["due"], readable.len(), "{who:?} due");
+        let found = app
+            .ok(
+                "package_search",
+                json!({"include_private": true, "facet.field": ["update_status"]}),
+                tok,
+            )
+            .await;
+        let faceted: u64 = found["facets"]["update_status"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, n)| n.as_u64())
+            .sum();
+        assert_eq!(
+            faceted,
+            readable.len() as u64,
+            "{who:?} update_status facet"
+        );
+        let export = app.ok("catalog_export", json!({}), tok).await;
+        assert_eq!(
+            names(&export["datasets"], "name"),
+            set(&["mo"].into()),
+            "{who:?} catalog_export"
+        );
+        for (name, may_read) in DATASETS.iter().zip(who.reads()) {
+            let r = app
+                .action("dataset_data_updated", json!({"id": name}), tok)
+                .await;
+            let status = match (*name == "da-xoa", may_read, who.writes()) {
+                (true, _, _) => 404,
+                (false, true, true) => 200,
+                _ => 403,
+            };
+            assert_eq!(
+                r.status, status,
+                "{who:?} × {name} dataset_data_updated: {}",
+                r.text
+            );
+        }
+    }
 }
 
 /// `organization_merge`: sysadmins only. After `so-b` (admin `khac`) merges into `so-a`,

@@ -126,6 +126,12 @@ pub struct CatalogConfig {
     pub public_holidays: Vec<chrono::NaiveDate>,
     /// The background link checker (`[linkcheck]`), whose results feed the quality score.
     pub linkcheck: crate::linkcheck::LinkCheckConfig,
+    /// Days after a period ends that an update is still on time, by `update_frequency`
+    /// (regulation: monthly 15, quarterly 30, annual 90). A periodic frequency left out
+    /// takes its default; changing these needs a search index rebuild.
+    pub update_grace_days: std::collections::BTreeMap<String, u32>,
+    /// A deadline this close (days), once its period has ended, is `due_soon`.
+    pub update_due_soon_days: u32,
     #[serde(skip)]
     pub profiles: Profiles,
     /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
@@ -168,8 +174,20 @@ impl Default for CatalogConfig {
             service_publication_working_days: 1,
             public_holidays: Vec::new(),
             linkcheck: crate::linkcheck::LinkCheckConfig::default(),
+            update_grace_days: kho_core::deadline::DeadlineRules::default().grace_days,
+            update_due_soon_days: 7,
             profiles: Profiles::shipped(),
             licenses: kho_core::license::LicenseRegister::ckan_default(),
+        }
+    }
+}
+
+impl CatalogConfig {
+    /// The update deadline settings ([`kho_core::deadline`]).
+    pub fn deadline_rules(&self) -> kho_core::deadline::DeadlineRules {
+        kho_core::deadline::DeadlineRules {
+            grace_days: self.update_grace_days.clone(),
+            due_soon_days: self.update_due_soon_days,
         }
     }
 }

@@ -166,6 +166,10 @@ struct Inner {
     search_permits: Arc<tokio::sync::Semaphore>,
     /// Where uploaded files are; without one, uploads are refused.
     files: std::sync::OnceLock<Arc<dyn kho_files::FileStore>>,
+    /// A fixed "now" for update deadlines ([`Catalog::set_clock`]); `None`: the system clock.
+    clock: std::sync::RwLock<Option<chrono::NaiveDateTime>>,
+    /// [`CatalogConfig::deadline_rules`], built once.
+    deadline_rules: kho_core::deadline::DeadlineRules,
 }
 
 impl Catalog {
@@ -198,9 +202,12 @@ impl Catalog {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
+        let deadline_rules = config.deadline_rules();
         Catalog {
             inner: Arc::new(Inner {
                 store,
+                deadline_rules,
+                clock: std::sync::RwLock::new(None),
                 config,
                 registry: actions::registry(),
                 translator,
@@ -211,6 +218,30 @@ impl Catalog {
                 files: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// "Now" (UTC) as update deadlines see it: the system clock unless [`Catalog::set_clock`]
+    /// fixed it.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        let fixed = self.inner.clock.read().map(|c| *c).unwrap_or(None);
+        fixed.unwrap_or_else(kho_core::time::now_utc)
+    }
+
+    /// Fix the time update deadlines are judged at (`None`: back to the system clock), to
+    /// replay a report as of a past day or to test how statuses move as days pass.
+    pub fn set_clock(&self, now: Option<chrono::NaiveDateTime>) {
+        if let Ok(mut c) = self.inner.clock.write() {
+            *c = now;
+        }
+    }
+
+    /// Today in Vietnam ([`kho_core::deadline::vn_date`] of [`Catalog::now`]).
+    pub fn today(&self) -> chrono::NaiveDate {
+        kho_core::deadline::vn_date(self.now())
+    }
+
+    pub(crate) fn deadline_rules(&self) -> &kho_core::deadline::DeadlineRules {
+        &self.inner.deadline_rules
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -195,6 +195,7 @@ impl Catalog {
                 &b.dataset,
                 b.organization.as_ref(),
                 &b.groups,
+                b.data_updated,
                 PackageDictOptions::default(),
             ),
             labels: kho_core::visibility::dataset_labels(&b.dataset),

@@ -6,6 +6,7 @@
 
 pub mod authz;
 pub mod dataset;
+pub mod deadline;
 pub mod error;
 pub mod files;
 pub mod fold;

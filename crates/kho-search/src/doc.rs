@@ -23,7 +23,18 @@ const SKIP: &[&str] = &[
     "relationships_as_object",
     "tracking_summary",
     "quality",
+    // Depends on the day of the query: indexed as the deadline's days instead (below).
+    "update_status",
+    "update_deadline",
 ];
+
+/// Exact-string fields of a dataset's update deadline (`update_deadline` of
+/// `package_show`): its due day, the day it becomes due soon (`YYYY-MM-DD`, so that
+/// string ranges compare days), and `late`, `ok` or `na` (no deadline). The catalogue
+/// turns `update_status:X` into ranges over these against the day of the query.
+pub const UPDATE_DUE: &str = "update_due_date";
+pub const UPDATE_SOON: &str = "update_due_soon_from";
+pub const UPDATE_TRACK: &str = "update_track";
 
 /// Core text fields CKAN copies into `text` (schema.xml copyField), beside which profile
 /// fields' strings go in too.
@@ -229,6 +240,21 @@ fn build_with(
                     b.string(key, s);
                 }
             }
+        }
+    }
+    if let Some(deadline) = dict.get("update_deadline") {
+        let day = |k: &str| deadline.get(k).and_then(Value::as_str).map(str::to_owned);
+        match (day("due_date"), day("due_soon_from")) {
+            (Some(due), Some(soon)) => {
+                b.string(UPDATE_DUE, due);
+                b.string(UPDATE_SOON, soon);
+                let late = deadline.get("last_update_late").and_then(Value::as_bool);
+                b.string(
+                    UPDATE_TRACK,
+                    if late == Some(true) { "late" } else { "ok" }.into(),
+                );
+            }
+            _ => b.string(UPDATE_TRACK, "na".into()),
         }
     }
     for key in TEXT_SOURCES {

@@ -52,6 +52,9 @@ pub struct DatasetBundle {
     pub organization: Option<Group>,
     /// The dataset's groups, as [`Tx::groups_of_package`] returns them.
     pub groups: Vec<Group>,
+    /// When its data was last updated, as declared by `dataset_data_updated`
+    /// ([`Tx::data_updated_of`]).
+    pub data_updated: Option<NaiveDateTime>,
 }
 
 /// The store. Cheap to share (`Arc<dyn Store>`).
@@ -569,6 +572,22 @@ pub trait Tx: Send {
     async fn issue_comment_insert(&mut self, comment: &IssueComment) -> StoreResult<()>;
     /// The comments of an issue, oldest first.
     async fn issue_comments(&mut self, issue_id: &str) -> StoreResult<Vec<IssueComment>>;
+
+    // ---- update deadlines
+    /// Record that a dataset's data was updated at `at` (declared by `by`, at
+    /// `recorded_at`), replacing an earlier declaration.
+    async fn data_updated_set(
+        &mut self,
+        package_id: &str,
+        at: NaiveDateTime,
+        by: Option<&str>,
+        recorded_at: NaiveDateTime,
+    ) -> StoreResult<()>;
+    /// The declared data update times of those of `ids` that have one.
+    async fn data_updated_of(
+        &mut self,
+        ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, NaiveDateTime>>;
 }
 
 /// Which data requests [`Tx::datarequest_list`] selects: those matching every condition given.

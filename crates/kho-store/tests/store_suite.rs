@@ -3330,6 +3330,53 @@ fn issue(dataset_id: &str, title: &str, created: &str, email: Option<&str>) -> I
     }
 }
 
+/// Declared data update times: upserted, read in bulk, kept across dataset writes,
+/// removed with the purged dataset.
+async fn data_updated_upserts_and_survives_updates(store: Arc<dyn Store>) {
+    let d1 = dataset("data-updated-1", None);
+    let d2 = dataset("data-updated-2", None);
+    insert_datasets(&*store, &[&d1, &d2]).await;
+    let t = |s: &str| kho_core::time::parse(s).expect("timestamp");
+    let mut tx = store.begin().await.expect("begin");
+    tx.data_updated_set(
+        &d1.id,
+        t("2026-05-01T01:02:03"),
+        Some("u1"),
+        t("2026-05-02T00:00:00"),
+    )
+    .await
+    .expect("set");
+    tx.data_updated_set(
+        &d1.id,
+        t("2026-06-01T00:00:00.5"),
+        None,
+        t("2026-06-02T00:00:00"),
+    )
+    .await
+    .expect("replace");
+    let mut renamed = d1.clone();
+    renamed.title = Some("Đổi tên".into());
+    tx.package_update(&renamed).await.expect("update");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    let got = tx
+        .data_updated_of(&[d1.id.clone(), d2.id.clone(), "missing".into()])
+        .await
+        .expect("of");
+    assert_eq!(got.len(), 1);
+    assert_eq!(got.get(&d1.id), Some(&t("2026-06-01T00:00:00.5")));
+    drop(tx);
+    let mut tx = store.begin().await.expect("begin");
+    tx.package_purge(&d1.id).await.expect("purge");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    assert!(tx
+        .data_updated_of(std::slice::from_ref(&d1.id))
+        .await
+        .expect("of")
+        .is_empty());
+}
+
 async fn issues_numbers_threads_and_search(store: Arc<dyn Store>) {
     let d1 = dataset("issues-1", None);
     let d2 = dataset("issues-2", None);
@@ -3894,6 +3941,7 @@ store_suite! {
         personal_data_findings_and_overrides,
         former_names_resolve_until_purged,
         merge_steps_roll_back_together,
+        data_updated_upserts_and_survives_updates,
     ],
     concurrent: [
         read_while_writing,

@@ -139,6 +139,12 @@ pub struct Config {
     pub issue_reports_per_hour: u32,
     /// Screen uploaded files for personal data (default true).
     pub personal_data_screening: bool,
+    /// Days after a period ends that an update is on time, by `update_frequency`
+    /// (`[update_grace_days]` table, e.g. `monthly = 15`); frequencies left out keep their
+    /// defaults (regulation: monthly 15, quarterly 30, annual 90).
+    pub update_grace_days: std::collections::BTreeMap<String, u32>,
+    /// A deadline this many days away, once its period has ended, is `due_soon`. Default 7.
+    pub update_due_soon_days: u32,
     /// Catalogues `kho serve` harvests on a schedule (`[[harvest_sources]]` tables).
     pub harvest_sources: Vec<HarvestSourceConfig>,
     /// Default limit of one harvest run: seconds, or `"90s"`, `"30m"`, `"1h"`, `"1d"`.
@@ -299,6 +305,8 @@ impl Default for Config {
             licenses_file: String::new(),
             issue_reports_per_hour: 5,
             personal_data_screening: true,
+            update_grace_days: std::collections::BTreeMap::new(),
+            update_due_soon_days: 7,
             harvest_sources: Vec::new(),
             harvest_timeout: one_hour(),
             harvest_request_timeout: DurationValue::Seconds(60.0),
@@ -571,6 +579,12 @@ impl Config {
             service_publication_working_days: self.service_publication_working_days,
             public_holidays: self.public_holidays()?,
             linkcheck: self.linkcheck(),
+            update_grace_days: {
+                let mut grace = kho_catalog::CatalogConfig::default().update_grace_days;
+                grace.extend(self.update_grace_days.clone());
+                grace
+            },
+            update_due_soon_days: self.update_due_soon_days,
             ..kho_catalog::CatalogConfig::default()
         })
     }

@@ -2,6 +2,7 @@
 
 mod config;
 mod linkcheck;
+mod report;
 mod report_services;
 
 use std::path::PathBuf;
@@ -112,17 +113,16 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Print reports for the operator.
+    /// Reports as files (CSV, JSON, XLSX).
     Report {
         #[command(subcommand)]
-        command: ReportCommand,
+        command: report::ReportCommand,
     },
-}
-
-#[derive(Subcommand)]
-enum ReportCommand {
-    /// Data-sharing services: ready and published dates, working days taken, late or not.
-    Services(report_services::ServicesArgs),
+    /// Catalogue lists as files (CSV, JSON, XLSX).
+    Export {
+        #[command(subcommand)]
+        command: report::ExportCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -819,9 +819,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User { command } => user_cmd(file, command).await,
         Command::Token { command } => token_cmd(file, command).await,
-        Command::Report { command } => match command {
-            ReportCommand::Services(args) => report_services::run(file, args).await,
-        },
+        Command::Report { command } => report::report_cmd(file, command).await,
+        Command::Export { command } => report::export_cmd(file, command).await,
     }
 }
 

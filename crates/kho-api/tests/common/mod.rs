@@ -485,6 +485,7 @@ pub fn transcript_text(name: &str) -> String {
 
 /// The keys the shipped profiles add to CKAN's dicts (dataset and organization profile
 /// fields, `sharing_level` and `quality`).
+/// fields, `sharing_level`, and the update deadline keys).
 pub fn profile_keys() -> Vec<String> {
     let p = kho_catalog::Profiles::shipped();
     let mut keys: Vec<String> = Vec::new();
@@ -501,6 +502,8 @@ pub fn profile_keys() -> Vec<String> {
     }
     // The quality score is computed from the profile's fields.
     keys.push("quality".into());
+    // Computed from the profile's `update_frequency` (README, "Update deadlines").
+    keys.extend(["update_deadline".to_owned(), "update_status".to_owned()]);
     keys
 }
 

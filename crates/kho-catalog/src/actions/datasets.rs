@@ -285,6 +285,7 @@ pub(crate) async fn dataset_dict(
     opts: PackageDictOptions<'_>,
 ) -> Result<Value> {
     let (org, groups) = shown_relations(tx, d).await?;
+    let declared = declared_update(tx, &d.id).await?;
     // A copy only when there are link-check results to show on it.
     let checks = if d.resources.is_empty() {
         Vec::new()
@@ -292,7 +293,14 @@ pub(crate) async fn dataset_dict(
         tx.link_checks_of(std::slice::from_ref(&d.id)).await?
     };
     if checks.is_empty() {
-        return Ok(Value::Object(dict_of(c, d, org.as_ref(), &groups, opts)));
+        return Ok(Value::Object(dict_of(
+            c,
+            d,
+            org.as_ref(),
+            &groups,
+            declared,
+            opts,
+        )));
     }
     let mut shown = d.clone();
     crate::linkcheck::attach(&mut shown, &checks);
@@ -301,8 +309,17 @@ pub(crate) async fn dataset_dict(
         &shown,
         org.as_ref(),
         &groups,
+        declared,
         opts,
     )))
+}
+
+/// When the dataset's data was last updated, as `dataset_data_updated` declared it.
+pub(crate) async fn declared_update(
+    tx: &mut dyn Tx,
+    id: &str,
+) -> Result<Option<chrono::NaiveDateTime>> {
+    Ok(tx.data_updated_of(&[id.to_owned()]).await?.remove(id))
 }
 
 /// The `package_show` dict of a dataset, given its owner organization (shown only while
@@ -312,13 +329,34 @@ pub(crate) fn dict_of<'a>(
     d: &Dataset,
     org: Option<&Group>,
     groups: &[Group],
+    declared: Option<chrono::NaiveDateTime>,
     mut opts: PackageDictOptions<'a>,
 ) -> Map<String, Value> {
     opts.profile = c.config().profiles.dataset_for(&d.dataset_type);
     // The score the index holds is the one package_show shows: both come from here.
     opts.quality = true;
     let org = org.filter(|g| g.state == STATE_ACTIVE);
-    package_dict_with(d, org, groups, c.licenses(), &c.config().site_url, opts)
+    let mut m = package_dict_with(d, org, groups, c.licenses(), &c.config().site_url, opts);
+    for (k, v) in deadline_keys(c, d, declared).into_iter().flatten() {
+        m.insert(k.to_owned(), v);
+    }
+    m
+}
+
+/// `update_deadline` and `update_status` of a dataset's dict, judged today. Only under
+/// the dataset profile (whose `update_frequency` they follow): without it, dicts stay
+/// CKAN's own.
+fn deadline_keys(
+    c: &Catalog,
+    d: &Dataset,
+    declared: Option<chrono::NaiveDateTime>,
+) -> Option<[(&'static str, Value); 2]> {
+    let profile = c.config().profiles.dataset.as_deref()?;
+    if !profile.applies_to(&d.dataset_type) {
+        return None;
+    }
+    let deadline = kho_core::deadline::of_dataset(d, declared, c.deadline_rules());
+    Some(kho_core::deadline::dict_keys(deadline.as_ref(), c.today()))
 }
 
 /// [`dataset_dict`] as an owned dict that serializes its resources straight from `d`
@@ -333,14 +371,20 @@ async fn dataset_dict_owned(
     opts.quality = true;
     let (org, groups) = shown_relations(tx, &d).await?;
     crate::linkcheck::attach_all(tx, [&mut d]).await?;
-    Ok(package_dict_owned(
+    let declared = declared_update(tx, &d.id).await?;
+    let keys = deadline_keys(c, &d, declared);
+    let mut dict = package_dict_owned(
         d,
         org.as_ref(),
         &groups,
         c.licenses(),
         &c.config().site_url,
         opts,
-    ))
+    );
+    for (k, v) in keys.into_iter().flatten() {
+        dict.insert(k, v);
+    }
+    Ok(dict)
 }
 
 /// [`dataset_dict`] (default options) for serializing only, as the activity of a write
@@ -967,6 +1011,9 @@ pub(crate) async fn package_patch(c: &Catalog, ctx: &Ctx, p: Params) -> Result<V
         };
     // The shown timestamp is not an input: only a caller's own value is.
     patched.remove("metadata_modified");
+    // Computed from the deadline rules, never stored.
+    patched.remove("update_status");
+    patched.remove("update_deadline");
     for (k, v) in p {
         patched.insert(k, v);
     }

@@ -5,6 +5,7 @@ mod collaborators;
 mod datarequests;
 mod dataset_lists;
 pub(crate) mod datasets;
+mod deadlines;
 mod grants;
 mod group_packages;
 mod groups;
@@ -22,6 +23,7 @@ pub(crate) mod search;
 pub mod services;
 mod tags;
 mod tokens;
+mod update_status;
 mod users;
 
 use kho_core::authz::{ActorUser, Capacity};
@@ -104,6 +106,7 @@ pub fn registry() -> Registry {
     personal_data::register(&mut r);
     services::register(&mut r);
     quality::register(&mut r);
+    deadlines::register(&mut r);
     r
 }
 

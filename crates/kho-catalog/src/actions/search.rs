@@ -9,9 +9,10 @@ use kho_core::{Error, Msg, Result};
 use kho_search::{parse_sort, Facets, Match, SearchError, SearchRequest, TagHit};
 use serde_json::{Map, Value};
 
-use super::{action, caller_labels, pd};
+use super::{action, caller_labels, pd, update_status};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
+use kho_core::deadline::Status;
 
 /// The parameters Solr accepts (`lib/search/query.py:VALID_SOLR_PARAMETERS`).
 const VALID_SOLR_PARAMETERS: &[&str] = &[
@@ -330,6 +331,15 @@ async fn search_page(c: &Catalog, ctx: &Ctx, p: Params) -> Result<SearchPage> {
     let fq = filters(&p, fq)?;
     // Former organization and group names filter as the current ones.
     let fq = c.resolve_name_aliases(fq).await?;
+    // `update_status` depends on the day: its filters and facet are computed from the
+    // deadline days in the index against today (update_status.rs).
+    let today = c.today();
+    let fq: Vec<String> = fq
+        .iter()
+        .map(|f| update_status::rewrite(f, today))
+        .collect();
+    let status_facet = facet_fields.iter().any(|f| f == update_status::FIELD);
+    facet_fields.retain(|f| f != update_status::FIELD);
 
     // No store transaction for anonymous callers: the public portal's busiest path.
     let mut labels = match super::labels_without_store(ctx) {
@@ -359,18 +369,47 @@ async fn search_page(c: &Catalog, ctx: &Ctx, p: Params) -> Result<SearchPage> {
         now: kho_core::time::now_utc(),
         include_private: asbool(&p, "include_private", false)?,
     };
+    let status_limit = usize::try_from(facet_limit).ok();
+    let status_mincount = u64::try_from(facet_mincount).unwrap_or(1);
     let index = c.search_index();
     // The page's dicts are not read here: they are written out as they are read
     // (`SearchPage::write_results`), so a page of 1,000 is never in memory whole.
-    let (page, titles) = c
+    let (page, titles, status_counts) = c
         .searching(move || {
             let page = index.search_page(&req)?;
             let titles = facet_titles(&index, page.facets())?;
-            Ok::<_, SearchError>((page, titles))
+            let mut status_counts = None;
+            if status_facet {
+                let mut counts = Vec::new();
+                for status in Status::ALL {
+                    let mut one = req.clone();
+                    one.rows = 0;
+                    one.start = 0;
+                    one.facet_fields.clear();
+                    one.fq.push(update_status::query(status, today));
+                    let n = index.search_page(&one)?.count();
+                    if n >= status_mincount {
+                        counts.push((status.key().to_owned(), n));
+                    }
+                }
+                // Solr's facet order: count descending, then value.
+                counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                counts.truncate(status_limit.unwrap_or(usize::MAX));
+                status_counts = Some(counts);
+            }
+            Ok::<_, SearchError>((page, titles, status_counts))
         })
         .await?
         .map_err(search_error)?;
-    Ok(result_page(c, page, fl, titles, &sort))
+    Ok(result_page(
+        c,
+        page,
+        fl,
+        titles,
+        &sort,
+        status_counts,
+        today,
+    ))
 }
 
 /// Titles of the organizations and groups named in the facets, for `display_name`.
@@ -401,6 +440,8 @@ pub struct SearchPage {
     facets: Value,
     sort: String,
     search_facets: Value,
+    /// The day `update_status` is judged on (the index stores the deadline, not it).
+    today: chrono::NaiveDate,
 }
 
 impl SearchPage {
@@ -473,10 +514,14 @@ impl SearchPage {
             }
             i += 1;
             match &self.fl {
-                None => kho_core::json::compact_to_ckan(dict, out),
+                None => match update_status::restamped_bytes(dict, self.today) {
+                    Some(restamped) => kho_core::json::compact_to_ckan(&restamped, out),
+                    None => kho_core::json::compact_to_ckan(dict, out),
+                },
                 Some(fields) => {
                     // The index writes every dict; one that did not parse would show as {}.
-                    let d: Map<String, Value> = serde_json::from_str(dict).unwrap_or_default();
+                    let mut d: Map<String, Value> = serde_json::from_str(dict).unwrap_or_default();
+                    update_status::restamp(&mut d, self.today);
                     let projected = kho_core::json::to_string(&projected(&d, fields));
                     out.extend_from_slice(projected.as_bytes());
                 }
@@ -508,10 +553,13 @@ fn result_page(
     fl: Option<Vec<String>>,
     titles: HashMap<String, String>,
     sort: &str,
+    status_counts: Option<Vec<(String, u64)>>,
+    today: chrono::NaiveDate,
 ) -> SearchPage {
     let mut facets = Map::new();
     let mut search_facets = Map::new();
-    for (field, items) in page.facets() {
+    let status = status_counts.map(|c| (update_status::FIELD.to_owned(), c));
+    for (field, items) in page.facets().iter().chain(status.as_ref()) {
         let mut counts = Map::new();
         let mut shown = Vec::with_capacity(items.len());
         for (name, n) in items {
@@ -551,6 +599,7 @@ fn result_page(
         facets: Value::Object(facets),
         sort: sort.to_owned(),
         search_facets: Value::Object(search_facets),
+        today,
     }
 }
 

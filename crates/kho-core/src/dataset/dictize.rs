@@ -209,6 +209,13 @@ pub struct PackageDictSer<'a, R> {
     site_url: Cow<'a, str>,
 }
 
+impl<R> PackageDictSer<'_, R> {
+    /// Add (or replace) a computed top-level key; a new key goes last.
+    pub fn insert(&mut self, key: impl Into<String>, value: Value) {
+        self.head.insert(key.into(), value);
+    }
+}
+
 impl<R: Borrow<Resource>> PackageDictSer<'_, R> {
     /// The dict as [`package_dict_with`] returns it.
     pub fn into_value(self) -> Map<String, Value> {

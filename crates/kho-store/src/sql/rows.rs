@@ -752,6 +752,11 @@ pub(super) fn link_target(row: StoredRow<'_>) -> StoreResult<kho_core::model::Li
     })
 }
 
+/// `(package_id, data_updated)` of `package_data_updated`.
+pub(super) fn data_updated(row: StoredRow<'_>) -> StoreResult<(String, NaiveDateTime)> {
+    Ok((text(row, "package_id")?, timestamp(row, "data_updated")?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

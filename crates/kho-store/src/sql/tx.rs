@@ -28,6 +28,7 @@ use crate::{
 
 mod access;
 mod aliases;
+mod data_updated;
 mod datarequests;
 mod files;
 mod harvest;
@@ -371,9 +372,12 @@ impl SqlTx {
                 of_package.entry(package_id).or_default().push(g.clone());
             }
         }
+        let plain_ids: Vec<String> = datasets.iter().map(|d| d.id.clone()).collect();
+        let mut data_updated = self.do_data_updated_of(&plain_ids).await?;
         Ok(datasets
             .into_iter()
             .map(|dataset| DatasetBundle {
+                data_updated: data_updated.remove(&dataset.id),
                 organization: dataset
                     .owner_org
                     .as_ref()
@@ -1176,6 +1180,7 @@ impl Tx for SqlTx {
             "DELETE FROM issue WHERE dataset_id = $1",
             "DELETE FROM personal_data_overrides WHERE package_id = $1",
             "DELETE FROM resource_link_check WHERE dataset_id = $1",
+            "DELETE FROM package_data_updated WHERE package_id = $1",
             "DELETE FROM packages WHERE id = $1",
             "DELETE FROM name_aliases WHERE kind = 'package' AND target_id = $1",
         ] {
@@ -1909,6 +1914,24 @@ impl Tx for SqlTx {
 
     async fn issue_comments(&mut self, issue_id: &str) -> StoreResult<Vec<IssueComment>> {
         self.do_issue_comments(issue_id).await
+    }
+
+    async fn data_updated_set(
+        &mut self,
+        package_id: &str,
+        at: NaiveDateTime,
+        by: Option<&str>,
+        recorded_at: NaiveDateTime,
+    ) -> StoreResult<()> {
+        self.do_data_updated_set(package_id, at, by, recorded_at)
+            .await
+    }
+
+    async fn data_updated_of(
+        &mut self,
+        ids: &[String],
+    ) -> StoreResult<HashMap<String, NaiveDateTime>> {
+        self.do_data_updated_of(ids).await
     }
 
     async fn activity_query(&mut self, query: &ActivityQuery) -> StoreResult<Vec<Activity>> {
