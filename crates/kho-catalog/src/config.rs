@@ -99,6 +99,10 @@ pub struct CatalogConfig {
     /// Anonymous error reports (`issue_create`) accepted per hour from one e-mail address,
     /// and again from one client address; 0: anonymous reports are refused.
     pub issue_reports_per_hour: u32,
+    /// Days the sharing log keeps an entry (regulations, requirement 11); 0: forever.
+    pub sharing_log_retention_days: u32,
+    /// Record reads of non-open data in the sharing log. Only a benchmark turns it off.
+    pub sharing_log_enabled: bool,
     #[serde(skip)]
     pub profiles: Profiles,
     /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
@@ -137,6 +141,8 @@ impl Default for CatalogConfig {
             dcat_publisher_name: String::new(),
             dcat_publisher_uri: String::new(),
             issue_reports_per_hour: 5,
+            sharing_log_retention_days: 1825,
+            sharing_log_enabled: true,
             profiles: Profiles::shipped(),
             licenses: kho_core::license::LicenseRegister::ckan_default(),
         }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod dcat;
 mod dictize;
 pub mod download;
+mod sharing;
 mod registry;
 mod search_follow;
 mod search_rebuild;
@@ -53,6 +54,10 @@ pub struct Ctx {
     /// The client's network address when the transport knows it (the rate limit of
     /// anonymous error reports counts by it).
     pub client: Option<String>,
+    /// The peer address, whatever it is (the sharing log records it).
+    pub peer: Option<String>,
+    /// The `User-Agent` header (the sharing log records it).
+    pub user_agent: Option<String>,
 }
 
 impl Ctx {
@@ -62,11 +67,20 @@ impl Ctx {
             locale: locale.into(),
             upload: None,
             client: None,
+            peer: None,
+            user_agent: None,
         }
     }
 
     pub fn with_client(mut self, client: impl Into<String>) -> Self {
         self.client = Some(client.into());
+        self
+    }
+
+    /// Where the call comes from, for the sharing log: the peer address and user agent.
+    pub fn with_origin(mut self, peer: Option<String>, user_agent: Option<String>) -> Self {
+        self.peer = peer;
+        self.user_agent = user_agent.map(|ua| ua.chars().take(512).collect());
         self
     }
 
@@ -160,6 +174,8 @@ struct Inner {
     search_permits: Arc<tokio::sync::Semaphore>,
     /// Where uploaded files are; without one, uploads are refused.
     files: std::sync::OnceLock<Arc<dyn kho_files::FileStore>>,
+    /// The queue of the sharing log's writer task (started by the first entry).
+    sharing: std::sync::OnceLock<sharing::Writer>,
 }
 
 impl Catalog {
@@ -203,6 +219,7 @@ impl Catalog {
                 sync_lock: tokio::sync::Mutex::new(()),
                 search_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
                 files: std::sync::OnceLock::new(),
+                sharing: std::sync::OnceLock::new(),
             }),
         }
     }

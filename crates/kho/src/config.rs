@@ -129,6 +129,12 @@ pub struct Config {
     /// Anonymous error reports accepted per hour per e-mail and per client address; 0:
     /// anonymous reports are refused. Default 5.
     pub issue_reports_per_hour: u32,
+    /// Days the sharing log keeps an entry; older ones are purged daily by `kho serve`
+    /// and by `kho sharing-log purge`. 0: keep forever. Default 1825 (five years).
+    pub sharing_log_retention_days: u32,
+    /// Record reads of non-open data by accounts in the sharing log. Default true; only
+    /// the benchmark turns it off (the regulations require the log).
+    pub sharing_log_enabled: bool,
     /// Catalogues `kho serve` harvests on a schedule (`[[harvest_sources]]` tables).
     pub harvest_sources: Vec<HarvestSourceConfig>,
     /// Default limit of one harvest run: seconds, or `"90s"`, `"30m"`, `"1h"`, `"1d"`.
@@ -265,6 +271,8 @@ impl Default for Config {
             dcat_publisher_uri: String::new(),
             licenses_file: String::new(),
             issue_reports_per_hour: 5,
+            sharing_log_retention_days: 1825,
+            sharing_log_enabled: true,
             harvest_sources: Vec::new(),
             harvest_timeout: one_hour(),
             harvest_request_timeout: DurationValue::Seconds(60.0),
@@ -502,6 +510,8 @@ impl Config {
             dcat_publisher_name: self.dcat_publisher_name.clone(),
             dcat_publisher_uri: self.dcat_publisher_uri.clone(),
             issue_reports_per_hour: self.issue_reports_per_hour,
+            sharing_log_retention_days: self.sharing_log_retention_days,
+            sharing_log_enabled: self.sharing_log_enabled,
             ..kho_catalog::CatalogConfig::default()
         })
     }

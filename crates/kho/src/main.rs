@@ -1,6 +1,7 @@
 //! The `kho` binary: configuration, CLI, tracing, serving with graceful shutdown.
 
 mod config;
+mod sharing;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -100,6 +101,13 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// The sharing log: export it as CSV, or apply the retention period.
+    SharingLog {
+        #[command(subcommand)]
+        command: sharing::SharingCommand,
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -327,6 +335,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         }
     });
     let harvests = spawn_harvests(&catalog, &cfg, &stopped_harvests)?;
+    let retention = spawn_sharing_retention(&catalog, &stopped_harvests);
     let app = kho_api::routes(catalog.clone(), cfg.api());
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
@@ -348,6 +357,9 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         .context("server error")?;
     let _ = stop.send(true);
     let _ = follower.await;
+    let _ = retention.await;
+    // Every read answered is in the sharing log before the process ends.
+    catalog.flush_sharing_log().await;
     // A run under way is not waited for: its job stays `Running`.
     for task in harvests {
         task.abort();
@@ -644,6 +656,26 @@ async fn harvest(cfg: Config, args: HarvestArgs) -> anyhow::Result<()> {
 /// source every `interval` (the first run at start). A failing (or panicking) run is
 /// logged and recorded, and the next one comes at its time: no source stops the server
 /// or another source.
+/// The sharing log's retention: old entries purged at start and once a day.
+fn spawn_sharing_retention(
+    catalog: &Catalog,
+    stopped: &tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let catalog = catalog.clone();
+    let mut stopped = stopped.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = catalog.purge_sharing_log().await {
+                tracing::error!(error = %e, "sharing log retention failed");
+            }
+            tokio::select! {
+                _ = stopped.wait_for(|stop| *stop) => return,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(86_400)) => {}
+            }
+        }
+    })
+}
+
 fn spawn_harvests(
     catalog: &Catalog,
     cfg: &Config,
@@ -776,6 +808,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User { command } => user_cmd(file, command).await,
         Command::Token { command } => token_cmd(file, command).await,
+        Command::SharingLog { command, store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            sharing::run(&open_catalog(&cfg).await?, command).await
+        }
     }
 }
 

@@ -16,6 +16,7 @@ mod resources;
 mod revise;
 mod scheming;
 pub(crate) mod search;
+mod sharing;
 mod tags;
 mod tokens;
 mod users;
@@ -96,6 +97,7 @@ pub fn registry() -> Registry {
     harvest::register(&mut r);
     datarequests::register(&mut r);
     issues::register(&mut r);
+    sharing::register(&mut r);
     r
 }
 
