@@ -12,9 +12,7 @@ use kho_files::{ByteRange, FileError, FileKey};
 use poem::http::{header, Method, StatusCode};
 use poem::{handler, Body, Endpoint, Request, Response};
 
-use crate::action::{
-    actor_of, file_error, not_found_response, peer_of, user_agent_of, ApiState,
-};
+use crate::action::{actor_of, file_error, not_found_response, peer_of, user_agent_of, ApiState};
 
 pub fn download_endpoint() -> impl Endpoint<Output = Response> {
     download

@@ -142,7 +142,13 @@ async fn reads_of_non_open_data_by_accounts_are_recorded(backend: Backend) {
     assert_eq!(all["count"], 5);
     assert_eq!(
         column(&all, "action"),
-        ["download", "download", "resource_show", "package_show", "package_show"]
+        [
+            "download",
+            "download",
+            "resource_show",
+            "package_show",
+            "package_show"
+        ]
     );
     assert_eq!(
         column(&all, "user_name"),
@@ -165,7 +171,12 @@ async fn reads_of_non_open_data_by_accounts_are_recorded(backend: Backend) {
     // Filters and paging.
     let dan = log(&app, json!({"user": "dan"}), &c.admin).await;
     assert_eq!(column(&dan, "outcome"), ["denied", "denied"]);
-    let page = log(&app, json!({"dataset": "rieng", "limit": 2, "offset": 1}), &c.chu).await;
+    let page = log(
+        &app,
+        json!({"dataset": "rieng", "limit": 2, "offset": 1}),
+        &c.chu,
+    )
+    .await;
     assert_eq!(page["count"], 5);
     assert_eq!(column(&page, "action"), ["download", "resource_show"]);
     let later = log(&app, json!({"since": "2999-01-01"}), &c.chu).await;
@@ -173,7 +184,11 @@ async fn reads_of_non_open_data_by_accounts_are_recorded(backend: Backend) {
     let earlier = log(&app, json!({"until": "2000-01-01T00:00:00"}), &c.chu).await;
     assert_eq!(earlier["count"], 0);
     let bad = app
-        .action("sharing_log_list", json!({"since": "hôm qua"}), Some(&c.chu))
+        .action(
+            "sharing_log_list",
+            json!({"since": "hôm qua"}),
+            Some(&c.chu),
+        )
         .await;
     assert_eq!(bad.status, 409);
     assert_eq!(bad.error(409)["since"], json!(["Date format incorrect"]));
@@ -208,7 +223,11 @@ async fn owners_and_sysadmins_list_their_entries_only(backend: Backend) {
     assert_eq!(none, json!({"count": 0, "results": []}));
     // Another organization's log, members, outsiders and anonymous callers: refused.
     let r = app
-        .action("sharing_log_list", json!({"organization": "so-b"}), Some(&c.chu))
+        .action(
+            "sharing_log_list",
+            json!({"organization": "so-b"}),
+            Some(&c.chu),
+        )
         .await;
     assert_eq!(
         r.error(403)["message"],

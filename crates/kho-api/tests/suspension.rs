@@ -49,15 +49,27 @@ async fn a_suspended_account_is_refused_on_every_call(backend: Backend) {
     );
     // Reason required; sysadmins only; not oneself.
     let r = app
-        .action("user_suspend", json!({"id": "thanh", "reason": "  "}), Some(&admin))
+        .action(
+            "user_suspend",
+            json!({"id": "thanh", "reason": "  "}),
+            Some(&admin),
+        )
         .await;
     assert_eq!(r.error(409)["reason"], json!(["Missing value"]));
     let r = app
-        .action("user_suspend", json!({"id": "thanh", "reason": "x"}), Some(&other))
+        .action(
+            "user_suspend",
+            json!({"id": "thanh", "reason": "x"}),
+            Some(&other),
+        )
         .await;
     assert_eq!(r.status, 403);
     let r = app
-        .action("user_suspend", json!({"id": "admin", "reason": "x"}), Some(&admin))
+        .action(
+            "user_suspend",
+            json!({"id": "admin", "reason": "x"}),
+            Some(&admin),
+        )
         .await;
     assert_eq!(r.status, 409);
 
@@ -81,20 +93,31 @@ async fn a_suspended_account_is_refused_on_every_call(backend: Backend) {
         "vi phạm quy chế",
     );
     refused(
-        &app.action("api_token_create", json!({"user": "thanh", "name": "n"}), Some(&t))
-            .await,
+        &app.action(
+            "api_token_create",
+            json!({"user": "thanh", "name": "n"}),
+            Some(&t),
+        )
+        .await,
         "vi phạm quy chế",
     );
     // Sysadmins see the state in user_show; others do not.
-    let shown = app.ok("user_show", json!({"id": "thanh"}), Some(&admin)).await;
+    let shown = app
+        .ok("user_show", json!({"id": "thanh"}), Some(&admin))
+        .await;
     assert_eq!(shown["suspended"]["reason"], "vi phạm quy chế");
-    let public = app.ok("user_show", json!({"id": "thanh"}), Some(&other)).await;
+    let public = app
+        .ok("user_show", json!({"id": "thanh"}), Some(&other))
+        .await;
     assert_eq!(public.get("suspended"), None);
     let stream = app
         .ok("user_activity_list", json!({"id": "thanh"}), Some(&admin))
         .await;
     assert_eq!(stream[0]["activity_type"], "suspended user");
-    assert_eq!(stream[0]["user_id"], json!(token_owner(&app, "admin").await));
+    assert_eq!(
+        stream[0]["user_id"],
+        json!(token_owner(&app, "admin").await)
+    );
     assert_eq!(stream[0]["data"]["reason"], "vi phạm quy chế");
     let hidden = app
         .ok("user_activity_list", json!({"id": "thanh"}), Some(&other))
@@ -151,14 +174,22 @@ async fn suspended_tokens_and_who_may_lift_them(backend: Backend) {
     .await;
     let jti = token_id(&app, "thanh", &admin).await;
     let spare = app
-        .ok("api_token_create", json!({"user": "thanh", "name": "spare"}), Some(&t))
+        .ok(
+            "api_token_create",
+            json!({"user": "thanh", "name": "spare"}),
+            Some(&t),
+        )
         .await["token"]
         .as_str()
         .expect("token")
         .to_owned();
     // Outsiders may not; a missing reason is a validation error.
     let r = app
-        .action("api_token_suspend", json!({"jti": jti, "reason": "x"}), Some(&dan))
+        .action(
+            "api_token_suspend",
+            json!({"jti": jti, "reason": "x"}),
+            Some(&dan),
+        )
         .await;
     assert_eq!(r.status, 403);
     let r = app
@@ -173,7 +204,10 @@ async fn suspended_tokens_and_who_may_lift_them(backend: Backend) {
         Some(&admin),
     )
     .await;
-    refused(&app.get_as("/api/3/action/status_show", &t).await, "lộ token");
+    refused(
+        &app.get_as("/api/3/action/status_show", &t).await,
+        "lộ token",
+    );
     assert_eq!(
         app.get_as("/api/3/action/status_show", &spare).await.status,
         200
@@ -196,7 +230,10 @@ async fn suspended_tokens_and_who_may_lift_them(backend: Backend) {
         Some(&chu),
     )
     .await;
-    refused(&app.get_as("/api/3/action/status_show", &t).await, "kiểm tra");
+    refused(
+        &app.get_as("/api/3/action/status_show", &t).await,
+        "kiểm tra",
+    );
     let r = app
         .action("api_token_unsuspend", json!({"jti": jti}), Some(&spare))
         .await;
@@ -211,7 +248,10 @@ async fn suspended_tokens_and_who_may_lift_them(backend: Backend) {
         Some(&spare),
     )
     .await;
-    refused(&app.get_as("/api/3/action/status_show", &t).await, "tạm nghỉ");
+    refused(
+        &app.get_as("/api/3/action/status_show", &t).await,
+        "tạm nghỉ",
+    );
     app.ok("api_token_unsuspend", json!({"jti": jti}), Some(&spare))
         .await;
     assert_eq!(
@@ -284,11 +324,19 @@ async fn a_suspended_grant_stops_granting(backend: Backend) {
     // As without the grant: refused, and not in the account's search.
     assert_eq!(app.get_as(show, &khach).await.status, 403);
     let found = app
-        .ok("package_search", json!({"include_private": true}), Some(&khach))
+        .ok(
+            "package_search",
+            json!({"include_private": true}),
+            Some(&khach),
+        )
         .await;
     assert_eq!(found["count"], 0);
     let listed = app
-        .ok("dataset_access_grant_list", json!({"id": "rieng"}), Some(&chu))
+        .ok(
+            "dataset_access_grant_list",
+            json!({"id": "rieng"}),
+            Some(&chu),
+        )
         .await;
     assert_eq!(listed[0]["active"], false);
     assert_eq!(listed[0]["suspended"]["reason"], "hết nhu cầu");
@@ -306,7 +354,10 @@ async fn a_suspended_grant_stops_granting(backend: Backend) {
             Some(&chu),
         )
         .await;
-    assert_eq!((g["active"].clone(), g["suspended"].clone()), (json!(true), Value::Null));
+    assert_eq!(
+        (g["active"].clone(), g["suspended"].clone()),
+        (json!(true), Value::Null)
+    );
     assert_eq!(app.get_as(show, &khach).await.status, 200);
     let r = app
         .action(

@@ -12,11 +12,11 @@ pub mod config;
 pub mod dcat;
 mod dictize;
 pub mod download;
-mod sharing;
 mod registry;
 mod search_follow;
 mod search_rebuild;
 mod search_sync;
+mod sharing;
 
 use std::sync::Arc;
 

@@ -95,6 +95,27 @@ impl Catalog {
         }
     }
 
+    /// The operator's read of the sharing log (`kho sharing-log export`): the entries
+    /// `query` selects, of the datasets of `organization` (id or name) if given, after
+    /// writing what is queued. `(number matching, the page)`.
+    pub async fn sharing_log_read(
+        &self,
+        organization: Option<&str>,
+        mut query: kho_store::SharingLogQuery,
+    ) -> Result<(i64, Vec<SharingEntry>)> {
+        self.flush_sharing_log().await;
+        let mut tx = self.store().read().await?;
+        if let Some(o) = organization {
+            let org = tx
+                .group_get(o)
+                .await?
+                .filter(|g| g.is_organization)
+                .ok_or_else(|| kho_core::Error::not_found("Organization not found"))?;
+            query.organization_ids = Some(vec![org.id]);
+        }
+        Ok(tx.sharing_log_query(&query).await?)
+    }
+
     /// Delete the sharing log's entries older than the retention period
     /// (`sharing_log_retention_days`; 0 keeps everything). How many were deleted.
     pub async fn purge_sharing_log(&self) -> Result<u64> {

@@ -3389,10 +3389,15 @@ async fn issues_numbers_threads_and_search(store: Arc<dyn Store>) {
     tx.commit().await.expect("commit");
 }
 
-
 // ---------------------------------------------------------------- sharing log, suspensions
 
-fn sharing(user: &User, dataset: &str, org: Option<&str>, when: &str, action: &str) -> SharingEntry {
+fn sharing(
+    user: &User,
+    dataset: &str,
+    org: Option<&str>,
+    when: &str,
+    action: &str,
+) -> SharingEntry {
     SharingEntry {
         id: 0,
         at: at(when),
@@ -3414,9 +3419,21 @@ async fn sharing_log_filters_pages_and_purges(store: Arc<dyn Store>) {
     let bob = user("bob");
     let mut tx = store.begin().await.expect("begin");
     tx.sharing_log_append(&[
-        sharing(&alice, "d1", Some("o1"), "2026-01-01T00:00:00", "package_show"),
+        sharing(
+            &alice,
+            "d1",
+            Some("o1"),
+            "2026-01-01T00:00:00",
+            "package_show",
+        ),
         sharing(&alice, "d2", Some("o2"), "2026-02-01T00:00:00", "download"),
-        sharing(&bob, "d1", Some("o1"), "2026-03-01T00:00:00", "resource_show"),
+        sharing(
+            &bob,
+            "d1",
+            Some("o1"),
+            "2026-03-01T00:00:00",
+            "resource_show",
+        ),
         sharing(&bob, "d3", None, "2026-03-01T00:00:00", "package_show"),
     ])
     .await
@@ -3555,9 +3572,15 @@ async fn sharing_log_refuses_update_and_delete(url: String) {
     let store = migrated(&url).await;
     let alice = user("alice");
     let mut tx = store.begin().await.expect("begin");
-    tx.sharing_log_append(&[sharing(&alice, "d1", None, "2026-01-01T00:00:00", "download")])
-        .await
-        .expect("append");
+    tx.sharing_log_append(&[sharing(
+        &alice,
+        "d1",
+        None,
+        "2026-01-01T00:00:00",
+        "download",
+    )])
+    .await
+    .expect("append");
     tx.commit().await.expect("commit");
     let pool = sqlx::AnyPool::connect(&url).await.expect("raw pool");
     for sql in [

@@ -1,5 +1,6 @@
 //! `kho sharing-log export|purge`: the sharing log (regulations, requirement 11) for the
-//! operator, straight from the store (no account needed on the machine that runs kho).
+//! operator, through the catalogue's operator reads (no account needed on the machine
+//! that runs kho).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -107,15 +108,6 @@ pub async fn run(catalog: &Catalog, command: SharingCommand) -> anyhow::Result<(
                 limit: Some(PAGE),
                 ..SharingLogQuery::default()
             };
-            let mut tx = catalog.store().read().await?;
-            if let Some(o) = organization {
-                let org = tx
-                    .group_get(&o)
-                    .await?
-                    .filter(|g| g.is_organization)
-                    .with_context(|| format!("no organization {o:?}"))?;
-                query.organization_ids = Some(vec![org.id]);
-            }
             let mut out: Box<dyn Write> = match &output {
                 Some(path) => Box::new(std::io::BufWriter::new(
                     std::fs::File::create(path)
@@ -125,10 +117,12 @@ pub async fn run(catalog: &Catalog, command: SharingCommand) -> anyhow::Result<(
             };
             writeln!(out, "{CSV_HEADER}")?;
             let mut written = 0usize;
-            // One read snapshot for every page: entries appended meanwhile do not shift
-            // the pages.
+            // Oldest first: entries appended meanwhile come after the pages already read.
             loop {
-                let (_, page) = tx.sharing_log_query(&query).await?;
+                let (_, page) = catalog
+                    .sharing_log_read(organization.as_deref(), query.clone())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
                 for e in &page {
                     writeln!(out, "{}", csv_line(e))?;
                 }
@@ -187,6 +181,9 @@ mod tests {
             "7,2026-03-01T10:00:00,u1,an,so-a so-b,o1,d1,,download,203.0.113.7,\
              \"Mozilla/5.0 (X11, Linux)\",allowed"
         );
-        assert_eq!(CSV_HEADER.split(',').count(), csv_line(&e).split(',').count() - 1);
+        assert_eq!(
+            CSV_HEADER.split(',').count(),
+            csv_line(&e).split(',').count() - 1
+        );
     }
 }

@@ -81,8 +81,18 @@ pub fn register(r: &mut Registry) {
          lifted. Whoever may grant access to the dataset may suspend.",
         &[
             pd("id", "string", true, "the id or name of the dataset"),
-            pd("user", "string", false, "the id or name of the user (give `user` or `organization`)"),
-            pd("organization", "string", false, "the id or name of the organization"),
+            pd(
+                "user",
+                "string",
+                false,
+                "the id or name of the user (give `user` or `organization`)"
+            ),
+            pd(
+                "organization",
+                "string",
+                false,
+                "the id or name of the organization"
+            ),
             pd("reason", "string", true, "why the grant is suspended"),
         ],
         "the grant"
@@ -208,7 +218,10 @@ fn grant_dict(
     );
     m.insert("created".into(), isoformat(&g.created).into());
     m.insert("created_by".into(), g.created_by.clone().into());
-    m.insert("active".into(), (g.is_live(now) && suspended.is_none()).into());
+    m.insert(
+        "active".into(),
+        (g.is_live(now) && suspended.is_none()).into(),
+    );
     m.insert(
         "suspended".into(),
         suspended.map_or(Value::Null, |s| super::sharing::suspension_dict(s, None)),

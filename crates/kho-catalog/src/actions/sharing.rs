@@ -45,7 +45,12 @@ pub fn register(r: &mut Registry) {
          tokens is refused with 403 `suspended: <reason>` until the suspension is lifted.",
         &[
             pd("id", "string", true, "the id or name of the user"),
-            pd("reason", "string", true, "why (shown to the account's calls)"),
+            pd(
+                "reason",
+                "string",
+                true,
+                "why (shown to the account's calls)"
+            ),
         ],
         "`{id, name, suspended: {reason, at, by}}`"
     );
@@ -69,7 +74,12 @@ pub fn register(r: &mut Registry) {
         &[
             pd("jti", "string", false, "the token's id (or give `token`)"),
             pd("token", "string", false, "the token itself"),
-            pd("reason", "string", true, "why (shown to whoever presents the token)"),
+            pd(
+                "reason",
+                "string",
+                true,
+                "why (shown to whoever presents the token)"
+            ),
         ],
         "null"
     );

@@ -154,8 +154,7 @@ impl SqlTx {
                 .bind(b.text(target_id)),
             )
             .await?;
-        row.map(|r| rows::one(b, &r, rows::suspension))
-            .transpose()
+        row.map(|r| rows::one(b, &r, rows::suspension)).transpose()
     }
 
     pub(super) async fn do_suspension_put(&mut self, s: &Suspension) -> StoreResult<()> {
