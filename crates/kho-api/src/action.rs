@@ -482,6 +482,18 @@ pub(crate) async fn actor_of(
     Ok(Actor::Anonymous)
 }
 
+/// The peer's address, whatever it is (the sharing log records it).
+pub(crate) fn peer_of(req: &Request) -> Option<String> {
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_canonical().to_string())
+}
+
+/// The `User-Agent` header (the sharing log records it).
+pub(crate) fn user_agent_of(req: &Request) -> Option<String> {
+    req.header(header::USER_AGENT).map(str::to_owned)
+}
+
 /// Is this peer address a client of its own, for per-client rate limits? Loopback,
 /// private and link-local peers are most often a reverse proxy in front of kho, through
 /// which every client would count as one.
@@ -535,7 +547,7 @@ async fn run(
             Err(resp) => return resp,
         }
     };
-    let mut ctx = Ctx::new(actor, locale.clone());
+    let mut ctx = Ctx::new(actor, locale.clone()).with_origin(peer_of(req), user_agent_of(req));
     if let Some(ip) = req
         .remote_addr()
         .as_socket_addr()

@@ -12,7 +12,7 @@ use kho_files::{ByteRange, FileError, FileKey};
 use poem::http::{header, Method, StatusCode};
 use poem::{handler, Body, Endpoint, Request, Response};
 
-use crate::action::{actor_of, file_error, not_found_response, ApiState};
+use crate::action::{actor_of, file_error, not_found_response, peer_of, user_agent_of, ApiState};
 
 pub fn download_endpoint() -> impl Endpoint<Output = Response> {
     download
@@ -39,7 +39,7 @@ async fn download(req: &Request) -> Response {
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let ctx = Ctx::new(actor, locale);
+    let ctx = Ctx::new(actor, locale).with_origin(peer_of(req), user_agent_of(req));
     let found = match st.catalog.resource_download(&ctx, dataset, rid).await {
         Ok(d) => d,
         Err(kho_core::Error::NotFound(_)) => return not_found_response("", "Resource not found"),

@@ -160,9 +160,11 @@ async fn grants_open_restricted_datasets_to_users_and_organizations(backend: Bac
             "expires",
             "created",
             "created_by",
-            "active"
+            "active",
+            "suspended"
         ]
     );
+    assert_eq!(g["suspended"], Value::Null);
     assert_eq!(g["package_id"], c.rieng.as_str());
     assert_eq!(g["grantee_type"], "user");
     assert_eq!(g["grantee_name"], "dan");

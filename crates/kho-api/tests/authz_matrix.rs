@@ -643,6 +643,7 @@ async fn matrix(backend: Backend) {
     service_cells(&w).await;
     quality_cells(&w).await;
     deadline_cells(&w).await;
+    sharing_log_cells(&w).await;
     // Last: the merge changes the world.
     merge_cells(&w).await;
 }
@@ -758,6 +759,70 @@ async fn merge_cells(w: &World) {
             set(&expected),
             "{who:?} fq=organization:so-b"
         );
+    }
+}
+
+impl Who {
+    /// May read the sharing log: sysadmins (all of it), organization admins (their own
+    /// organization's part: `khac`'s organization owns no dataset here).
+    fn reads_sharing_log(self) -> bool {
+        matches!(self, Who::OwnerAdmin | Who::OtherAdmin | Who::Sysadmin)
+    }
+}
+
+/// The sharing log, after every caller has read every dataset above: who may list it,
+/// what each sees, and that every entry is a read of non-open data by an account, allowed
+/// exactly when the matrix says that account may read that dataset.
+async fn sharing_log_cells(w: &World) {
+    let app = &w.app;
+    let mut names_by_id = std::collections::HashMap::new();
+    for name in DATASETS {
+        let d = app
+            .call_as(operator(), "package_show", json!({"id": name}))
+            .await;
+        names_by_id.insert(d["id"].as_str().expect("id").to_owned(), name);
+    }
+    let all = app
+        .ok(
+            "sharing_log_list",
+            json!({"limit": 1000}),
+            w.token(Who::Sysadmin),
+        )
+        .await;
+    let entries = all["results"].as_array().expect("results");
+    assert!(!entries.is_empty());
+    assert_eq!(all["count"], json!(entries.len()));
+    // (The lookup above, by the harness's own operator, is logged too.)
+    for e in entries.iter().filter(|e| e["user_name"] != "test-operator") {
+        let name = names_by_id[e["package_id"].as_str().expect("package")];
+        assert_ne!(name, "mo", "open data is not logged: {e}");
+        let who = EVERYONE
+            .iter()
+            .find(|w| w.user() == e["user_name"].as_str())
+            .unwrap_or_else(|| panic!("an entry by an unknown caller: {e}"));
+        let index = DATASETS.iter().position(|d| *d == name).expect("dataset");
+        let expected = if who.reads()[index] {
+            "allowed"
+        } else {
+            "denied"
+        };
+        assert_eq!(e["outcome"], expected, "{who:?} × {name}: {e}");
+    }
+    for who in EVERYONE {
+        let r = app
+            .action("sharing_log_list", json!({"limit": 1000}), w.token(who))
+            .await;
+        if !who.reads_sharing_log() {
+            assert_eq!(r.status, 403, "{who:?} sharing_log_list");
+            assert!(!r.text.contains("package_id"), "{who:?}: leaks {}", r.text);
+            continue;
+        }
+        let expected = if who == Who::OtherAdmin {
+            json!(0)
+        } else {
+            all["count"].clone()
+        };
+        assert_eq!(r.result()["count"], expected, "{who:?} sharing_log_list");
     }
 }
 

@@ -90,7 +90,7 @@ impl Catalog {
             }
             "suspended" => {
                 return Ok(TokenOutcome::Refused(reasoned(
-                    "API token suspended",
+                    "suspended",
                     token.state_reason,
                 )))
             }
@@ -103,7 +103,12 @@ impl Catalog {
         let Some(user) = tx.user_get(&token.user_id).await? else {
             return Ok(TokenOutcome::Unknown);
         };
+        // A suspended account is refused on every call (regulations, requirement 12).
+        let suspended = tx.suspension_get("user", &user.id).await?;
         drop(tx);
+        if let Some(s) = suspended {
+            return Ok(TokenOutcome::Refused(reasoned("suspended", Some(s.reason))));
+        }
         if user.state != STATE_ACTIVE {
             // CKAN: deleted users are never authorized.
             return Ok(TokenOutcome::Refused(Msg::new(

@@ -132,6 +132,10 @@ pub struct CatalogConfig {
     pub update_grace_days: std::collections::BTreeMap<String, u32>,
     /// A deadline this close (days), once its period has ended, is `due_soon`.
     pub update_due_soon_days: u32,
+    /// Days the sharing log keeps an entry (regulations, requirement 11); 0: forever.
+    pub sharing_log_retention_days: u32,
+    /// Record reads of non-open data in the sharing log. Only a benchmark turns it off.
+    pub sharing_log_enabled: bool,
     #[serde(skip)]
     pub profiles: Profiles,
     /// The licenses `license_list` offers and datasets resolve (`licenses_group_url`);
@@ -176,6 +180,8 @@ impl Default for CatalogConfig {
             linkcheck: crate::linkcheck::LinkCheckConfig::default(),
             update_grace_days: kho_core::deadline::DeadlineRules::default().grace_days,
             update_due_soon_days: 7,
+            sharing_log_retention_days: 1825,
+            sharing_log_enabled: true,
             profiles: Profiles::shipped(),
             licenses: kho_core::license::LicenseRegister::ckan_default(),
         }

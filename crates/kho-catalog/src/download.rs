@@ -36,8 +36,10 @@ pub struct FileDownload {
 pub struct RestrictedRead<'a> {
     pub dataset: &'a Dataset,
     pub resource: Option<&'a Resource>,
-    /// `download`, …
+    /// `download`, `package_show`, `resource_show`, …
     pub action: &'a str,
+    /// `allowed` or `denied`.
+    pub outcome: &'a str,
 }
 
 impl Catalog {
@@ -66,19 +68,22 @@ impl Catalog {
                 return Err(not_found());
             }
         }
-        if !can_read(self, tx.as_mut(), ctx, &d).await? {
-            return Err(not_found());
-        }
         let open = dataset_labels(&d).iter().any(|l| l == PUBLIC_LABEL);
+        let allowed = can_read(self, tx.as_mut(), ctx, &d).await?;
         if !open {
-            self.restricted_read(
+            self.log_restricted_read(
                 ctx,
                 &RestrictedRead {
                     dataset: &d,
                     resource: Some(&r),
                     action: "download",
+                    outcome: if allowed { "allowed" } else { "denied" },
                 },
-            );
+            )
+            .await;
+        }
+        if !allowed {
+            return Err(not_found());
         }
         if r.url_type.as_deref() != Some("upload") {
             let url = resource_url(&r, &d.dataset_type, &self.config().site_url);
@@ -105,20 +110,5 @@ impl Catalog {
             mimetype,
             open,
         }))
-    }
-
-    /// Every read of a dataset that is not open, by anyone allowed to make it, passes
-    /// through here: the sharing log (regulations, requirement 11) records it. For now it
-    /// is a structured log event (target `kho::sharing`).
-    pub(crate) fn restricted_read(&self, ctx: &Ctx, read: &RestrictedRead<'_>) {
-        tracing::info!(
-            target: "kho::sharing",
-            actor = %ctx.actor.display(),
-            dataset = %read.dataset.id,
-            organization = read.dataset.owner_org.as_deref().unwrap_or(""),
-            resource = read.resource.map(|r| r.id.as_str()).unwrap_or(""),
-            action = read.action,
-            "read of non-open data"
-        );
     }
 }

@@ -21,6 +21,7 @@ mod screening;
 mod search_follow;
 mod search_rebuild;
 mod search_sync;
+mod sharing;
 
 use std::sync::Arc;
 
@@ -59,6 +60,10 @@ pub struct Ctx {
     /// The client's network address when the transport knows it (the rate limit of
     /// anonymous error reports counts by it).
     pub client: Option<String>,
+    /// The peer address, whatever it is (the sharing log records it).
+    pub peer: Option<String>,
+    /// The `User-Agent` header (the sharing log records it).
+    pub user_agent: Option<String>,
 }
 
 impl Ctx {
@@ -68,11 +73,20 @@ impl Ctx {
             locale: locale.into(),
             upload: None,
             client: None,
+            peer: None,
+            user_agent: None,
         }
     }
 
     pub fn with_client(mut self, client: impl Into<String>) -> Self {
         self.client = Some(client.into());
+        self
+    }
+
+    /// Where the call comes from, for the sharing log: the peer address and user agent.
+    pub fn with_origin(mut self, peer: Option<String>, user_agent: Option<String>) -> Self {
+        self.peer = peer;
+        self.user_agent = user_agent.map(|ua| ua.chars().take(512).collect());
         self
     }
 
@@ -170,6 +184,8 @@ struct Inner {
     clock: std::sync::RwLock<Option<chrono::NaiveDateTime>>,
     /// [`CatalogConfig::deadline_rules`], built once.
     deadline_rules: kho_core::deadline::DeadlineRules,
+    /// The queue of the sharing log's writer task (started by the first entry).
+    sharing: std::sync::OnceLock<sharing::Writer>,
 }
 
 impl Catalog {
@@ -216,6 +232,7 @@ impl Catalog {
                 sync_lock: tokio::sync::Mutex::new(()),
                 search_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
                 files: std::sync::OnceLock::new(),
+                sharing: std::sync::OnceLock::new(),
             }),
         }
     }

@@ -5,6 +5,7 @@
 //! the activity row and the change-log row commit together or not at all.
 
 mod error;
+mod sharing;
 mod sql;
 
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use kho_core::model::{
 };
 
 pub use error::StoreError;
+pub use sharing::{SharingEntry, SharingLogQuery, Suspension};
 pub use sql::{Backend, SqlStore};
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -315,8 +317,8 @@ pub trait Tx: Send {
     ) -> StoreResult<bool>;
     /// Grants of a dataset (expired ones included), oldest first, then by id.
     async fn grants_of_package(&mut self, package_id: &str) -> StoreResult<Vec<AccessGrant>>;
-    /// Ids of the datasets with a grant that is still live at `now` to the user or to one
-    /// of `org_ids`, sorted, without duplicates.
+    /// Ids of the datasets with a grant that is still live at `now` (and not suspended) to
+    /// the user or to one of `org_ids`, sorted, without duplicates.
     async fn granted_package_ids(
         &mut self,
         user_id: &str,
@@ -588,6 +590,27 @@ pub trait Tx: Send {
         &mut self,
         ids: &[String],
     ) -> StoreResult<std::collections::HashMap<String, NaiveDateTime>>;
+    // ---- the sharing log and suspensions (regulations, requirements 11 and 12)
+    /// Append entries (their `id` is assigned by the store).
+    async fn sharing_log_append(&mut self, entries: &[SharingEntry]) -> StoreResult<()>;
+    /// `(number matching, the page)`: newest first (by `at`, then id), unless
+    /// `query.oldest_first`.
+    async fn sharing_log_query(
+        &mut self,
+        query: &SharingLogQuery,
+    ) -> StoreResult<(i64, Vec<SharingEntry>)>;
+    /// Delete the entries older than `before` (the retention job: the only deletion the
+    /// table accepts); how many were deleted.
+    async fn sharing_log_purge(&mut self, before: NaiveDateTime) -> StoreResult<u64>;
+    async fn suspension_get(
+        &mut self,
+        kind: &str,
+        target_id: &str,
+    ) -> StoreResult<Option<Suspension>>;
+    /// Insert or replace (reason, actor, time) the suspension of `(kind, target_id)`.
+    async fn suspension_put(&mut self, s: &Suspension) -> StoreResult<()>;
+    /// Lift a suspension; false if there was none.
+    async fn suspension_delete(&mut self, kind: &str, target_id: &str) -> StoreResult<bool>;
 }
 
 /// Which data requests [`Tx::datarequest_list`] selects: those matching every condition given.

@@ -19,8 +19,8 @@ use kho_core::model::{
 };
 use kho_core::visibility::{caller_labels, CallerFacts};
 use kho_store::{
-    ActivityQuery, ActivityScope, DataRequestFilter, DatasetFilter, IssueQuery, IssueSort, Store,
-    StoreError,
+    ActivityQuery, ActivityScope, DataRequestFilter, DatasetFilter, IssueQuery, IssueSort,
+    SharingEntry, SharingLogQuery, Store, StoreError, Suspension,
 };
 
 // ---------------------------------------------------------------- fixtures
@@ -3825,6 +3825,243 @@ async fn merge_steps_roll_back_together(store: Arc<dyn Store>) {
     );
 }
 
+// ---------------------------------------------------------------- sharing log, suspensions
+
+fn sharing(
+    user: &User,
+    dataset: &str,
+    org: Option<&str>,
+    when: &str,
+    action: &str,
+) -> SharingEntry {
+    SharingEntry {
+        id: 0,
+        at: at(when),
+        user_id: user.id.clone(),
+        user_name: user.name.clone(),
+        user_organizations: vec!["so-a".into(), "so-b".into()],
+        organization_id: org.map(str::to_owned),
+        dataset_id: dataset.to_owned(),
+        resource_id: None,
+        action: action.to_owned(),
+        client_address: Some("203.0.113.7".into()),
+        user_agent: Some("curl/8 \u{0}ọ".into()),
+        outcome: "allowed".into(),
+    }
+}
+
+async fn sharing_log_filters_pages_and_purges(store: Arc<dyn Store>) {
+    let alice = user("alice");
+    let bob = user("bob");
+    let mut tx = store.begin().await.expect("begin");
+    tx.sharing_log_append(&[
+        sharing(
+            &alice,
+            "d1",
+            Some("o1"),
+            "2026-01-01T00:00:00",
+            "package_show",
+        ),
+        sharing(&alice, "d2", Some("o2"), "2026-02-01T00:00:00", "download"),
+        sharing(
+            &bob,
+            "d1",
+            Some("o1"),
+            "2026-03-01T00:00:00",
+            "resource_show",
+        ),
+        sharing(&bob, "d3", None, "2026-03-01T00:00:00", "package_show"),
+    ])
+    .await
+    .expect("append");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.read().await.expect("read");
+    let (n, all) = tx
+        .sharing_log_query(&SharingLogQuery::default())
+        .await
+        .expect("all");
+    assert_eq!(n, 4);
+    // Newest first; equal times by id, the later appended first.
+    let order: Vec<&str> = all.iter().map(|e| e.dataset_id.as_str()).collect();
+    assert_eq!(order, ["d3", "d1", "d2", "d1"]);
+    assert_eq!(all[3].user_organizations, ["so-a", "so-b"]);
+    assert_eq!(all[3].user_agent.as_deref(), Some("curl/8 \u{0}ọ"));
+    assert_eq!(all[3].at, at("2026-01-01T00:00:00"));
+    let q = SharingLogQuery {
+        organization_ids: Some(vec!["o1".into()]),
+        ..SharingLogQuery::default()
+    };
+    let (n, o1) = tx.sharing_log_query(&q).await.expect("org");
+    assert_eq!(n, 2);
+    assert_eq!(o1[0].action, "resource_show");
+    let q = SharingLogQuery {
+        organization_ids: Some(Vec::new()),
+        ..SharingLogQuery::default()
+    };
+    assert_eq!(tx.sharing_log_query(&q).await.expect("none").0, 0);
+    let q = SharingLogQuery {
+        user_id: Some(alice.id.clone()),
+        since: Some(at("2026-01-15T00:00:00")),
+        until: Some(at("2026-03-01T00:00:00")),
+        ..SharingLogQuery::default()
+    };
+    let (n, page) = tx.sharing_log_query(&q).await.expect("range");
+    assert_eq!((n, page[0].dataset_id.as_str()), (1, "d2"));
+    let q = SharingLogQuery {
+        limit: Some(1),
+        offset: 1,
+        oldest_first: true,
+        dataset_id: Some("d1".into()),
+        ..SharingLogQuery::default()
+    };
+    let (n, page) = tx.sharing_log_query(&q).await.expect("page");
+    assert_eq!((n, page.len(), page[0].user_name.as_str()), (2, 1, "bob"));
+    drop(tx);
+
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.sharing_log_purge(at("2026-02-15T00:00:00"))
+            .await
+            .expect("purge"),
+        2
+    );
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    let (n, left) = tx
+        .sharing_log_query(&SharingLogQuery::default())
+        .await
+        .expect("left");
+    assert_eq!(n, 2);
+    assert!(left.iter().all(|e| e.at == at("2026-03-01T00:00:00")));
+}
+
+async fn suspensions_round_trip_and_stop_grants(store: Arc<dyn Store>) {
+    let org = group("so-a", true);
+    insert_groups(&*store, &[&org]).await;
+    let alice = user("alice");
+    let bob = user("bob");
+    insert_users(&*store, &[&alice, &bob]).await;
+    let mut d = dataset("rieng", Some(&org.id));
+    d.sharing_level = "restricted".to_owned();
+    insert_datasets(&*store, &[&d]).await;
+    let now = at("2026-06-01T00:00:00");
+    let mut tx = store.begin().await.expect("begin");
+    tx.grant_upsert(&AccessGrant {
+        id: "g1".into(),
+        package_id: d.id.clone(),
+        grantee_type: Grantee::User,
+        grantee_id: bob.id.clone(),
+        reason: "r".into(),
+        expires: None,
+        created: now,
+        created_by: alice.id.clone(),
+    })
+    .await
+    .expect("grant");
+    let s = Suspension {
+        kind: "grant".into(),
+        target_id: "g1".into(),
+        reason: "hết hạn hợp đồng".into(),
+        actor_id: alice.id.clone(),
+        at: now,
+    };
+    tx.suspension_put(&s).await.expect("put");
+    tx.suspension_put(&Suspension {
+        reason: "lý do mới".into(),
+        ..s.clone()
+    })
+    .await
+    .expect("replace");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.suspension_get("grant", "g1").await.expect("get"),
+        Some(Suspension {
+            reason: "lý do mới".into(),
+            ..s.clone()
+        })
+    );
+    assert_eq!(tx.suspension_get("user", "g1").await.expect("get"), None);
+    assert!(tx
+        .granted_package_ids(&bob.id, &[], now)
+        .await
+        .expect("ids")
+        .is_empty());
+    drop(tx);
+    let mut tx = store.begin().await.expect("begin");
+    assert!(tx.suspension_delete("grant", "g1").await.expect("lift"));
+    assert!(!tx.suspension_delete("grant", "g1").await.expect("again"));
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    assert_eq!(
+        tx.granted_package_ids(&bob.id, &[], now)
+            .await
+            .expect("ids"),
+        [d.id.clone()]
+    );
+}
+
+/// The database itself refuses to change or delete sharing log rows, for any client:
+/// only the retention purge (inside its own transaction) deletes.
+async fn sharing_log_refuses_update_and_delete(url: String) {
+    let store = migrated(&url).await;
+    let alice = user("alice");
+    let mut tx = store.begin().await.expect("begin");
+    tx.sharing_log_append(&[sharing(
+        &alice,
+        "d1",
+        None,
+        "2026-01-01T00:00:00",
+        "download",
+    )])
+    .await
+    .expect("append");
+    tx.commit().await.expect("commit");
+    let pool = sqlx::AnyPool::connect(&url).await.expect("raw pool");
+    for sql in [
+        "UPDATE sharing_log SET outcome = 'denied'",
+        "DELETE FROM sharing_log",
+    ] {
+        let err = sqlx::query(sql)
+            .execute(&pool)
+            .await
+            .expect_err("the table refuses");
+        assert!(
+            err.to_string().contains("sharing_log is append-only"),
+            "{sql}: {err}"
+        );
+    }
+    if url.starts_with("postgres") {
+        let err = sqlx::query("TRUNCATE sharing_log")
+            .execute(&pool)
+            .await
+            .expect_err("no truncate");
+        assert!(err.to_string().contains("append-only"), "{err}");
+    }
+    let mut tx = store.read().await.expect("read");
+    let (n, rows) = tx
+        .sharing_log_query(&SharingLogQuery::default())
+        .await
+        .expect("still there");
+    assert_eq!((n, rows[0].outcome.as_str()), (1, "allowed"));
+    drop(tx);
+    // The purge's permission ends with its transaction.
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.sharing_log_purge(at("2025-01-01T00:00:00"))
+            .await
+            .expect("nothing old"),
+        0
+    );
+    tx.commit().await.expect("commit");
+    assert!(sqlx::query("DELETE FROM sharing_log")
+        .execute(&pool)
+        .await
+        .is_err());
+    pool.close().await;
+}
+
 /// `store_suite!(every: [..], concurrent: [..], by_url: [..])`: every test runs on the
 /// SQLite file and Postgres; the `every` tests also on the in-memory SQLite. `every` and
 /// `concurrent` tests take a migrated store, `by_url` tests the database URL.
@@ -3942,6 +4179,8 @@ store_suite! {
         former_names_resolve_until_purged,
         merge_steps_roll_back_together,
         data_updated_upserts_and_survives_updates,
+        sharing_log_filters_pages_and_purges,
+        suspensions_round_trip_and_stop_grants,
     ],
     concurrent: [
         read_while_writing,
@@ -3952,5 +4191,6 @@ store_suite! {
         two_stores_one_database,
         labels_backfill_matches_the_rule,
         changes_wake_other_processes,
+        sharing_log_refuses_update_and_delete,
     ],
 }

@@ -145,6 +145,12 @@ pub struct Config {
     pub update_grace_days: std::collections::BTreeMap<String, u32>,
     /// A deadline this many days away, once its period has ended, is `due_soon`. Default 7.
     pub update_due_soon_days: u32,
+    /// Days the sharing log keeps an entry; older ones are purged daily by `kho serve`
+    /// and by `kho sharing-log purge`. 0: keep forever. Default 1825 (five years).
+    pub sharing_log_retention_days: u32,
+    /// Record reads of non-open data by accounts in the sharing log. Default true; only
+    /// the benchmark turns it off (the regulations require the log).
+    pub sharing_log_enabled: bool,
     /// Catalogues `kho serve` harvests on a schedule (`[[harvest_sources]]` tables).
     pub harvest_sources: Vec<HarvestSourceConfig>,
     /// Default limit of one harvest run: seconds, or `"90s"`, `"30m"`, `"1h"`, `"1d"`.
@@ -307,6 +313,8 @@ impl Default for Config {
             personal_data_screening: true,
             update_grace_days: std::collections::BTreeMap::new(),
             update_due_soon_days: 7,
+            sharing_log_retention_days: 1825,
+            sharing_log_enabled: true,
             harvest_sources: Vec::new(),
             harvest_timeout: one_hour(),
             harvest_request_timeout: DurationValue::Seconds(60.0),
@@ -585,6 +593,8 @@ impl Config {
                 grace
             },
             update_due_soon_days: self.update_due_soon_days,
+            sharing_log_retention_days: self.sharing_log_retention_days,
+            sharing_log_enabled: self.sharing_log_enabled,
             ..kho_catalog::CatalogConfig::default()
         })
     }

@@ -4,6 +4,7 @@ mod config;
 mod linkcheck;
 mod report;
 mod report_services;
+mod sharing;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -122,6 +123,13 @@ enum Command {
     Export {
         #[command(subcommand)]
         command: report::ExportCommand,
+    },
+    /// The sharing log: export it as CSV, or apply the retention period.
+    SharingLog {
+        #[command(subcommand)]
+        command: sharing::SharingCommand,
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -362,6 +370,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
                 .await;
         })
     });
+    let retention = spawn_sharing_retention(&catalog, &stopped_harvests);
     let app = kho_api::routes(catalog.clone(), cfg.api());
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
@@ -386,6 +395,9 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     if let Some(task) = link_checker {
         let _ = task.await;
     }
+    let _ = retention.await;
+    // Every read answered is in the sharing log before the process ends.
+    catalog.flush_sharing_log().await;
     // A run under way is not waited for: its job stays `Running`.
     for task in harvests {
         task.abort();
@@ -682,6 +694,26 @@ async fn harvest(cfg: Config, args: HarvestArgs) -> anyhow::Result<()> {
 /// source every `interval` (the first run at start). A failing (or panicking) run is
 /// logged and recorded, and the next one comes at its time: no source stops the server
 /// or another source.
+/// The sharing log's retention: old entries purged at start and once a day.
+fn spawn_sharing_retention(
+    catalog: &Catalog,
+    stopped: &tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let catalog = catalog.clone();
+    let mut stopped = stopped.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = catalog.purge_sharing_log().await {
+                tracing::error!(error = %e, "sharing log retention failed");
+            }
+            tokio::select! {
+                _ = stopped.wait_for(|stop| *stop) => return,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(86_400)) => {}
+            }
+        }
+    })
+}
+
 fn spawn_harvests(
     catalog: &Catalog,
     cfg: &Config,
@@ -821,6 +853,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Token { command } => token_cmd(file, command).await,
         Command::Report { command } => report::report_cmd(file, command).await,
         Command::Export { command } => report::export_cmd(file, command).await,
+        Command::SharingLog { command, store } => {
+            let cfg = Config::load(file, &overrides(&store, None))?;
+            sharing::run(&open_catalog(&cfg).await?, command).await
+        }
     }
 }
 

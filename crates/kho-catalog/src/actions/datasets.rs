@@ -266,6 +266,31 @@ pub(crate) async fn can_read(c: &Catalog, tx: &mut dyn Tx, ctx: &Ctx, d: &Datase
     Ok(may_read(mine.as_deref(), &labels))
 }
 
+/// Record a single-dataset read by an account in the sharing log when the dataset is not
+/// open data (search result lists are not recorded: see the README).
+pub(crate) async fn log_read(
+    c: &Catalog,
+    ctx: &Ctx,
+    d: &Dataset,
+    resource: Option<&kho_core::model::Resource>,
+    action: &str,
+    allowed: bool,
+) {
+    if ctx.actor.user().is_none() || dataset_labels(d).iter().any(|l| l == PUBLIC_LABEL) {
+        return;
+    }
+    c.log_restricted_read(
+        ctx,
+        &crate::download::RestrictedRead {
+            dataset: d,
+            resource,
+            action,
+            outcome: if allowed { "allowed" } else { "denied" },
+        },
+    )
+    .await;
+}
+
 /// The active groups (not organizations) a dataset is a member of.
 async fn dataset_groups(tx: &mut dyn Tx, id: &str) -> Result<Vec<Group>> {
     Ok(tx.groups_of_package(id).await?)
@@ -766,7 +791,9 @@ pub(crate) async fn package_show_output(c: &Catalog, ctx: &Ctx, p: Params) -> Re
         .package_get(&name_or_id)
         .await?
         .ok_or(Error::NotFound(None))?;
-    if !can_read(c, tx.as_mut(), ctx, &d).await? {
+    let allowed = can_read(c, tx.as_mut(), ctx, &d).await?;
+    log_read(c, ctx, &d, None, "package_show", allowed).await;
+    if !allowed {
         return Err(read_denied(ctx, &name_or_id));
     }
     let opts = PackageDictOptions {

@@ -11,11 +11,11 @@ use kho_core::params::{asbool, opt_str, req_str, Params};
 use kho_core::time::{isoformat, now_utc};
 use kho_core::visibility::OPEN;
 use kho_core::{Error, Msg, Result};
-use kho_store::Tx;
+use kho_store::{Suspension, Tx};
 use serde_json::{Map, Value};
 
 use super::datasets::owner_perm;
-use super::{action, load_group, pd};
+use super::{action, load_group, pd, record_activity};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx};
 
@@ -52,7 +52,7 @@ pub fn register(r: &mut Registry) {
             pd("reason", "string", true, "why access is granted (the request, agreement or decision)"),
             pd("expires", "ISO 8601 date or date-time (UTC)", false, "when the grant stops working; none: until deleted"),
         ],
-        "the grant: `{id, package_id, grantee_type, grantee_id, grantee_name, reason, expires, created, created_by, active}`"
+        "the grant: `{id, package_id, grantee_type, grantee_id, grantee_name, reason, expires, created, created_by, active, suspended}`"
     );
     action!(
         r,
@@ -71,6 +71,40 @@ pub fn register(r: &mut Registry) {
             ),
         ],
         "a list of grants, oldest first"
+    );
+    action!(
+        r,
+        "dataset_access_grant_suspend",
+        false,
+        dataset_access_grant_suspend,
+        "Suspend an access grant: the dataset behaves as without it until the suspension is \
+         lifted. Whoever may grant access to the dataset may suspend.",
+        &[
+            pd("id", "string", true, "the id or name of the dataset"),
+            pd(
+                "user",
+                "string",
+                false,
+                "the id or name of the user (give `user` or `organization`)"
+            ),
+            pd(
+                "organization",
+                "string",
+                false,
+                "the id or name of the organization"
+            ),
+            pd("reason", "string", true, "why the grant is suspended"),
+        ],
+        "the grant"
+    );
+    action!(
+        r,
+        "dataset_access_grant_unsuspend",
+        false,
+        dataset_access_grant_unsuspend,
+        "Lift the suspension of an access grant.",
+        GRANTEE_PARAMS,
+        "the grant"
     );
     action!(
         r,
@@ -163,7 +197,12 @@ async fn grantee_name(tx: &mut dyn Tx, g: &AccessGrant) -> Result<Value> {
     Ok(name.map_or(Value::Null, Value::String))
 }
 
-fn grant_dict(g: &AccessGrant, name: Value, now: NaiveDateTime) -> Value {
+fn grant_dict(
+    g: &AccessGrant,
+    name: Value,
+    now: NaiveDateTime,
+    suspended: Option<&Suspension>,
+) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), g.id.clone().into());
     m.insert("package_id".into(), g.package_id.clone().into());
@@ -179,7 +218,14 @@ fn grant_dict(g: &AccessGrant, name: Value, now: NaiveDateTime) -> Value {
     );
     m.insert("created".into(), isoformat(&g.created).into());
     m.insert("created_by".into(), g.created_by.clone().into());
-    m.insert("active".into(), g.is_live(now).into());
+    m.insert(
+        "active".into(),
+        (g.is_live(now) && suspended.is_none()).into(),
+    );
+    m.insert(
+        "suspended".into(),
+        suspended.map_or(Value::Null, |s| super::sharing::suspension_dict(s, None)),
+    );
     Value::Object(m)
 }
 
@@ -242,8 +288,9 @@ async fn dataset_access_grant_create(c: &Catalog, ctx: &Ctx, p: Params) -> Resul
         created_by: actor.id.clone(),
     };
     tx.grant_upsert(&grant).await?;
+    let suspended = tx.suspension_get("grant", &grant.id).await?;
     tx.commit().await?;
-    Ok(grant_dict(&grant, name.into(), now))
+    Ok(grant_dict(&grant, name.into(), now, suspended.as_ref()))
 }
 
 async fn dataset_access_grant_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
@@ -263,7 +310,8 @@ async fn dataset_access_grant_list(c: &Catalog, ctx: &Ctx, p: Params) -> Result<
     for g in tx.grants_of_package(&d.id).await? {
         if include_expired || g.is_live(now) {
             let name = grantee_name(tx.as_mut(), &g).await?;
-            out.push(grant_dict(&g, name, now));
+            let suspended = tx.suspension_get("grant", &g.id).await?;
+            out.push(grant_dict(&g, name, now, suspended.as_ref()));
         }
     }
     Ok(Value::Array(out))
@@ -286,4 +334,82 @@ async fn dataset_access_grant_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Resul
     }
     tx.commit().await?;
     Ok(Value::Null)
+}
+
+async fn grant_step(c: &Catalog, ctx: &Ctx, p: Params, suspend: bool) -> Result<Value> {
+    let id = req_str(&p, "id")?;
+    let Some(actor) = ctx.actor.user().cloned() else {
+        return Err(Error::denied(
+            Msg::new("User %{user} not authorized to grant access to dataset %{id}")
+                .arg("user", "")
+                .arg("id", &id),
+        ));
+    };
+    let reason = if suspend {
+        Some(super::sharing::reason_param(&p)?)
+    } else {
+        None
+    };
+    let now = now_utc();
+    let mut tx = c.store().begin().await?;
+    let d = load_dataset(
+        tx.as_mut(),
+        ctx,
+        &id,
+        Permission::Membership,
+        "User %{user} not authorized to grant access to dataset %{id}",
+    )
+    .await?;
+    let (grantee_type, grantee_id, name) = grantee(tx.as_mut(), &p, false).await?;
+    let grant = tx
+        .grants_of_package(&d.id)
+        .await?
+        .into_iter()
+        .find(|g| g.grantee_type == grantee_type && g.grantee_id == grantee_id)
+        .ok_or_else(|| Error::not_found("Access grant not found"))?;
+    let previous = tx.suspension_get("grant", &grant.id).await?;
+    let (activity, suspended, reason) = match reason {
+        Some(reason) => {
+            let s = Suspension {
+                kind: "grant".into(),
+                target_id: grant.id.clone(),
+                reason: reason.clone(),
+                actor_id: actor.id.clone(),
+                at: now,
+            };
+            tx.suspension_put(&s).await?;
+            ("suspended access grant", Some(s), reason)
+        }
+        None => {
+            let Some(previous) = previous else {
+                return Err(Error::not_found("Suspension not found"));
+            };
+            tx.suspension_delete("grant", &grant.id).await?;
+            ("unsuspended access grant", None, previous.reason)
+        }
+    };
+    record_activity(
+        tx.as_mut(),
+        &actor.id,
+        &d.id,
+        activity,
+        serde_json::json!({
+            "grant": {"id": grant.id, "package_id": d.id, "grantee_type": grant.grantee_type.as_str(),
+                      "grantee_id": grant.grantee_id, "grantee_name": name},
+            "reason": reason,
+            "actor": actor.name,
+        }),
+        kho_core::visibility::dataset_labels(&d),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(grant_dict(&grant, name.into(), now, suspended.as_ref()))
+}
+
+async fn dataset_access_grant_suspend(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    grant_step(c, ctx, p, true).await
+}
+
+async fn dataset_access_grant_unsuspend(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
+    grant_step(c, ctx, p, false).await
 }

@@ -21,6 +21,7 @@ mod revise;
 mod scheming;
 pub(crate) mod search;
 pub mod services;
+mod sharing;
 mod tags;
 mod tokens;
 mod update_status;
@@ -107,6 +108,7 @@ pub fn registry() -> Registry {
     services::register(&mut r);
     quality::register(&mut r);
     deadlines::register(&mut r);
+    sharing::register(&mut r);
     r
 }
 

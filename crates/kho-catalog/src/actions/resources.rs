@@ -254,7 +254,9 @@ fn nth_resource(dict: &Value, index: usize) -> Result<Value> {
 pub(crate) async fn resource_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let mut tx = c.store().read().await?;
     let (r, d) = load(tx.as_mut(), &p, plain_not_found).await?;
-    if !can_read(c, tx.as_mut(), ctx, &d).await? {
+    let allowed = can_read(c, tx.as_mut(), ctx, &d).await?;
+    super::datasets::log_read(c, ctx, &d, Some(&r), "resource_show", allowed).await;
+    if !allowed {
         return Err(denied(
             ctx,
             "User %{user} not authorized to read resource %{id}",

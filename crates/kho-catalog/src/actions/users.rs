@@ -253,7 +253,19 @@ pub(crate) async fn user_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value
     view.plugin_extras = sysadmin && asbool(&p, "include_plugin_extras", false)?;
     let include_datasets = asbool(&p, "include_datasets", false)?;
     let include_followers = asbool(&p, "include_num_followers", false)?;
+    let private = view.private;
     let mut dict = dictize::user(c.config(), &user, 0, view);
+    // Only a suspended account's dict carries `suspended`, and only for itself and
+    // sysadmins: every other dict keeps CKAN's shape.
+    if private {
+        if let Some(s) = tx.suspension_get("user", &user.id).await? {
+            let by = tx.user_get(&s.actor_id).await?.map(|u| u.name);
+            dict.insert(
+                "suspended".into(),
+                super::sharing::suspension_dict(&s, by.as_deref()),
+            );
+        }
+    }
     if include_datasets {
         dict.insert("datasets".into(), json!([]));
     }

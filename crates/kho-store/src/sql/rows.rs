@@ -757,6 +757,40 @@ pub(super) fn data_updated(row: StoredRow<'_>) -> StoreResult<(String, NaiveDate
     Ok((text(row, "package_id")?, timestamp(row, "data_updated")?))
 }
 
+/// The columns of `sharing_log`.
+pub(super) const SHARING_COLUMNS: &str = "id, at, user_id, user_name, user_organizations, \
+     organization_id, dataset_id, resource_id, action, client_address, user_agent, outcome";
+
+pub(super) fn sharing_entry(row: StoredRow<'_>) -> StoreResult<crate::SharingEntry> {
+    Ok(crate::SharingEntry {
+        id: int(row.row, "id")?,
+        at: timestamp(row, "at")?,
+        user_id: text(row, "user_id")?,
+        user_name: text(row, "user_name")?,
+        user_organizations: text(row, "user_organizations")?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+        organization_id: text_opt(row, "organization_id")?,
+        dataset_id: text(row, "dataset_id")?,
+        resource_id: text_opt(row, "resource_id")?,
+        action: text(row, "action")?,
+        client_address: text_opt(row, "client_address")?,
+        user_agent: text_opt(row, "user_agent")?,
+        outcome: text(row, "outcome")?,
+    })
+}
+
+pub(super) fn suspension(row: StoredRow<'_>) -> StoreResult<crate::Suspension> {
+    Ok(crate::Suspension {
+        kind: text(row, "kind")?,
+        target_id: text(row, "target_id")?,
+        reason: text(row, "reason")?,
+        actor_id: text(row, "actor_id")?,
+        at: timestamp(row, "at")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

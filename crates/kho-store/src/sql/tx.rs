@@ -23,7 +23,8 @@ use super::rows::{
 };
 use crate::{
     ActivityQuery, ActivityScope, Backend, DataRequestFilter, DatasetBundle, DatasetFilter,
-    IssueQuery, StoreError, StoreResult, Tx, CHANGES_CHANNEL,
+    IssueQuery, SharingEntry, SharingLogQuery, StoreError, StoreResult, Suspension, Tx,
+    CHANGES_CHANNEL,
 };
 
 mod access;
@@ -34,6 +35,7 @@ mod files;
 mod harvest;
 mod issues;
 mod links;
+mod sharing;
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -1932,6 +1934,37 @@ impl Tx for SqlTx {
         ids: &[String],
     ) -> StoreResult<HashMap<String, NaiveDateTime>> {
         self.do_data_updated_of(ids).await
+    }
+
+    async fn sharing_log_append(&mut self, entries: &[SharingEntry]) -> StoreResult<()> {
+        self.do_sharing_log_append(entries).await
+    }
+
+    async fn sharing_log_query(
+        &mut self,
+        query: &SharingLogQuery,
+    ) -> StoreResult<(i64, Vec<SharingEntry>)> {
+        self.do_sharing_log_query(query).await
+    }
+
+    async fn sharing_log_purge(&mut self, before: NaiveDateTime) -> StoreResult<u64> {
+        self.do_sharing_log_purge(before).await
+    }
+
+    async fn suspension_get(
+        &mut self,
+        kind: &str,
+        target_id: &str,
+    ) -> StoreResult<Option<Suspension>> {
+        self.do_suspension_get(kind, target_id).await
+    }
+
+    async fn suspension_put(&mut self, s: &Suspension) -> StoreResult<()> {
+        self.do_suspension_put(s).await
+    }
+
+    async fn suspension_delete(&mut self, kind: &str, target_id: &str) -> StoreResult<bool> {
+        self.do_suspension_delete(kind, target_id).await
     }
 
     async fn activity_query(&mut self, query: &ActivityQuery) -> StoreResult<Vec<Activity>> {

@@ -202,6 +202,8 @@ impl SqlTx {
         let mut sql = String::from(
             "SELECT DISTINCT package_id FROM access_grants \
              WHERE (expires IS NULL OR expires > $1) \
+             AND NOT EXISTS (SELECT 1 FROM suspensions s \
+                 WHERE s.kind = 'grant' AND s.target_id = access_grants.id) \
              AND ((grantee_type = 'user' AND grantee_id = $2)",
         );
         if !org_ids.is_empty() {
