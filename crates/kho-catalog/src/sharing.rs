@@ -135,6 +135,7 @@ impl Catalog {
 }
 
 async fn write_loop(store: std::sync::Arc<dyn kho_store::Store>, mut rx: mpsc::Receiver<Job>) {
+    let mut orgs = OrgCache::default();
     while let Some(first) = rx.recv().await {
         let mut entries = Vec::new();
         let mut flushes = Vec::new();
@@ -150,7 +151,7 @@ async fn write_loop(store: std::sync::Arc<dyn kho_store::Store>, mut rx: mpsc::R
             }
         }
         if !entries.is_empty() {
-            if let Err(e) = write_batch(&*store, &mut entries).await {
+            if let Err(e) = write_batch(&*store, &mut orgs, &mut entries).await {
                 // The entries are in the tracing log (`kho::sharing`) at least.
                 tracing::error!(
                     target: "kho::sharing",
@@ -166,26 +167,54 @@ async fn write_loop(store: std::sync::Arc<dyn kho_store::Store>, mut rx: mpsc::R
     }
 }
 
-async fn write_batch(store: &dyn kho_store::Store, entries: &mut [SharingEntry]) -> Result<()> {
-    let mut tx = store.begin().await?;
-    let mut orgs: HashMap<String, Vec<String>> = HashMap::new();
-    for e in entries.iter_mut() {
-        if !orgs.contains_key(&e.user_id) {
-            let mut names = Vec::new();
-            for m in tx.member_of(&e.user_id, "user").await? {
-                if m.state != kho_core::model::STATE_ACTIVE {
-                    continue;
-                }
-                if let Some(g) = tx.group_get(&m.group_id).await? {
-                    if g.is_organization && g.state == kho_core::model::STATE_ACTIVE {
-                        names.push(g.name);
-                    }
+/// Each account's organizations, as the writer last read them: a few seconds old at
+/// most, so a burst of reads by one account costs one membership read, not one a batch.
+#[derive(Default)]
+struct OrgCache {
+    by_user: HashMap<String, (std::time::Instant, Vec<String>)>,
+}
+
+/// How long a cached membership is used.
+const ORG_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl OrgCache {
+    async fn of(&mut self, tx: &mut dyn kho_store::Tx, user_id: &str) -> Result<Vec<String>> {
+        if let Some((at, names)) = self.by_user.get(user_id) {
+            if at.elapsed() < ORG_CACHE_TTL {
+                return Ok(names.clone());
+            }
+        }
+        let mut names = Vec::new();
+        for m in tx.member_of(user_id, "user").await? {
+            if m.state != kho_core::model::STATE_ACTIVE {
+                continue;
+            }
+            if let Some(g) = tx.group_get(&m.group_id).await? {
+                if g.is_organization && g.state == kho_core::model::STATE_ACTIVE {
+                    names.push(g.name);
                 }
             }
-            names.sort();
-            orgs.insert(e.user_id.clone(), names);
         }
-        e.user_organizations = orgs.get(&e.user_id).cloned().unwrap_or_default();
+        names.sort();
+        if self.by_user.len() > 10_000 {
+            self.by_user.clear();
+        }
+        self.by_user.insert(
+            user_id.to_owned(),
+            (std::time::Instant::now(), names.clone()),
+        );
+        Ok(names)
+    }
+}
+
+async fn write_batch(
+    store: &dyn kho_store::Store,
+    orgs: &mut OrgCache,
+    entries: &mut [SharingEntry],
+) -> Result<()> {
+    let mut tx = store.begin().await?;
+    for e in entries.iter_mut() {
+        e.user_organizations = orgs.of(tx.as_mut(), &e.user_id).await?;
     }
     tx.sharing_log_append(entries).await?;
     tx.commit().await?;

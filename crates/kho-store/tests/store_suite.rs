@@ -3850,6 +3850,36 @@ fn sharing(
     }
 }
 
+/// A batch larger than one INSERT's rows is written whole, in order.
+async fn sharing_log_appends_large_batches(store: Arc<dyn Store>) {
+    let alice = user("alice");
+    let entries: Vec<_> = (0..450)
+        .map(|i| {
+            sharing(
+                &alice,
+                &format!("d{i:03}"),
+                Some("o1"),
+                "2026-01-01T00:00:00",
+                "package_show",
+            )
+        })
+        .collect();
+    let mut tx = store.begin().await.expect("begin");
+    tx.sharing_log_append(&entries).await.expect("append");
+    tx.commit().await.expect("commit");
+    let mut tx = store.read().await.expect("read");
+    let q = SharingLogQuery {
+        limit: Some(1000),
+        ..SharingLogQuery::default()
+    };
+    let (n, all) = tx.sharing_log_query(&q).await.expect("all");
+    assert_eq!(n, 450);
+    assert_eq!(all.len(), 450);
+    // Newest first; equal times by id, the later appended first.
+    assert_eq!(all[0].dataset_id, "d449");
+    assert_eq!(all[449].dataset_id, "d000");
+}
+
 async fn sharing_log_filters_pages_and_purges(store: Arc<dyn Store>) {
     let alice = user("alice");
     let bob = user("bob");
@@ -4180,6 +4210,7 @@ store_suite! {
         merge_steps_roll_back_together,
         data_updated_upserts_and_survives_updates,
         sharing_log_filters_pages_and_purges,
+        sharing_log_appends_large_batches,
         suspensions_round_trip_and_stop_grants,
     ],
     concurrent: [

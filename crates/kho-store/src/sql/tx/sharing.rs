@@ -6,33 +6,43 @@ use super::super::rows::{self, ts, SHARING_COLUMNS};
 use super::{bind_all, placeholders, SqlTx};
 use crate::{Backend, SharingEntry, SharingLogQuery, StoreResult, Suspension};
 
+/// Rows of one `INSERT` of the sharing log.
+const APPEND_ROWS: usize = 200;
+
 impl SqlTx {
     pub(super) async fn do_sharing_log_append(
         &mut self,
         entries: &[SharingEntry],
     ) -> StoreResult<()> {
         let b = self.backend;
-        for e in entries {
-            self.exec(
-                sqlx::query(
-                    "INSERT INTO sharing_log (at, user_id, user_name, user_organizations, \
-                     organization_id, dataset_id, resource_id, action, client_address, \
-                     user_agent, outcome) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(ts(&e.at))
-                .bind(b.text(&e.user_id))
-                .bind(b.text(&e.user_name))
-                .bind(b.text(&e.user_organizations.join(" ")))
-                .bind(b.text_opt(e.organization_id.as_deref()))
-                .bind(b.text(&e.dataset_id))
-                .bind(b.text_opt(e.resource_id.as_deref()))
-                .bind(b.text(&e.action))
-                .bind(b.text_opt(e.client_address.as_deref()))
-                .bind(b.text_opt(e.user_agent.as_deref()))
-                .bind(b.text(&e.outcome)),
-            )
-            .await?;
+        // One statement per chunk: a batch of reads costs a few statements, not one per
+        // read (11 parameters a row stays far below both backends' limits).
+        for chunk in entries.chunks(APPEND_ROWS) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(i * 11 + 1, 11)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO sharing_log (at, user_id, user_name, user_organizations, \
+                 organization_id, dataset_id, resource_id, action, client_address, \
+                 user_agent, outcome) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                q = q
+                    .bind(ts(&e.at))
+                    .bind(b.text(&e.user_id))
+                    .bind(b.text(&e.user_name))
+                    .bind(b.text(&e.user_organizations.join(" ")))
+                    .bind(b.text_opt(e.organization_id.as_deref()))
+                    .bind(b.text(&e.dataset_id))
+                    .bind(b.text_opt(e.resource_id.as_deref()))
+                    .bind(b.text(&e.action))
+                    .bind(b.text_opt(e.client_address.as_deref()))
+                    .bind(b.text_opt(e.user_agent.as_deref()))
+                    .bind(b.text(&e.outcome));
+            }
+            self.exec(q).await?;
         }
         Ok(())
     }
