@@ -19,7 +19,11 @@ use crate::{Catalog, Ctx};
 /// Entries waiting for the writer before a read has to wait for room.
 const QUEUE: usize = 8192;
 /// Most entries written in one transaction.
-const BATCH: usize = 512;
+const BATCH: usize = 1024;
+/// How long the writer gathers entries after the first of a batch, unless a flush is
+/// asked for: a transaction per read would cost the reads more than the log itself
+/// (BENCHMARKS.md). Entries are in memory this long at most before they are written.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(100);
 
 enum Job {
     Entry(Box<SharingEntry>),
@@ -140,15 +144,23 @@ async fn write_loop(store: std::sync::Arc<dyn kho_store::Store>, mut rx: mpsc::R
         let mut entries = Vec::new();
         let mut flushes = Vec::new();
         let mut next = Some(first);
+        let deadline = tokio::time::Instant::now() + GATHER;
         while let Some(job) = next.take() {
             match job {
                 Job::Entry(e) => entries.push(*e),
-                Job::Flush(done) => flushes.push(done),
+                Job::Flush(done) => {
+                    flushes.push(done);
+                    break;
+                }
             }
-            // What queued up while the previous batch was written goes in this one.
-            if entries.len() < BATCH {
-                next = rx.try_recv().ok();
+            if entries.len() >= BATCH {
+                break;
             }
+            // Until the deadline; a closed queue ends the batch (and then the loop).
+            next = tokio::time::timeout_at(deadline, rx.recv())
+                .await
+                .ok()
+                .flatten();
         }
         if !entries.is_empty() {
             if let Err(e) = write_batch(&*store, &mut orgs, &mut entries).await {
