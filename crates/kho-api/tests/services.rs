@@ -450,6 +450,37 @@ async fn the_report_counts_working_days(backend: Backend) {
         ])
     );
 
+    // The quarterly compliance report names the late ones too.
+    let compliance = app
+        .ok(
+            "compliance_report",
+            json!({"quarter": "2026Q3"}),
+            Some(&bien),
+        )
+        .await;
+    let services = &compliance["services"];
+    assert_eq!(
+        (
+            &services["allowed_working_days"],
+            &services["count"],
+            &services["late"]
+        ),
+        (&json!(1), &json!(4), &json!(2))
+    );
+    let mut late: Vec<&str> = services["late_services"]
+        .as_array()
+        .expect("late services")
+        .iter()
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect();
+    late.sort();
+    assert_eq!(late, ["kin", "tre"]);
+    let anonymous = app
+        .ok("compliance_report", json!({"quarter": "2026Q3"}), None)
+        .await;
+    assert_eq!(anonymous["services"]["late"], 1);
+    assert!(!anonymous.to_string().contains("\"kin\""), "{anonymous}");
+
     // Anonymous callers and outsiders: open services only, and counts to match.
     for token in [None, Some(dan.as_str())] {
         let r = app.ok("service_report", json!({}), token).await;

@@ -26,7 +26,7 @@ pub fn register(r: &mut Registry) {
          ("data_updated", "string", false, "ISO 8601 timestamp, default now (UTC without a zone)")],
         "object");
     action!(r, "compliance_report", true, compliance_report,
-        "Report on the organizations' update deadlines for a quarter.\n\nFor each organization: the datasets with a deadline, how many are on time, due soon, late, overdue and never updated, and the list of them, judged as of the quarter's last day (today for the current quarter) from each dataset's latest data update. Only datasets the caller may read are included.\n\n:param quarter: the quarter, e.g. 2026Q3 (optional, default the current quarter)\n:param organization: the id or name of one organization (optional)\n:rtype: dictionary",
+        "Report on the organizations' update deadlines for a quarter.\n\nFor each organization: the datasets with a deadline, how many are on time, due soon, late, overdue and never updated, and the list of them, judged as of the quarter's last day (today for the current quarter) from each dataset's latest data update; and `services`: the data-sharing services made ready in the quarter, with those published later than `service_publication_working_days` working days (`late_services`, rows as in `service_report`). Only datasets the caller may read are included.\n\n:param quarter: the quarter, e.g. 2026Q3 (optional, default the current quarter)\n:param organization: the id or name of one organization (optional)\n:rtype: dictionary",
         [("quarter", "string", false, "YYYYQn, e.g. 2026Q3 (default: the current quarter)"),
          ("organization", "string", false, "only this organization (id or name)")],
         "object");
@@ -252,6 +252,21 @@ async fn compliance_report(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     }
     let mut totals_json = Map::new();
     counts_into(&mut totals_json, &totals);
+    drop(tx);
+    // Requirement 10 in the same report: the services made ready in the quarter, and
+    // those published later than the allowed working days (`service_report` in full).
+    let services = super::services::service_rows(
+        c,
+        ctx,
+        &super::services::ServiceFilter {
+            organization: opt_str(&p, "organization")?.filter(|o| !o.trim().is_empty()),
+            since: Some(q_start),
+            until: Some(q_end),
+        },
+    )
+    .await?;
+    let late: Vec<&super::services::ServiceRow> =
+        services.iter().filter(|r| r.late == Some(true)).collect();
     Ok(json!({
         "quarter": quarter,
         "period_start": date_str(q_start),
@@ -259,6 +274,12 @@ async fn compliance_report(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
         "as_of": date_str(as_of),
         "totals": totals_json,
         "organizations": organizations,
+        "services": {
+            "allowed_working_days": c.config().service_publication_working_days,
+            "count": services.len(),
+            "late": late.len(),
+            "late_services": late,
+        },
     }))
 }
 
