@@ -8,6 +8,7 @@ use common::*;
 use serde_json::{json, Value};
 
 both_backends!(
+    an_organization_admin_suspends_its_members,
     a_suspended_account_is_refused_on_every_call,
     suspended_tokens_and_who_may_lift_them,
     a_suspended_grant_stops_granting,
@@ -36,6 +37,71 @@ fn types(activities: &Value) -> Vec<String> {
         .iter()
         .map(|a| a["activity_type"].as_str().unwrap_or("").to_owned())
         .collect()
+}
+
+/// The owning agency: an organization's admins suspend and reinstate its members, never a
+/// sysadmin, and never lift a sysadmin's suspension.
+async fn an_organization_admin_suspends_its_members(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let admin = app.sysadmin().await;
+    app.org("so-a", &admin).await;
+    let (_, chu) = app.user("chu", false).await;
+    let (_, t) = app.user("thanh", false).await;
+    let (_, ngoai) = app.user("ngoai", false).await;
+    for (user, role) in [("chu", "admin"), ("thanh", "member")] {
+        app.ok(
+            "organization_member_create",
+            json!({"id": "so-a", "username": user, "role": role}),
+            Some(&admin),
+        )
+        .await;
+    }
+    // Not a member's account of theirs, not a sysadmin's.
+    for (id, token) in [("ngoai", &chu), ("admin", &chu), ("thanh", &ngoai)] {
+        let r = app
+            .action(
+                "user_suspend",
+                json!({"id": id, "reason": "x"}),
+                Some(token),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{id}: {}", r.text);
+    }
+    app.ok(
+        "user_suspend",
+        json!({"id": "thanh", "reason": "nghỉ việc"}),
+        Some(&chu),
+    )
+    .await;
+    refused(
+        &app.get_as("/api/3/action/status_show", &t).await,
+        "nghỉ việc",
+    );
+    app.ok("user_unsuspend", json!({"id": "thanh"}), Some(&chu))
+        .await;
+    assert_eq!(
+        app.get_as("/api/3/action/status_show", &t).await.status,
+        200
+    );
+    // A sysadmin's suspension stays until a sysadmin lifts it.
+    app.ok(
+        "user_suspend",
+        json!({"id": "thanh", "reason": "điều tra"}),
+        Some(&admin),
+    )
+    .await;
+    for action in ["user_unsuspend", "user_suspend"] {
+        let r = app
+            .action(action, json!({"id": "thanh", "reason": "khác"}), Some(&chu))
+            .await;
+        assert_eq!(r.status, 403, "{action}: {}", r.text);
+    }
+    refused(
+        &app.get_as("/api/3/action/status_show", &t).await,
+        "điều tra",
+    );
+    app.ok("user_unsuspend", json!({"id": "thanh"}), Some(&admin))
+        .await;
 }
 
 async fn a_suspended_account_is_refused_on_every_call(backend: Backend) {

@@ -41,8 +41,10 @@ pub fn register(r: &mut Registry) {
         "user_suspend",
         false,
         user_suspend,
-        "Suspend an account (sysadmins only; not one's own): every call made with its API \
-         tokens is refused with 403 `suspended: <reason>` until the suspension is lifted.",
+        "Suspend an account (sysadmins, and admins of an organization the account belongs \
+         to; not one's own, and not a sysadmin's account unless by a sysadmin): every call \
+         made with its API tokens is refused with 403 `suspended: <reason>` until the \
+         suspension is lifted.",
         &[
             pd("id", "string", true, "the id or name of the user"),
             pd(
@@ -59,7 +61,8 @@ pub fn register(r: &mut Registry) {
         "user_unsuspend",
         false,
         user_unsuspend,
-        "Lift the suspension of an account (sysadmins only).",
+        "Lift the suspension of an account (those who may suspend it; a suspension made by \
+         a sysadmin is lifted by a sysadmin only).",
         &[pd("id", "string", true, "the id or name of the user")],
         "null"
     );
@@ -241,20 +244,22 @@ async fn load_user(tx: &mut dyn Tx, id: &str) -> Result<User> {
 async fn user_suspend(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let id = kho_core::params::req_str(&p, "id")?;
     let me = require_user(ctx, "user_suspend")?.clone();
-    if !me.sysadmin {
-        return Err(Error::denied(
-            Msg::new("User %{user} not authorized to suspend user %{id}")
-                .arg("user", &me.name)
-                .arg("id", &id),
-        ));
-    }
-    let reason = reason_param(&p)?;
     let mut tx = c.store().begin().await?;
     let user = load_user(tx.as_mut(), &id).await?;
+    if !may_suspend_account(tx.as_mut(), &me, &user).await? {
+        return Err(suspend_denied(&me, &id));
+    }
+    let reason = reason_param(&p)?;
     if user.id == me.id {
         return Err(Error::ValidationMessage(Msg::new(
             "You cannot suspend your own account",
         )));
+    }
+    // An organization admin does not reword a sysadmin's suspension.
+    if let Some(prev) = tx.suspension_get("user", &user.id).await? {
+        if !me.sysadmin && made_by_sysadmin(tx.as_mut(), &prev).await? {
+            return Err(suspend_denied(&me, &id));
+        }
     }
     let s = Suspension {
         kind: "user".into(),
@@ -277,21 +282,54 @@ async fn user_suspend(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     Ok(json!({"id": user.id, "name": user.name, "suspended": suspension_dict(&s, Some(&me.name))}))
 }
 
+fn suspend_denied(me: &kho_core::authz::ActorUser, id: &str) -> Error {
+    Error::denied(
+        Msg::new("User %{user} not authorized to suspend user %{id}")
+            .arg("user", &me.name)
+            .arg("id", id),
+    )
+}
+
+/// May the caller suspend (and lift a suspension of) this account: sysadmins, and the
+/// admins of an organization the account belongs to (requirement 12: the operator or the
+/// owning agency), never a sysadmin's account.
+async fn may_suspend_account(
+    tx: &mut dyn Tx,
+    me: &kho_core::authz::ActorUser,
+    user: &User,
+) -> Result<bool> {
+    if me.sysadmin {
+        return Ok(true);
+    }
+    if me.id == user.id {
+        return Ok(false);
+    }
+    may_suspend_tokens_of(tx, me, user).await
+}
+
+/// Was this suspension made by a sysadmin (or by an account no longer there)?
+async fn made_by_sysadmin(tx: &mut dyn Tx, s: &Suspension) -> Result<bool> {
+    Ok(match tx.user_get(&s.actor_id).await? {
+        Some(u) => u.sysadmin,
+        None => true,
+    })
+}
+
 async fn user_unsuspend(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value> {
     let id = kho_core::params::req_str(&p, "id")?;
     let me = require_user(ctx, "user_unsuspend")?.clone();
-    if !me.sysadmin {
-        return Err(Error::denied(
-            Msg::new("User %{user} not authorized to suspend user %{id}")
-                .arg("user", &me.name)
-                .arg("id", &id),
-        ));
-    }
     let mut tx = c.store().begin().await?;
     let user = load_user(tx.as_mut(), &id).await?;
+    if !may_suspend_account(tx.as_mut(), &me, &user).await? {
+        return Err(suspend_denied(&me, &id));
+    }
     let Some(was) = tx.suspension_get("user", &user.id).await? else {
         return Err(Error::not_found("Suspension not found"));
     };
+    // A sysadmin's suspension is lifted by a sysadmin only.
+    if !me.sysadmin && made_by_sysadmin(tx.as_mut(), &was).await? {
+        return Err(suspend_denied(&me, &id));
+    }
     tx.suspension_delete("user", &user.id).await?;
     record_activity(
         tx.as_mut(),
@@ -369,10 +407,7 @@ async fn token_step(c: &Catalog, ctx: &Ctx, p: Params, suspend: bool) -> Result<
     let previous = tx.suspension_get("token", &token.id).await?;
     if let Some(prev) = &previous {
         // A sysadmin's suspension is lifted (or reworded) by a sysadmin only.
-        let by_sysadmin = match tx.user_get(&prev.actor_id).await? {
-            Some(u) => u.sysadmin,
-            None => true,
-        };
+        let by_sysadmin = made_by_sysadmin(tx.as_mut(), prev).await?;
         // The owner lifts only a suspension of their own making.
         let owner_overrides = me.id == owner.id && prev.actor_id != owner.id;
         if !me.sysadmin && (by_sysadmin || owner_overrides) {
