@@ -159,11 +159,7 @@ impl SqlTx {
         &mut self,
         package_id: &str,
     ) -> StoreResult<Vec<ResourceFile>> {
-        let columns = RESOURCE_FILE_COLUMNS
-            .split(", ")
-            .map(|c| format!("f.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = file_columns_of("f");
         let sql = format!(
             "SELECT {columns} FROM resource_files f JOIN resources r ON r.id = f.resource_id \
              WHERE r.package_id = $1 ORDER BY f.resource_id"
@@ -178,11 +174,7 @@ impl SqlTx {
         &mut self,
         package_id: &str,
     ) -> StoreResult<Vec<ResourceFile>> {
-        let columns = RESOURCE_FILE_COLUMNS
-            .split(", ")
-            .map(|c| format!("f.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = file_columns_of("f");
         // An override covers the files screened up to its time (timestamps are stored
         // as ISO text, which orders as time on both backends).
         let sql = format!(
@@ -232,4 +224,13 @@ impl SqlTx {
             .await?;
         rows::all(self.backend, &rows, rows::personal_data_override)
     }
+}
+
+/// [`RESOURCE_FILE_COLUMNS`] of the table aliased `alias` in a join.
+fn file_columns_of(alias: &str) -> String {
+    RESOURCE_FILE_COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
