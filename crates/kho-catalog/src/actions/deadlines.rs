@@ -15,7 +15,7 @@ use kho_store::{DatasetFilter, Tx};
 use serde_json::{json, Map, Value};
 
 use super::datasets::{can_read, dataset_perm, read_denied};
-use super::{action, caller_labels, load_group};
+use super::{action, caller_labels, load_group, not_authorized_on};
 use crate::registry::Registry;
 use crate::{Catalog, Ctx};
 
@@ -76,10 +76,10 @@ async fn dataset_data_updated(c: &Catalog, ctx: &Ctx, p: Params) -> Result<Value
         return Err(read_denied(ctx, &id));
     }
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
-        return Err(Error::denied(
-            Msg::new("User %{user} not authorized to edit package %{id}")
-                .arg("user", ctx.actor.display())
-                .arg("id", &d.id),
+        return Err(not_authorized_on(
+            ctx,
+            "User %{user} not authorized to edit package %{id}",
+            &d.id,
         ));
     }
     tx.data_updated_set(&d.id, at, ctx.actor.user_id(), kho_core::time::now_utc())

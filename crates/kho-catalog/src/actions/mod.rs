@@ -126,6 +126,15 @@ pub(crate) fn not_authorized(ctx: &Ctx, template: &str) -> Error {
     Error::denied(Msg::new(template).arg("user", ctx.actor.display()))
 }
 
+/// `User %{user} not authorized to … %{id}` with the caller's name and the object's id.
+pub(crate) fn not_authorized_on(ctx: &Ctx, template: &str, id: &str) -> Error {
+    Error::denied(
+        Msg::new(template)
+            .arg("user", ctx.actor.display())
+            .arg("id", id),
+    )
+}
+
 /// A parameter that names an entity by id or name.
 pub(crate) fn id_param(p: &Params, key: &str) -> Result<String> {
     kho_core::params::req_str(p, key)

@@ -18,7 +18,7 @@ use kho_store::Tx;
 use serde_json::{json, Value};
 
 use super::datasets::{can_read, dataset_perm, owner_perm, read_denied};
-use super::{action, record_activity};
+use super::{action, not_authorized_on, record_activity};
 use crate::registry::Registry;
 use crate::{Catalog, Ctx};
 
@@ -107,14 +107,6 @@ pub(crate) async fn ensure_may_be_open(tx: &mut dyn Tx, d: &Dataset) -> Result<(
     Err(Error::Validation(errors))
 }
 
-fn denied(ctx: &Ctx, template: &str, id: &str) -> Error {
-    Error::denied(
-        Msg::new(template)
-            .arg("user", ctx.actor.display())
-            .arg("id", id),
-    )
-}
-
 /// The findings stored with a file (none when it was not screened).
 fn findings(f: &ResourceFile) -> Vec<Value> {
     f.screening
@@ -138,7 +130,7 @@ async fn package_personal_data_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result
     let mut tx = c.store().read().await?;
     let d = readable(c, tx.as_mut(), ctx, &id).await?;
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
-        return Err(denied(
+        return Err(not_authorized_on(
             ctx,
             "User %{user} not authorized to edit package %{id}",
             &d.id,
@@ -209,7 +201,7 @@ async fn package_personal_data_override(c: &Catalog, ctx: &Ctx, p: Params) -> Re
         ));
     }
     let Some(user) = ctx.actor.user() else {
-        return Err(denied(
+        return Err(not_authorized_on(
             ctx,
             "User %{user} not authorized to edit package %{id}",
             &id,
@@ -219,7 +211,7 @@ async fn package_personal_data_override(c: &Catalog, ctx: &Ctx, p: Params) -> Re
     let d = readable(c, tx.as_mut(), ctx, &id).await?;
     // The organization's admins decide, not its editors or the dataset's collaborators.
     if !owner_perm(tx.as_mut(), ctx, &d, Permission::Admin).await? {
-        return Err(denied(
+        return Err(not_authorized_on(
             ctx,
             "User %{user} not authorized to override the personal-data screen of dataset %{id}",
             &d.id,

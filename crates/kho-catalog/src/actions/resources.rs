@@ -22,7 +22,7 @@ use super::datasets::{
     can_read, dataset_dict, dataset_dict_ser, dataset_perm, read_denied, text_of, to_resource,
     update_with,
 };
-use super::{action, pd, record_package_activity};
+use super::{action, not_authorized_on, pd, record_package_activity};
 use crate::registry::{ParamDoc, Registry};
 use crate::{Catalog, Ctx, Upload};
 
@@ -104,14 +104,6 @@ fn plain_not_found() -> Error {
 
 fn resource_not_found() -> Error {
     Error::not_found("Resource was not found.")
-}
-
-fn denied(ctx: &Ctx, template: &str, id: &str) -> Error {
-    Error::denied(
-        Msg::new(template)
-            .arg("user", ctx.actor.display())
-            .arg("id", id),
-    )
 }
 
 /// The file this call uploads, if any: CKAN's uploader pops `upload` and `clear_upload`
@@ -257,7 +249,7 @@ pub(crate) async fn resource_show(c: &Catalog, ctx: &Ctx, p: Params) -> Result<V
     let allowed = can_read(c, tx.as_mut(), ctx, &d).await?;
     super::datasets::log_read(c, ctx, &d, Some(&r), "resource_show", allowed).await;
     if !allowed {
-        return Err(denied(
+        return Err(not_authorized_on(
             ctx,
             "User %{user} not authorized to read resource %{id}",
             &r.id,
@@ -291,7 +283,7 @@ pub(crate) async fn resource_create(c: &Catalog, ctx: &Ctx, mut p: Params) -> Re
         return Err(read_denied(ctx, &package_id));
     }
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
-        return Err(denied(
+        return Err(not_authorized_on(
             ctx,
             "User %{user} not authorized to create resources on dataset %{id}",
             &package_id,
@@ -388,7 +380,7 @@ async fn update_resource(
     upload: Option<Screened>,
 ) -> Result<Value> {
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
-        return Err(denied(
+        return Err(not_authorized_on(
             ctx,
             "User %{user} not authorized to edit resource %{id}",
             &r.id,
@@ -438,7 +430,7 @@ pub(crate) async fn resource_patch(c: &Catalog, ctx: &Ctx, mut p: Params) -> Res
     let mut tx = c.store().begin().await?;
     let (r, d) = load(tx.as_mut(), &p, resource_not_found).await?;
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::UpdateDataset).await? {
-        return Err(denied(
+        return Err(not_authorized_on(
             ctx,
             "User %{user} not authorized to edit resource %{id}",
             &r.id,
@@ -465,7 +457,7 @@ pub(crate) async fn resource_delete(c: &Catalog, ctx: &Ctx, p: Params) -> Result
     let mut tx = c.store().begin().await?;
     let (r, d) = load(tx.as_mut(), &p, plain_not_found).await?;
     if !dataset_perm(c, tx.as_mut(), ctx, &d, Permission::DeleteDataset).await? {
-        return Err(denied(
+        return Err(not_authorized_on(
             ctx,
             "User %{user} not authorized to delete resource %{id}",
             &r.id,
@@ -536,7 +528,7 @@ pub(crate) async fn resource_view_list(c: &Catalog, ctx: &Ctx, p: Params) -> Res
     let mut tx = c.store().read().await?;
     let (r, d) = load(tx.as_mut(), &p, plain_not_found).await?;
     if !can_read(c, tx.as_mut(), ctx, &d).await? {
-        return Err(denied(
+        return Err(not_authorized_on(
             ctx,
             "User %{user} not authorized to read resource %{id}",
             &r.id,
