@@ -1,12 +1,11 @@
 //! One throwaway Postgres server per test process, started lazily.
 
 use std::fs;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::sys;
@@ -350,40 +349,13 @@ fn start_postgres(
         .stderr(log_err);
     sys::child_setup(&mut cmd, drop_to);
 
-    // The death signal fires when the *thread* that forked the child exits, so
-    // fork from a dedicated thread that stays alive exactly as long as the
-    // server (it blocks in wait()).
-    let exited: Arc<Mutex<Option<io::Result<ExitStatus>>>> = Arc::default();
-    let exited_in_thread = Arc::clone(&exited);
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("kho-test-postgres".into())
-        .spawn(move || {
-            let mut child = match cmd.spawn() {
-                Ok(child) => child,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            };
-            let _ = tx.send(Ok(child.id()));
-            let status = child.wait();
-            if let Ok(mut slot) = exited_in_thread.lock() {
-                *slot = Some(status);
-            }
-        })
-        .map_err(|e| StartError::Fatal(format!("spawn thread: {e}")))?;
-    let pid = rx
-        .recv()
-        .map_err(|e| StartError::Fatal(format!("postgres spawner thread died: {e}")))?
-        .map_err(|e| StartError::Fatal(format!("cannot run {}: {e}", bins.postgres.display())))?
-        as i32;
+    let child = sys::spawn_watched(cmd, "kho-test-postgres").map_err(StartError::Fatal)?;
+    let pid = child.pid;
 
     let deadline = Instant::now() + READY_TIMEOUT;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     loop {
-        let status = exited.lock().ok().and_then(|mut slot| slot.take());
-        if let Some(status) = status {
+        if let Some(status) = child.exit_status() {
             let log_text = read_from(log_path, log_start);
             let message = format!(
                 "postgres exited during startup ({}); log {}:\n{log_text}",

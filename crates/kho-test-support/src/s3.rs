@@ -2,12 +2,11 @@
 //! lazily, like the Postgres server of `pg.rs`.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -116,38 +115,13 @@ fn start_on(py: &PathBuf, port: u16) -> Result<Server, String> {
     .stderr(err);
     sys::child_setup(&mut cmd, None);
 
-    // As in pg.rs: the death signal follows the spawning thread, so it lives as long as
-    // the server.
-    let exited: Arc<Mutex<Option<io::Result<ExitStatus>>>> = Arc::default();
-    let exited_in_thread = Arc::clone(&exited);
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("kho-test-s3".into())
-        .spawn(move || {
-            let mut child = match cmd.spawn() {
-                Ok(child) => child,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            };
-            let _ = tx.send(Ok(child.id()));
-            let status = child.wait();
-            if let Ok(mut slot) = exited_in_thread.lock() {
-                *slot = Some(status);
-            }
-        })
-        .map_err(|e| format!("spawn thread: {e}"))?;
-    let pid = rx
-        .recv()
-        .map_err(|e| format!("S3 spawner thread died: {e}"))?
-        .map_err(|e| format!("cannot run {}: {e}", py.display()))? as i32;
+    let child = sys::spawn_watched(cmd, "kho-test-s3")?;
+    let pid = child.pid;
 
     let deadline = Instant::now() + READY_TIMEOUT;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     loop {
-        let status = exited.lock().ok().and_then(|mut slot| slot.take());
-        if let Some(status) = status {
+        if let Some(status) = child.exit_status() {
             let text = fs::read_to_string(&log).unwrap_or_default();
             let _ = fs::remove_file(&log);
             return Err(format!(

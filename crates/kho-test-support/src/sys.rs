@@ -107,6 +107,57 @@ pub(crate) fn child_setup(cmd: &mut Command, drop_to: Option<(u32, u32)>) {
     }
 }
 
+/// A child process spawned by [`spawn_watched`]: its pid, and its exit status once it
+/// has exited.
+pub(crate) struct Watched {
+    pub(crate) pid: i32,
+    exited: std::sync::Arc<std::sync::Mutex<Option<io::Result<std::process::ExitStatus>>>>,
+}
+
+impl Watched {
+    /// The exit status, if the child has exited (taken: reported once).
+    pub(crate) fn exit_status(&self) -> Option<io::Result<std::process::ExitStatus>> {
+        self.exited.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// Spawn `cmd` (prepared with [`child_setup`]) from a dedicated thread that waits for it:
+/// the death signal fires when the *thread* that forked the child exits, so that thread
+/// lives exactly as long as the child. `Err` says what failed, for the caller's message.
+pub(crate) fn spawn_watched(cmd: Command, thread_name: &str) -> Result<Watched, String> {
+    let exited: std::sync::Arc<std::sync::Mutex<Option<io::Result<std::process::ExitStatus>>>> =
+        std::sync::Arc::default();
+    let exited_in_thread = std::sync::Arc::clone(&exited);
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name(thread_name.to_owned())
+        .spawn(move || {
+            let mut cmd = cmd;
+            let mut child = match cmd.spawn() {
+                Ok(child) => child,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            let _ = tx.send(Ok(child.id()));
+            let status = child.wait();
+            if let Ok(mut slot) = exited_in_thread.lock() {
+                *slot = Some(status);
+            }
+        })
+        .map_err(|e| format!("spawn thread: {e}"))?;
+    let pid = rx
+        .recv()
+        .map_err(|e| format!("spawner thread {thread_name} died: {e}"))?
+        .map_err(|e| format!("cannot run {}: {e}", program))?;
+    Ok(Watched {
+        pid: pid as i32,
+        exited,
+    })
+}
+
 /// Remove a SysV shared memory segment left by a killed postmaster, but only if
 /// nothing is attached to it any more.
 pub(crate) fn remove_unused_shm(shmid: i32) {
